@@ -1,0 +1,35 @@
+/*
+ * commands.h: the subcommands of the `lookout` binary.
+ *
+ * app/ is thin: each command parses its options, wires a source to the library's stages and
+ * sinks, and reports. Each lives in app/cmd_<name>.c and is listed once in app/main.c.
+ * Exit codes: 0 success, 1 the work failed, 2 usage error (unknown option, missing file).
+ */
+#ifndef LOOKOUT_APP_COMMANDS_H
+#define LOOKOUT_APP_COMMANDS_H
+
+#include <stdio.h>
+
+typedef struct lo_command {
+    const char *name;
+    const char *summary;            /* one line for `lookout --help` */
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+} lo_command;
+
+int cmd_eval(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+int cmd_track(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* Shared helpers for commands. */
+#define LO_EXIT_OK 0
+#define LO_EXIT_FAIL 1
+#define LO_EXIT_USAGE 2
+
+/* Print "lookout CMD: message" and a hint to --help on stderr; returns LO_EXIT_USAGE. */
+int lo_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* True when stderr is a terminal (progress lines are shown only then). */
+int lo_progress_wanted(void);
+
+#endif
