@@ -52,6 +52,7 @@ typedef struct lo_sim_stats {
     uint64_t masked;                    /* looks hidden by the horizon or coverage limits */
     uint64_t truth_samples;
     uint32_t targets;                   /* truth objects in the scenario */
+    uint64_t seed;                      /* the seed in use */
 } lo_sim_stats;
 
 typedef void (*lo_sim_truth_fn)(void *ctx, const lo_truth *truth);

@@ -75,3 +75,12 @@ uint32_t lo_rng_poisson(lo_rng *r, double mean)
     double x = floor(mean + sqrt(mean) * lo_rng_normal(r) + 0.5);
     return x < 0 ? 0 : (uint32_t)x;
 }
+
+double lo_rng_normal_fast(lo_rng *r)
+{
+    uint64_t x = lo_rng_next(r);
+    double sum = (double)(x & 0xFFFF) + (double)((x >> 16) & 0xFFFF) + (double)((x >> 32) & 0xFFFF) +
+                 (double)(x >> 48);
+    /* Four uniforms on [0, 65535]: mean 2 * 65535, variance 4 * (65536^2 - 1) / 12. */
+    return (sum - 2.0 * 65535.0) * (1.7320508075688772 / 65536.0);
+}

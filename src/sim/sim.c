@@ -11,7 +11,9 @@
 #include "lookout/sim.h"
 #include "sim/sim_internal.h"
 
-enum plot_source { SRC_TARGET = 0, SRC_THERMAL, SRC_GROUND, SRC_RAIN, SRC_TURBINE };
+/* What made a buffered plot: a target (its class, 0 .. LO_CLASS_COUNT - 1) or a clutter source.
+ * Kept beside the plot so that counting needs no lookup into the targets. */
+enum plot_source { SRC_THERMAL = 100, SRC_GROUND, SRC_RAIN, SRC_TURBINE };
 
 /* One return in the current scan before detection; targets in one resolution cell merge. */
 typedef struct cand {
@@ -41,6 +43,7 @@ typedef struct sensor_rt {
     double t_next;
     double omega;              /* rad/s of a rotating beam */
     double threshold;          /* on noise-normalised power */
+    double snr_k;              /* SNR = snr_k * rcs / R^4 */
     double fa_mean;            /* thermal false alarms per scan */
     double horizon_m;          /* radar horizon of the antenna over smooth ground */
     double two_k_r;            /* 2 k R for the target's horizon term */
@@ -193,7 +196,7 @@ static cand *add_cand(lo_sim *sim, uint64_t key)
 static double beam_time(const sensor_rt *sr, double ts, double az)
 {
     if (sr->s->kind != LO_SENSOR_ROTATING) return ts;
-    return ts + lo_wrap_2pi(az - sr->s->north_azimuth_rad) / sr->omega;
+    return ts + sim_wrap_2pi(az - sr->s->north_azimuth_rad) / sr->omega;
 }
 
 static void fill_polar(const lo_sim *sim, const sensor_rt *sr, lo_plot *p, double r, double az,
@@ -205,7 +208,7 @@ static void fill_polar(const lo_sim *sim, const sensor_rt *sr, lo_plot *p, doubl
     p->sigma_range_m = s->sigma_range_m * f;
     p->sigma_azimuth_rad = s->sigma_azimuth_rad * f;
     p->range_m = r;
-    p->azimuth_rad = lo_wrap_2pi(az);
+    p->azimuth_rad = sim_wrap_2pi(az);
     if (s->has_elevation) {
         p->flags |= LO_PLOT_ELEVATION;
         p->sigma_elevation_rad = s->sigma_elevation_rad * f;
@@ -273,7 +276,7 @@ static void gen_scan(lo_sim *sim, sensor_rt *sr)
             /* When does the beam cross it? Beam: north + omega tau; target: az0 + azdot tau. */
             double az0 = atan2(e[0], e[1]);
             double azdot = rho2 > 1e-6 ? (e[1] * ve[0] - e[0] * ve[1]) / rho2 : 0;
-            double tau = lo_wrap_2pi(az0 - s->north_azimuth_rad) / (sr->omega - azdot);
+            double tau = sim_wrap_2pi(az0 - s->north_azimuth_rad) / (sr->omega - azdot);
             if (!(tau >= 0 && tau < T)) continue; /* crosses in the next scan */
             tc = ts + tau;
             sim_target_at(tg, tc, p, v);
@@ -296,12 +299,13 @@ static void gen_scan(lo_sim *sim, sensor_rt *sr)
         }
         double rcs = tg->rcs_m2;
         if (tg->wingbeat_hz > 0)
-            rcs *= 1 + tg->wingbeat_depth * sin(2 * LO_PI * tg->wingbeat_hz * tc + tg->wingbeat_phase);
-        double snr = lo_radar_snr(s, rcs, r);
+            /* Time from the scenario start keeps the argument small (fast and accurate). */
+            rcs *= 1 + tg->wingbeat_depth * sin(2 * LO_PI * tg->wingbeat_hz * (tc - sim->t0) + tg->wingbeat_phase);
+        double r2 = r * r, snr = sr->snr_k * rcs / (r2 * r2);
         double vr = (e[0] * ve[0] + e[1] * ve[1] + e[2] * ve[2]) / r;
         if (tg->doppler_spread_mps > 0)
             vr = lo_rng_range(&sim->rng, -tg->doppler_spread_mps, tg->doppler_spread_mps);
-        uint64_t rc = (uint64_t)(r * inv_rc), ac = (uint64_t)(lo_wrap_2pi(az) * inv_baz);
+        uint64_t rc = (uint64_t)(r * inv_rc), ac = (uint64_t)(sim_wrap_2pi(az) * inv_baz);
         uint64_t ec = inv_bel > 0 ? (uint64_t)((el + LO_PI / 2) * inv_bel) : 0;
         uint64_t key = (rc << 40) ^ (ac << 20) ^ ec;
         cand *c = add_cand(sim, key);
@@ -334,7 +338,7 @@ static void gen_scan(lo_sim *sim, sensor_rt *sr)
         double f = lo_radar_sigma_factor(meas, sim->sc.sigma_knee_snr);
         double r = c->sum_r / c->snr, az = c->sum_az / c->snr, el = c->sum_el / c->snr;
         double vr = c->sum_vr / c->snr;
-        lo_plot *p = new_plot(sr, tg->truth_id ? SRC_TARGET : SRC_TURBINE);
+        lo_plot *p = new_plot(sr, tg->truth_id ? (uint8_t)tg->cls : SRC_TURBINE);
         if (!p) break;
         double mr = r + s->bias_range_m + s->sigma_range_m * f * lo_rng_normal(&sim->rng);
         double maz = az + s->bias_azimuth_rad + s->sigma_azimuth_rad * f * lo_rng_normal(&sim->rng);
@@ -414,6 +418,7 @@ lo_sim *lo_sim_new(const lo_site *site, const lo_sim_options *opt, lo_diag_sink 
     for (int i = 0; i < sim->world.n_targets; i++)
         sim->id_to_target[sim->world.targets[i].truth_id] = (uint32_t)i;
     sim->stats.targets = sim->max_id;
+    sim->stats.seed = sim->sc.seed;
 
     sim->cap_cands = (size_t)sim->world.n_targets + 1;
     sim->cands = malloc(sim->cap_cands * sizeof *sim->cands);
@@ -435,6 +440,7 @@ lo_sim *lo_sim_new(const lo_site *site, const lo_sim_options *opt, lo_diag_sink 
         sr->t_next = sim->t0;
         sr->omega = 2 * LO_PI / sr->s->scan_period_s;
         sr->threshold = lo_radar_threshold(sr->s->pfa);
+        sr->snr_k = lo_radar_snr(sr->s, 1.0, 1.0);
         sr->fa_mean = sim_sensor_false_alarm_mean(sr->s);
         sr->two_k_r = 2 * k * sim->world.earth_radius_m;
         double ha = fmax(1.0, sr->s->height_m - sim->sc.ground_height_m);
@@ -498,15 +504,11 @@ int lo_sim_next_plot(lo_sim *sim, lo_plot *out)
             *out = sr->plots[idx];
             sim->stats.plots++;
             switch (sr->source[idx]) {
-            case SRC_TARGET: {
-                const sim_target *tg = &sim->world.targets[sim->id_to_target[out->truth_id]];
-                sim->stats.detections[tg->cls]++;
-                break;
-            }
             case SRC_THERMAL: sim->stats.thermal++; sim->stats.false_alarms++; break;
             case SRC_GROUND: sim->stats.ground_clutter++; sim->stats.false_alarms++; break;
             case SRC_RAIN: sim->stats.rain++; sim->stats.false_alarms++; break;
-            default: sim->stats.turbine++; sim->stats.false_alarms++; break;
+            case SRC_TURBINE: sim->stats.turbine++; sim->stats.false_alarms++; break;
+            default: sim->stats.detections[sr->source[idx]]++; break;
             }
             return 1;
         }

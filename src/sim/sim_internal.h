@@ -18,6 +18,7 @@
 #ifndef LOOKOUT_SIM_INTERNAL_H
 #define LOOKOUT_SIM_INTERNAL_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -39,8 +40,26 @@ double lo_rng_uniform(lo_rng *r);                 /* [0, 1) with 53 random bits 
 double lo_rng_range(lo_rng *r, double lo, double hi); /* uniform in [lo, hi) */
 double lo_rng_normal(lo_rng *r);                  /* standard normal (Marsaglia polar) */
 double lo_rng_exponential(lo_rng *r);             /* mean 1 */
+/* A cheap approximately normal draw (mean 0, variance 1, Irwin-Hall sum of four uniforms from
+ * one 64-bit number, so |x| <= 3.46): for the random walks of the target models, where speed
+ * matters and tails do not. Measurement noise uses lo_rng_normal. */
+double lo_rng_normal_fast(lo_rng *r);
 /* Poisson count with the given mean: exact (Knuth) below 30, normal approximation above. */
 uint32_t lo_rng_poisson(lo_rng *r, double mean);
+
+/* Fast angle wrapping for the hot loops (one or two turns at most off, as there). */
+static inline double sim_wrap_2pi(double a)
+{
+    const double two_pi = 6.28318530717958647692;
+    if (a >= two_pi || a < 0) a -= two_pi * floor(a / two_pi);
+    return a >= two_pi ? 0.0 : a;
+}
+static inline double sim_wrap_pi(double a)
+{
+    const double pi = 3.14159265358979323846;
+    a = sim_wrap_2pi(a + pi) - pi;
+    return a == -pi ? pi : a;
+}
 
 /* ---- radar equations ------------------------------------------------------------------- */
 

@@ -144,29 +144,29 @@ static void walker_step(walker *k, lo_rng *r, double dt)
     const double tau_turn = 4.0, tau_speed = 10.0, tau_alt = 30.0;
     double sq = sqrt(dt);
     k->turn_rate += -k->turn_rate * dt / tau_turn +
-                    k->turn_sigma * sqrt(2.0 / tau_turn) * sq * lo_rng_normal(r);
+                    k->turn_sigma * sqrt(2.0 / tau_turn) * sq * lo_rng_normal_fast(r);
     double pull = 0;
     if (k->chase) {
         double want = bearing_to(k->x, k->y, k->chase_x, k->chase_y);
-        pull = 0.6 * lo_wrap_pi(want - k->heading);
+        pull = 0.6 * sim_wrap_pi(want - k->heading);
     } else if (k->home_r > 0) {
         double dx = k->x - k->home_x, dy = k->y - k->home_y;
         double d = sqrt(dx * dx + dy * dy);
         if (d > k->home_r) {
             double want = bearing_to(k->x, k->y, k->home_x, k->home_y);
             pull = 0.15 * fmin(1.0, (d - k->home_r) / k->home_r + 0.3) *
-                   lo_wrap_pi(want - k->heading);
+                   sim_wrap_pi(want - k->heading);
         }
     }
-    k->heading = lo_wrap_2pi(k->heading + (k->turn_rate + pull) * dt);
+    k->heading = sim_wrap_2pi(k->heading + (k->turn_rate + pull) * dt);
     double mean = k->chase ? 1.3 * k->speed_mean : k->speed_mean;
     k->speed += (mean - k->speed) * dt / tau_speed +
-                0.15 * k->speed_mean * sqrt(2.0 / tau_speed) * sq * lo_rng_normal(r);
+                0.15 * k->speed_mean * sqrt(2.0 / tau_speed) * sq * lo_rng_normal_fast(r);
     if (k->speed < 0.5 * k->speed_mean) k->speed = 0.5 * k->speed_mean;
     if (k->speed > 1.6 * k->speed_mean) k->speed = 1.6 * k->speed_mean;
     /* Height: the goal wanders around the mean, the bird climbs or sinks toward it. */
     k->agl_goal += (k->agl_mean - k->agl_goal) * dt / tau_alt +
-                   0.2 * k->agl_mean * sqrt(2.0 / tau_alt) * sq * lo_rng_normal(r);
+                   0.2 * k->agl_mean * sqrt(2.0 / tau_alt) * sq * lo_rng_normal_fast(r);
     if (k->agl_goal < 5) k->agl_goal = 5;
     double va = (k->agl_goal - k->a) / 8.0;
     if (va > 2.0) va = 2.0;
@@ -222,7 +222,7 @@ static void guided_step(sim_world *w, sim_mover *m, double t, double dt)
     const double tau_course = 20.0;
     m->course_err += -m->course_err * dt / tau_course +
                      s->course_noise_deg * LO_DEG2RAD * sqrt(2.0 / tau_course) * sqrt(dt) *
-                         lo_rng_normal(r);
+                         lo_rng_normal_fast(r);
 
     if (m->can_hover && m->hold_left <= 0 && s->stop_rate_per_min > 0 &&
         lo_rng_uniform(r) < s->stop_rate_per_min / 60.0 * dt)
@@ -238,10 +238,10 @@ static void guided_step(sim_world *w, sim_mover *m, double t, double dt)
         if (m->can_hover && !to_aim) /* slow down to stop at a waypoint */
             want_speed = fmin(m->cruise, sqrt(2.0 * m->max_accel * dist) + 0.5);
     }
-    double turn = lo_wrap_pi(want_heading - m->heading), lim = m->max_turn * dt;
+    double turn = sim_wrap_pi(want_heading - m->heading), lim = m->max_turn * dt;
     if (turn > lim) turn = lim;
     if (turn < -lim) turn = -lim;
-    m->heading = lo_wrap_2pi(m->heading + turn);
+    m->heading = sim_wrap_2pi(m->heading + turn);
     double dv = want_speed - m->speed, alim = m->max_accel * dt;
     m->speed += dv > alim ? alim : (dv < -alim ? -alim : dv);
 
@@ -288,7 +288,7 @@ static void flock_step(sim_world *w, sim_mover *m, double t, double dt)
         /* Split: a second group peels off at 30-60 degrees and rejoins later. */
         f->split = true;
         f->center[1] = f->center[0];
-        f->center[1].heading = lo_wrap_2pi(f->center[0].heading +
+        f->center[1].heading = sim_wrap_2pi(f->center[0].heading +
                                            (lo_rng_uniform(r) < 0.5 ? -1 : 1) *
                                                lo_rng_range(r, 30, 60) * LO_DEG2RAD);
         f->center[1].chase = false;
@@ -326,7 +326,7 @@ static void flock_step(sim_world *w, sim_mover *m, double t, double dt)
         }
         double dof[3];
         for (int k = 0; k < 3; k++) {
-            dof[k] = (g[k] - o[k]) * dt / tau_off + 0.5 * sqrt(dt) * lo_rng_normal(r);
+            dof[k] = (g[k] - o[k]) * dt / tau_off + 0.2 * sqrt(dt) * lo_rng_normal_fast(r);
             o[k] += dof[k];
         }
         const walker *c = &f->center[f->group[i]];
@@ -362,8 +362,8 @@ static void soaring_step(sim_world *w, sim_mover *m, double t, double dt)
             m->course_err = want + lo_rng_range(r, -0.5, 0.5);
         }
     } else {
-        double turn = lo_wrap_pi(m->course_err - m->heading), lim = 10 * LO_DEG2RAD * dt;
-        m->heading = lo_wrap_2pi(m->heading + (turn > lim ? lim : (turn < -lim ? -lim : turn)));
+        double turn = sim_wrap_pi(m->course_err - m->heading), lim = 10 * LO_DEG2RAD * dt;
+        m->heading = sim_wrap_2pi(m->heading + (turn > lim ? lim : (turn < -lim ? -lim : turn)));
         double sink = -1.2, vx = m->speed * sin(m->heading), vy = m->speed * cos(m->heading);
         double na = a + sink * dt;
         set_state(tg, t + dt, x + vx * dt, y + vy * dt, na, vx, vy, sink, dt);
@@ -516,7 +516,7 @@ static void road_step(sim_world *w, sim_mover *m, double t, double dt)
         m->speed = fmax(0, m->speed - 3 * dt);
     } else {
         if (lo_rng_uniform(r) < dt / 120.0) m->hold_left = lo_rng_range(r, 5, 30); /* lights */
-        m->speed += (m->cruise - m->speed) * dt / 8.0 + 0.4 * sqrt(dt) * lo_rng_normal(r);
+        m->speed += (m->cruise - m->speed) * dt / 8.0 + 0.4 * sqrt(dt) * lo_rng_normal_fast(r);
         if (m->speed < 0) m->speed = 0;
     }
     double go = m->speed * dt;
