@@ -320,6 +320,15 @@ static void test_duplicates(void **state)
     ASSERT_DIAG(&diags, "dup.yaml:6:", "sensors[2]", "name 'a'");
     ASSERT_DIAG(&diags, "dup.yaml:9:", "zones[1]", "zone name 'z'");
     assert_int_equal(diags.n, 3);
+
+    /* Empty names are refused too. */
+    lo_test_diags_init(&diags, false);
+    assert_int_equal(lo_site_load_string("site: {reference: [1, 2]}\n"
+                                         "sensors: [{name: '', sac: 1, sic: 1}]\n"
+                                         "zones: [{name: '', circle: {radius_m: 5}}]\n",
+                                         "empty.yaml", &site, &diags.sink), -1);
+    ASSERT_DIAG(&diags, "empty.yaml:2:", "sensors[0].name", "empty");
+    ASSERT_DIAG(&diags, "empty.yaml:3:", "zones[0].name", "empty");
 }
 
 static void test_structure_errors(void **state)

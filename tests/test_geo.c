@@ -97,6 +97,12 @@ static void test_ecef_equator_and_poles(void **state)
     assert_near(back.lat, -LO_PI / 2, 1e-15);
     assert_near(back.h, -30, 1e-6);
 
+    /* The centre of the earth does not crash or give NaN. */
+    double centre[3] = {0, 0, 0};
+    lo_ecef_to_geodetic(centre, &back);
+    assert_true(isfinite(back.lat) && isfinite(back.h));
+    assert_near(back.h, -a, 1e-6);
+
     /* The equator, below and above the surface. */
     double eq[3] = {0, -(a - 500), 0};
     lo_ecef_to_geodetic(eq, &back);

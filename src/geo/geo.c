@@ -97,6 +97,11 @@ void lo_ecef_to_geodetic(const double ecef[3], lo_geodetic *g)
     double p = hypot(x, y);
 
     g->lon = (p > 0) ? atan2(y, x) : 0.0;
+    if (p == 0 && z == 0) { /* the earth's centre: any latitude; say the equator */
+        g->lat = 0;
+        g->h = -a;
+        return;
+    }
 
     double beta = atan2(a * z, b * p); /* parametric latitude, first guess */
     double lat = 0;

@@ -139,6 +139,16 @@ static bool expect_kind(lo_yctx *c, const lo_ynode *n, const char *path, lo_ykin
     return false;
 }
 
+/* Names label outputs and alerts: an empty one would be invisible. */
+static void require_nonempty(lo_yctx *c, const lo_ynode *map, const char *path, const char *name)
+{
+    if (name[0])
+        return;
+    char kp[PATH_MAX_LEN];
+    lo_yerror(c, lo_ymap_get(c->doc, map, "name"), lo_ypath_key(kp, sizeof kp, path, "name"),
+              "must not be empty");
+}
+
 /* An angle key in degrees -> radians, inside [min_deg, max_deg]. */
 static bool get_deg(lo_yctx *c, const lo_ynode *map, const char *path, const char *key,
                     bool required, double min_deg, double max_deg, double *out_rad)
@@ -264,7 +274,8 @@ static bool read_sensor(lo_yctx *c, const lo_ynode *n, const char *path, const l
     check_keys(c, n, path, sensor_keys);
     *s = sensor_defaults();
 
-    lo_yget_string(c, n, path, "name", true, s->name, sizeof s->name);
+    if (lo_yget_string(c, n, path, "name", true, s->name, sizeof s->name))
+        require_nonempty(c, n, path, s->name);
     long sac = 0, sic = 0, dims = 3;
     lo_yget_int(c, n, path, "sac", true, 0, 255, &sac);
     lo_yget_int(c, n, path, "sic", true, 0, 255, &sic);
@@ -609,7 +620,8 @@ static bool read_zone(lo_yctx *c, const lo_ynode *n, const char *path, const lo_
         return false;
     check_keys(c, n, path, zone_keys);
     memset(z, 0, sizeof *z);
-    lo_yget_string(c, n, path, "name", true, z->name, sizeof z->name);
+    if (lo_yget_string(c, n, path, "name", true, z->name, sizeof z->name))
+        require_nonempty(c, n, path, z->name);
     long priority = ZONE_DEFAULT_PRIORITY;
     lo_yget_int(c, n, path, "priority", false, 1, 9, &priority);
     z->priority = (int)priority;
