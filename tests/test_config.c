@@ -403,7 +403,42 @@ static void test_closed_polygon_ring(void **state)
     assert_int_equal(site.zones[0].n_vertices, 3);
     assert_near(site.zones[0].vertex_enu[0][0], 0, 1e-6);
     assert_near(site.zones[0].vertex_enu[0][1], 0, 1e-6);
+    /* Centre: the triangle's centroid, the mean of its vertices. */
+    const lo_zone *z = &site.zones[0];
+    assert_near(z->center_enu[0], (z->vertex_enu[0][0] + z->vertex_enu[1][0] + z->vertex_enu[2][0]) / 3,
+                1e-6);
+    assert_near(z->center_enu[1], (z->vertex_enu[0][1] + z->vertex_enu[1][1] + z->vertex_enu[2][1]) / 3,
+                1e-6);
+    assert_true(lo_zone_contains_xy(z, z->center_enu));
     lo_site_free(&site);
+
+    /* More vertices than a zone holds. */
+    char big[8192];
+    size_t used = (size_t)snprintf(big, sizeof big, "site: {reference: [33.3, 44.4]}\n"
+                                                    "zones:\n  - name: many\n    polygon:\n");
+    for (int i = 0; i < LO_ZONE_MAX_VERTICES + 1; i++) {
+        double a = 2 * LO_PI * i / (LO_ZONE_MAX_VERTICES + 1);
+        used += (size_t)snprintf(big + used, sizeof big - used, "      - [%.6f, %.6f]\n",
+                                 33.3 + 0.01 * sin(a), 44.4 + 0.01 * cos(a));
+    }
+    lo_test_diags_init(&diags, false);
+    assert_int_equal(lo_site_load_string(big, "big.yaml", &site, &diags.sink), -1);
+    ASSERT_DIAG(&diags, "big.yaml:", "zones[0].polygon", "more than 64");
+
+    /* Empty sections; the short position list checked like the long form. */
+    lo_test_diags_init(&diags, false);
+    assert_int_equal(lo_site_load_string("site: {reference: [33.3, 44.4]}\nsensors:\nzones: ~\n",
+                                         "nulls.yaml", &site, &diags.sink), 0);
+    assert_int_equal(site.n_sensors, 0);
+    lo_site_free(&site);
+    lo_test_diags_init(&diags, false);
+    assert_int_equal(lo_site_load_string("site: {reference: [33.3, 190]}\n", "lon.yaml", &site,
+                                         &diags.sink), -1);
+    ASSERT_DIAG(&diags, "lon.yaml:1:", "site.reference", "longitude 190");
+    lo_test_diags_init(&diags, false);
+    assert_int_equal(lo_site_load_string("site: {reference: [33.3]}\n", "one.yaml", &site,
+                                         &diags.sink), -1);
+    ASSERT_DIAG(&diags, "one.yaml:1:", "site.reference", "[lat_deg, lon_deg]");
 }
 
 static lo_zone make_polygon(int n, const double (*v)[2])

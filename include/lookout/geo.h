@@ -86,7 +86,10 @@ void lo_system_enu_to_polar(const lo_enu_frame *sys, const lo_enu_frame *sensor,
 /* Converted-measurement covariance: the 3x3 covariance (row-major, m^2) in the system frame of
  * a polar measurement with the given 1-sigma errors, by first-order propagation through the
  * polar -> ENU Jacobian, rotated from the sensor's frame into the system frame. `sigma_el` of
- * a 2D plot is the spread of possible elevations (e.g. the beam's vertical coverage). */
+ * a 2D plot is the spread of possible elevations (e.g. the beam's vertical coverage).
+ * First order holds while r * sigma_el^2 and r * sigma_az^2 stay well below sigma_range (a
+ * few degrees at tens of km breaks it: ingest.c treats 2D plots separately). The straight-ray
+ * Jacobian serves both propagation models (refraction changes it by parts in 10^4). */
 void lo_polar_covariance(const lo_enu_frame *sys, const lo_enu_frame *sensor, double range_m,
                          double azimuth_rad, double elevation_rad, double sigma_range_m,
                          double sigma_azimuth_rad, double sigma_elevation_rad, double cov[9]);

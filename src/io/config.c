@@ -139,6 +139,13 @@ static bool expect_kind(lo_yctx *c, const lo_ynode *n, const char *path, lo_ykin
     return false;
 }
 
+/* `sensors:` with nothing after it: YAML's null, taken as an empty list. */
+static bool is_empty_value(lo_yctx *c, const lo_ynode *n)
+{
+    const char *v = lo_ynode_scalar(c->doc, n);
+    return v && (v[0] == 0 || strcmp(v, "~") == 0 || strcmp(v, "null") == 0);
+}
+
 /* Names label outputs and alerts: an empty one would be invisible. */
 static void require_nonempty(lo_yctx *c, const lo_ynode *map, const char *path, const char *name)
 {
@@ -376,7 +383,7 @@ static bool read_sensor(lo_yctx *c, const lo_ynode *n, const char *path, const l
 static void read_sensors(lo_yctx *c, const lo_ynode *root, lo_site *site)
 {
     const lo_ynode *seq = lo_ymap_get(c->doc, root, "sensors");
-    if (!seq)
+    if (!seq || is_empty_value(c, seq))
         return;
     if (!expect_kind(c, seq, "sensors", LO_Y_SEQUENCE))
         return;
@@ -553,6 +560,20 @@ static bool read_polygon(lo_yctx *c, const lo_ynode *pn, const char *path, const
         lo_yerror(c, pn, path, "polygon has no area (its vertices lie on one line)");
         return false;
     }
+    /* The area centroid as the zone's centre, for "2 km E of district" and the display. */
+    double a2 = polygon_area2(count, (const double(*)[2])z->vertex_enu), cx = 0, cy = 0;
+    for (int i = 0; i < count; i++) {
+        const double *p = z->vertex_enu[i], *q = z->vertex_enu[(i + 1) % count];
+        double w = p[0] * q[1] - q[0] * p[1];
+        cx += (p[0] + q[0]) * w;
+        cy += (p[1] + q[1]) * w;
+    }
+    z->center_enu[0] = cx / (3.0 * a2);
+    z->center_enu[1] = cy / (3.0 * a2);
+    lo_geodetic cg;
+    lo_enu_to_geodetic(&site->frame, (double[3]){z->center_enu[0], z->center_enu[1], 0.0}, &cg);
+    z->center_lat = cg.lat;
+    z->center_lon = cg.lon;
     return true;
 }
 
@@ -656,7 +677,7 @@ static bool read_zone(lo_yctx *c, const lo_ynode *n, const char *path, const lo_
 static void read_zones(lo_yctx *c, const lo_ynode *root, lo_site *site)
 {
     const lo_ynode *seq = lo_ymap_get(c->doc, root, "zones");
-    if (!seq)
+    if (!seq || is_empty_value(c, seq))
         return;
     if (!expect_kind(c, seq, "zones", LO_Y_SEQUENCE))
         return;
