@@ -466,6 +466,23 @@ static void test_covariance_monte_carlo(void **state)
     /* (First order stops holding when r * sigma_el^2 approaches sigma_range: a 2D plot's
      * several-degree elevation spread is not handled by this function; see ingest.c.) */
 
+    /* A sensor 400 km east: meridian convergence turns its axes ~2.4 degrees from the
+     * system's, which the rotation must carry (without it the cross term is off by ~10 %). */
+    double far_enu[3] = {400000, 0, -12500};
+    lo_geodetic fg;
+    lo_enu_to_geodetic(&sys, far_enu, &fg);
+    lo_enu_frame far;
+    lo_enu_frame_init(&far, &fg);
+    check_covariance(&sys, &far, 10000, 0.3, 0.05, 5, 1.0 * LO_DEG2RAD, 0.3 * LO_DEG2RAD);
+    double c_far[9], c_local[9];
+    lo_polar_covariance(&sys, &far, 10000, 0.3, 0.05, 5, 1.0 * LO_DEG2RAD, 0.3 * LO_DEG2RAD, c_far);
+    lo_polar_covariance(&far, &far, 10000, 0.3, 0.05, 5, 1.0 * LO_DEG2RAD, 0.3 * LO_DEG2RAD,
+                        c_local);
+    assert_true(fabs(c_far[1] - c_local[1]) > 0.05 * sqrt(c_local[0] * c_local[4]));
+    /* A rotation keeps the trace. */
+    assert_near(c_far[0] + c_far[4] + c_far[8], c_local[0] + c_local[4] + c_local[8],
+                1e-9 * (c_local[0] + c_local[4] + c_local[8]));
+
     /* Hand check at the sensor itself: looking north, level, the covariance is
      * diag((r sa)^2, sr^2, (r se)^2) in its own axes. */
     double cov[9];
