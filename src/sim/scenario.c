@@ -202,8 +202,8 @@ static void spec_defaults(sim_target_spec *s)
         s->count = 20; s->home_radius_m = 800; s->max_turn_rate_deg_s = 15;
         break;
     case SIM_SOARING_BIRD: R2(speed_mps, 8, 15); R2(rcs_m2, 0.01, 0.05); R2(agl_m, 150, 800); R2(wingbeat_hz, 2, 3); break;
-    case SIM_ROCKET: R2(rcs_m2, 0.01, 0.05); R2(elevation_deg, 30, 45); R2(speed_mps, 300, 700); s->drag_per_m = 3e-5; s->swerling = 0; break;
-    case SIM_MORTAR: R2(rcs_m2, 0.005, 0.02); R2(elevation_deg, 60, 80); R2(speed_mps, 70, 320); s->drag_per_m = 2e-4; s->swerling = 0; break;
+    case SIM_ROCKET: R2(rcs_m2, 0.01, 0.05); R2(elevation_deg, 30, 45); R2(speed_mps, 300, 700); s->drag_per_m = 2e-5; s->swerling = 0; break;
+    case SIM_MORTAR: R2(rcs_m2, 0.005, 0.02); R2(elevation_deg, 60, 80); R2(speed_mps, 70, 320); s->drag_per_m = 6e-5; s->swerling = 0; break;
     case SIM_AIRLINER: R2(speed_mps, 75, 90); R2(rcs_m2, 10, 100); s->course_noise_deg = 0.5; break;
     case SIM_HELICOPTER: R2(speed_mps, 30, 50); R2(rcs_m2, 3, 10); s->course_noise_deg = 2; break;
     case SIM_GROUND_VEHICLE: R2(speed_mps, 8, 15); R2(rcs_m2, 1, 10); break;
@@ -277,7 +277,7 @@ static void resolve_path(const lo_site *site, const char *in, char *out, size_t 
 
 static const char *const common_keys[] = {"kind", "name", "count", "spread_m", "start_s", "end_s",
                                           "rcs_m2", "swerling", "position", "heading_deg", "speed_mps"};
-static const char *const guided_keys[] = {"waypoints", "loop", "hover_s", "target", "target_spread_m",
+static const char *const guided_keys[] = {"waypoints", "loop", "patrol_radius_m", "hover_s", "target", "target_spread_m",
                                           "dive_distance_m", "course_noise_deg", "max_turn_rate_deg_s",
                                           "stop_rate_per_min"};
 static const char *const bird_keys[] = {"agl_m", "home_radius_m", "wingbeat_hz", "wander_deg_s",
@@ -369,6 +369,7 @@ static bool parse_target(parse_ctx *p, const lo_ynode *n, const char *path, sim_
     get_range(p, n, path, "agl_m", 0, 20000, s->agl_m);
     get_range(p, n, path, "hover_s", 0, 1e5, s->hover_s);
     lo_yget_bool(&p->y, n, path, "loop", false, &s->loop);
+    lo_yget_double(&p->y, n, path, "patrol_radius_m", false, 0, 1e5, &s->patrol_radius_m);
     lo_yget_double(&p->y, n, path, "course_noise_deg", false, 0, 90, &s->course_noise_deg);
     lo_yget_double(&p->y, n, path, "max_turn_rate_deg_s", false, 0.1, 360, &s->max_turn_rate_deg_s);
     lo_yget_double(&p->y, n, path, "wander_deg_s", false, 0, 360, &s->max_turn_rate_deg_s);

@@ -159,6 +159,7 @@ typedef struct sim_target_spec {
     int n_waypoints;
     sim_point waypoints[SIM_MAX_WAYPOINTS];
     bool loop;
+    double patrol_radius_m;   /* > 0 and no waypoints: random waypoints within this radius */
     double hover_s[2];
     bool has_aim;             /* one-way attack: aim point and terminal dive */
     sim_point aim;

@@ -48,6 +48,7 @@ struct sim_mover {
     double heading, speed, cruise, hold_left, course_err;
     int wp_index;
     bool diving, can_hover;
+    sim_point patrol_center, patrol_goal;   /* patrol: random waypoints around the start */
     sim_point aim;
     double dive_distance, max_turn, max_accel, max_climb, stop_rate;
     /* birds */
@@ -212,9 +213,11 @@ static void guided_step(sim_world *w, sim_mover *m, double t, double dt)
     if (m->wp_index >= s->n_waypoints && !s->has_aim && s->loop && s->n_waypoints > 0)
         m->wp_index = 0;
     bool to_aim = m->wp_index >= s->n_waypoints && s->has_aim;
-    bool have_goal = m->wp_index < s->n_waypoints || to_aim;
+    bool patrol = s->n_waypoints == 0 && !s->has_aim && s->patrol_radius_m > 0;
+    bool have_goal = m->wp_index < s->n_waypoints || to_aim || patrol;
     sim_point goal = {0, 0, a};
     if (to_aim) goal = m->aim;
+    else if (patrol) goal = m->patrol_goal;
     else if (have_goal) goal = s->waypoints[m->wp_index];
     double dx = goal.x - x, dy = goal.y - y, dist = sqrt(dx * dx + dy * dy);
 
@@ -271,7 +274,13 @@ static void guided_step(sim_world *w, sim_mover *m, double t, double dt)
         if (na <= goal.a + 0.5 || ndist < 3.0 || (m->diving && na <= 0.5)) finish(w, m, t + dt);
     } else if (have_goal) {
         double reach = fmax(m->can_hover ? 5.0 : 40.0, 1.5 * m->speed * dt);
-        if (ndist < reach) {
+        if (ndist < reach && patrol) {
+            double dx2, dy2;
+            disc(r, s->patrol_radius_m, &dx2, &dy2);
+            m->patrol_goal = (sim_point){m->patrol_center.x + dx2, m->patrol_center.y + dy2,
+                                         fmax(10.0, m->patrol_center.a * lo_rng_range(r, 0.6, 1.4))};
+            if (m->can_hover && (s->hover_s[1] > 0)) m->hold_left = urange(r, s->hover_s);
+        } else if (ndist < reach) {
             m->wp_index++;
             if (m->can_hover && (s->hover_s[1] > 0)) m->hold_left = urange(r, s->hover_s);
         }
@@ -408,7 +417,7 @@ static void rk4(double s[6], double k, double h)
     for (int i = 0; i < 6; i++) s[i] += h / 6.0 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
 }
 
-#define BALLISTIC_H 0.005
+#define BALLISTIC_H 0.01
 
 double sim_ballistic_fly(const double p0[3], const double v0[3], double k, double ground_a,
                          double t_max, double p_end[3], double v_end[3])
@@ -433,49 +442,91 @@ double sim_ballistic_fly(const double p0[3], const double v0[3], double k, doubl
     return t;
 }
 
+/* Where a projectile launched from `from` with v0 is after exactly T seconds. */
+static void fly_for(const double from[3], const double v0[3], double k, double T, double out[3])
+{
+    double st[6] = {from[0], from[1], from[2], v0[0], v0[1], v0[2]};
+    int n = (int)ceil(T / BALLISTIC_H);
+    double h = T / n;
+    for (int i = 0; i < n; i++) rk4(st, k, h);
+    memcpy(out, st, 3 * sizeof(double));
+}
+
+static double det3(const double m[9])
+{
+    return m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) +
+           m[2] * (m[3] * m[7] - m[4] * m[6]);
+}
+
+/* Newton's method on the launch velocity with a finite-difference Jacobian of the position
+ * at time T; starts from v0 when `guess`, else from the drag-free solution. */
+static bool solve_time(const double from[3], const double to[3], double T, double k, double v0[3],
+                       bool guess)
+{
+    if (!guess) {
+        v0[0] = (to[0] - from[0]) / T;
+        v0[1] = (to[1] - from[1]) / T;
+        v0[2] = (to[2] - from[2]) / T + 0.5 * LO_G0 * T;
+    }
+    for (int it = 0; it < 40; it++) {
+        double end[3], miss[3], J[9];
+        fly_for(from, v0, k, T, end);
+        double m2 = 0;
+        for (int i = 0; i < 3; i++) {
+            miss[i] = to[i] - end[i];
+            m2 += miss[i] * miss[i];
+        }
+        if (m2 < 1e-6) return true;
+        if (!isfinite(m2)) return false;
+        for (int j = 0; j < 3; j++) {
+            double vp[3] = {v0[0], v0[1], v0[2]}, ep[3];
+            double dv = 1e-4 * (1.0 + fabs(v0[j]));
+            vp[j] += dv;
+            fly_for(from, vp, k, T, ep);
+            for (int i = 0; i < 3; i++) J[3 * i + j] = (ep[i] - end[i]) / dv;
+        }
+        double d = det3(J);
+        if (fabs(d) < 1e-30) return false;
+        for (int j = 0; j < 3; j++) { /* Cramer's rule */
+            double Jj[9];
+            memcpy(Jj, J, sizeof Jj);
+            for (int i = 0; i < 3; i++) Jj[3 * i + j] = miss[i];
+            v0[j] += det3(Jj) / d;
+        }
+    }
+    return false;
+}
+
 bool sim_ballistic_solve_time(const double from[3], const double to[3], double flight_time_s,
                               double k, double v0[3])
 {
-    /* Start from the drag-free solution, then correct by the miss divided by the flight time
-     * (a fixed-point iteration that converges quickly for the modest drag of shells). */
-    double T = flight_time_s;
-    v0[0] = (to[0] - from[0]) / T;
-    v0[1] = (to[1] - from[1]) / T;
-    v0[2] = (to[2] - from[2]) / T + 0.5 * LO_G0 * T;
-    for (int it = 0; it < 60; it++) {
-        double s[6] = {from[0], from[1], from[2], v0[0], v0[1], v0[2]};
-        int n = (int)ceil(T / BALLISTIC_H);
-        double h = T / n;
-        for (int i = 0; i < n; i++) rk4(s, k, h);
-        double miss = 0;
-        for (int i = 0; i < 3; i++) {
-            double e = to[i] - s[i];
-            v0[i] += e / T;
-            miss += e * e;
-        }
-        if (miss < 1e-6) return true;
-    }
-    return false;
+    return solve_time(from, to, flight_time_s, k, v0, false);
 }
 
 bool sim_ballistic_solve_elevation(const double from[3], const double to[3], double elev_rad,
                                    double k, double v0[3], double *flight_time_s)
 {
     /* The launch elevation grows with the flight time for a fixed range: bisect on it. */
-    double lo = 0.5, hi = 300.0;
+    /* Bracket around the drag-free flight time sqrt(2 D tan(elevation) / g) (level ground). */
+    double D = hypot(to[0] - from[0], to[1] - from[1]);
+    double T0 = sqrt(2.0 * fmax(D, 1.0) * tan(elev_rad) / LO_G0);
+    double lo = 0.4 * T0, hi = fmin(3.0 * T0 + 5.0, 400.0);
+    bool have = false;
     for (int it = 0; it < 60; it++) {
         double T = 0.5 * (lo + hi);
-        if (!sim_ballistic_solve_time(from, to, T, k, v0)) {
+        if (!solve_time(from, to, T, k, v0, have)) {
+            have = false;
             hi = T;
             continue;
         }
+        have = true;
         double el = atan2(v0[2], sqrt(v0[0] * v0[0] + v0[1] * v0[1]));
         if (el < elev_rad) lo = T;
         else hi = T;
-        if (hi - lo < 1e-4) break;
+        if (hi - lo < 1e-3) break;
     }
     *flight_time_s = 0.5 * (lo + hi);
-    return sim_ballistic_solve_time(from, to, *flight_time_s, k, v0) &&
+    return solve_time(from, to, *flight_time_s, k, v0, have) &&
            fabs(atan2(v0[2], sqrt(v0[0] * v0[0] + v0[1] * v0[1])) - elev_rad) < 1e-3;
 }
 
@@ -695,7 +746,16 @@ static int build_one(sim_world *w, const sim_scenario *sc, const sim_target_spec
             }
             m->dive_distance = urange(r, s->dive_distance_m);
         }
-        sim_point first = s->n_waypoints ? s->waypoints[0] : (s->has_aim ? m->aim : (sim_point){px, py + 1, a0});
+        m->patrol_center = (sim_point){px, py, a0};
+        if (s->patrol_radius_m > 0) {
+            double dx, dy;
+            disc(r, s->patrol_radius_m, &dx, &dy);
+            m->patrol_goal = (sim_point){px + dx, py + dy, a0};
+        }
+        sim_point first = s->n_waypoints ? s->waypoints[0]
+                        : s->has_aim      ? m->aim
+                        : s->patrol_radius_m > 0 ? m->patrol_goal
+                                          : (sim_point){px, py + 1, a0};
         m->heading = s->has_heading ? urange(r, s->heading_deg) * LO_DEG2RAD
                                     : atan2(first.x - px, first.y - py);
         tg->p[0] = px; tg->p[1] = py; tg->p[2] = a0;
