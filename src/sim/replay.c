@@ -116,12 +116,12 @@ static void rows_free(track_rows *r)
 
 /* Read the header line to tell the format, then every row through libcsv. */
 static int read_rows(const char *path, track_rows *r, bool want_latlon, lo_diag_sink *sink,
-                     const char *source, const char *field)
+                     const char *source, long line, const char *field)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        lo_diag_report(sink, LO_DIAG_ERROR, source, 0, 0, -1, field, "cannot open '%s': %s", path,
-                       strerror(errno));
+        lo_diag_report(sink, LO_DIAG_ERROR, source, line, 0, -1, field, "cannot open '%s': %s",
+                       path, strerror(errno));
         return -1;
     }
     char head[4096];
@@ -212,10 +212,13 @@ int sim_replay_load(const sim_target_spec *s, double t_start, double **t, double
     sample *ms = NULL, *gs = NULL;
     size_t mn = 0, gn = 0;
     int rc = -1;
-    if (read_rows(s->replay_path, &main_rows, false, sink, source, s->name) != 0) goto out;
+    char kp[64], gkp[64];
+    snprintf(kp, sizeof kp, "%s.path", s->key_path);
+    snprintf(gkp, sizeof gkp, "%s.gnss_path", s->key_path);
+    if (read_rows(s->replay_path, &main_rows, false, sink, source, s->line, kp) != 0) goto out;
     bool baro = main_rows.col[COL_LAT] < 0; /* rocket flight_data: altitude only */
     if (s->replay_gnss_path[0]) {
-        if (read_rows(s->replay_gnss_path, &gnss_rows, true, sink, source, s->name) != 0) goto out;
+        if (read_rows(s->replay_gnss_path, &gnss_rows, true, sink, source, s->line, gkp) != 0) goto out;
         gn = sort_rows(&gnss_rows, &gs);
     }
     mn = sort_rows(&main_rows, &ms);
@@ -270,8 +273,8 @@ int sim_replay_load(const sim_target_spec *s, double t_start, double **t, double
         k++;
     }
     if (k < 2) {
-        lo_diag_report(sink, LO_DIAG_ERROR, source, 0, 0, -1, s->name,
-                       "replay '%s': fewer than two samples between from_s and to_s",
+        lo_diag_report(sink, LO_DIAG_ERROR, source, s->line, 0, -1, kp,
+                       "'%s': fewer than two samples between from_s and to_s",
                        s->replay_path);
         goto out;
     }

@@ -327,6 +327,8 @@ static bool parse_target(parse_ctx *p, const lo_ynode *n, const char *path, sim_
     }
     s->kind = (sim_kind)kind;
     spec_defaults(s);
+    snprintf(s->key_path, sizeof s->key_path, "%s", path);
+    s->line = lo_ynode_line(d, n);
     const char *allowed[64];
     allowed_for(s->kind, allowed);
     if (turbine) allowed[0] = "name"; /* no 'kind' under clutter.wind_turbines */

@@ -144,6 +144,8 @@ typedef struct sim_point {
 typedef struct sim_target_spec {
     sim_kind kind;
     char name[LO_NAME_MAX];
+    char key_path[48];        /* "targets[3]": where it is in the file, for later errors */
+    long line;
     lo_class cls;             /* replay: from the file's `class` key */
     int count;
     double spread_m;          /* horizontal scatter of copies / flock members around position */

@@ -832,7 +832,9 @@ static int build_one(sim_world *w, const sim_scenario *sc, const sim_target_spec
                                                    m->drag_k, v0, &T);
             }
             if (!ok) {
-                lo_diag_report(sink, LO_DIAG_ERROR, source, 0, 0, -1, s->name,
+                char kp[64];
+                snprintf(kp, sizeof kp, "%s.impact", s->key_path);
+                lo_diag_report(sink, LO_DIAG_ERROR, source, s->line, 0, -1, kp,
                                "no ballistic path reaches the impact point from the launch point "
                                "with these parameters (flight time / elevation / drag)");
                 return -1;
