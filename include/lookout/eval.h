@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lookout/types.h"
 
@@ -142,6 +143,15 @@ const lo_eval_track_stats *lo_eval_get_tracks(const lo_eval *e, int *n);
 /* Inputs as collected (sorted by the run): for plotting. */
 const lo_truth *lo_eval_truth_samples(const lo_eval *e, size_t *n);
 const lo_track *lo_eval_track_reports(const lo_eval *e, size_t *n);
+
+/* ---- reports (src/eval/report.c) -----------------------------------------------------------
+ * A readable table, JSON (one object: options, summary, steps, truth objects, tracks; NaN as
+ * null), and an SVG picture: truth and track paths in the horizontal plane (km) above GOSPA
+ * over time. Each returns 0, or -1 on a write error. */
+int lo_eval_print_table(const lo_eval *e, FILE *f);
+int lo_eval_write_json(const lo_eval *e, FILE *f);
+int lo_eval_write_svg(const lo_eval *e, FILE *f);
+const lo_eval_options *lo_eval_get_options(const lo_eval *e);
 
 #ifdef __cplusplus
 }

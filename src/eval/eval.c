@@ -548,6 +548,8 @@ done:
 
 const lo_eval_summary *lo_eval_get_summary(const lo_eval *e) { return &e->summary; }
 
+const lo_eval_options *lo_eval_get_options(const lo_eval *e) { return &e->opt; }
+
 const lo_eval_step *lo_eval_get_steps(const lo_eval *e, int *n)
 {
     *n = e->n_steps;
