@@ -36,6 +36,12 @@ grep -Eq '"gospa_mean_m": 86\.10552' "$out/json1" || die "--max-age 1: mean is n
 # The default max age (twice the median report interval) is 2 s here: same mean.
 "$bin" eval --truth "$truth" --tracks "$tracks" | grep -Eq "^  mean +76\.59 m" || die "default max age changes the result"
 
+# With plots, first detection is the first plot of each object: truth 1 at 999.0 -> latency
+# 1000.5 - 999.0 = 1.5 s; truth 2 at 1000.0 -> 0 s; mean 0.75 s. GOSPA is unchanged.
+"$bin" eval --truth "$truth" --tracks "$tracks" --plots "$src/tests/data/eval_plots.csv" >"$out/tp" || die "eval --plots exit $?"
+grep -Eq "latency to confirm +0\.75 s +mean, 1\.50 s max" "$out/tp" || { die "--plots: latency is not 0.75/1.50 s"; grep latency "$out/tp"; }
+grep -Eq "^  mean +76\.59 m" "$out/tp" || die "--plots changed GOSPA"
+
 # JSON lines input gives the same result.
 "$bin" eval --truth "$truth" --tracks "${tracks%.csv}.jsonl" | grep -Eq "^  mean +76\.59 m" || die "JSON lines tracks give another result"
 

@@ -668,6 +668,36 @@ static void test_time_parsing(void **state)
     assert_int_equal(lo_format_from_path("-"), LO_FORMAT_CSV);
 }
 
+/* A writer on an open stream, read back through stdin ("-"): the first '{' makes it JSON lines. */
+static void test_stream_writer_and_stdin_reader(void **state)
+{
+    (void)state;
+    const char *path = temp_path(".out");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    lo_writer *w = lo_writer_from_stream(f, LO_FORMAT_JSONL, LO_RECORD_TRUTH);
+    assert_non_null(w);
+    lo_truth t = {.t = 5, .truth_id = 9, .cls = LO_CLASS_ROCKET, .pos = {1, 2, 3}, .vel = {4, 5, 6}};
+    assert_int_equal(lo_truth_write(w, &t), 0);
+    assert_int_equal(lo_writer_close(w), 0);
+    fclose(f);
+    assert_null(lo_writer_from_stream(stdout, LO_FORMAT_CSV, 7));
+
+    assert_non_null(freopen(path, "r", stdin));
+    lo_test_diags d;
+    lo_test_diags_init(&d, true);
+    lo_reader *r = lo_truth_reader_open("-", &d.sink);
+    lo_truth out;
+    assert_int_equal(lo_truth_reader_next(r, &out), 1);
+    assert_int_equal(out.truth_id, 9);
+    assert_int_equal(out.cls, LO_CLASS_ROCKET);
+    assert_near(out.vel[2], 6, 0);
+    assert_int_equal(lo_truth_reader_next(r, &out), 0);
+    lo_reader_close(r);
+    assert_int_equal(d.n, 0);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -690,6 +720,7 @@ int main(void)
         cmocka_unit_test(test_partial_group_is_an_error),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_time_parsing),
+        cmocka_unit_test(test_stream_writer_and_stdin_reader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

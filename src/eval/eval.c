@@ -303,9 +303,9 @@ int lo_eval_run(lo_eval *e)
     const lo_gospa_params *gp = &e->opt.gospa;
     int rc = -1;
 
-    qsort(e->truth, e->n_truth, sizeof *e->truth, cmp_truth);
-    qsort(e->reports, e->n_reports, sizeof *e->reports, cmp_report);
-    qsort(e->plots, e->n_plots, sizeof *e->plots, cmp_id_time);
+    if (e->n_truth) qsort(e->truth, e->n_truth, sizeof *e->truth, cmp_truth);
+    if (e->n_reports) qsort(e->reports, e->n_reports, sizeof *e->reports, cmp_report);
+    if (e->n_plots) qsort(e->plots, e->n_plots, sizeof *e->plots, cmp_id_time);
 
     /* Tracks: one range of reports each. */
     track_range *ranges = NULL;
