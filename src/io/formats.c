@@ -614,8 +614,9 @@ static bool json_key_warned(lo_reader *r, const char *key)
 {
     for (int i = 0; i < r->n_warned_keys; i++)
         if (strcmp(r->warned_keys[i], key) == 0) return true;
-    if (r->n_warned_keys < (int)(sizeof r->warned_keys / sizeof r->warned_keys[0]))
-        snprintf(r->warned_keys[r->n_warned_keys++], sizeof r->warned_keys[0], "%s", key);
+    if (r->n_warned_keys == (int)(sizeof r->warned_keys / sizeof r->warned_keys[0]))
+        return true; /* enough said: the first 16 distinct names were reported */
+    snprintf(r->warned_keys[r->n_warned_keys++], sizeof r->warned_keys[0], "%s", key);
     return false;
 }
 
