@@ -249,6 +249,23 @@ static void axes(FILE *f, const frame *fr, const char *xlabel, const char *ylabe
             fr->x0 - 45, fr->y0 + fr->h / 2, fr->x0 - 45, fr->y0 + fr->h / 2, ylabel);
 }
 
+/* Paths are thinned to about PATH_POINTS_MAX points each, so an hour-long run stays a
+ * picture a browser opens quickly. */
+#define PATH_POINTS_MAX 1500
+#define TRUTH_LABELS_MAX 30
+
+static size_t path_stride(size_t n)
+{
+    return n > PATH_POINTS_MAX ? (n + PATH_POINTS_MAX - 1) / PATH_POINTS_MAX : 1;
+}
+
+static int cmp_truth_by_object(const void *a, const void *b)
+{
+    const lo_truth *x = a, *y = b;
+    if (x->truth_id != y->truth_id) return x->truth_id < y->truth_id ? -1 : 1;
+    return (x->t > y->t) - (x->t < y->t);
+}
+
 static bool drawn_status(lo_track_status s)
 {
     return s == LO_TRACK_CONFIRMED || s == LO_TRACK_COASTING;
@@ -297,30 +314,43 @@ int lo_eval_write_svg(const lo_eval *e, FILE *f)
     axes(f, &plan, "east (km)", "north (km)");
     fprintf(f, "<g>\n");
 
-    /* Truth: one grey path per object (samples are sorted by time). */
     int n_objects;
-    const lo_eval_truth_stats *objs = lo_eval_get_truths(e, &n_objects);
-    for (int o = 0; o < n_objects; o++) {
+    lo_eval_get_truths(e, &n_objects);
+    /* Truth: one grey path per object. The samples are sorted by time; a copy sorted by
+     * object keeps this linear in the number of samples. */
+    lo_truth *by_object = n_truth ? malloc(n_truth * sizeof *by_object) : NULL;
+    if (n_truth && !by_object) return -1;
+    if (n_truth) {
+        memcpy(by_object, truth, n_truth * sizeof *by_object);
+        qsort(by_object, n_truth, sizeof *by_object, cmp_truth_by_object);
+    }
+    for (size_t i = 0; i < n_truth;) {
+        size_t j = i;
+        while (j < n_truth && by_object[j].truth_id == by_object[i].truth_id) j++;
+        size_t stride = path_stride(j - i);
         fprintf(f, "<polyline fill='none' stroke='#999' stroke-width='5' stroke-opacity='0.5' "
                    "stroke-linejoin='round' points='");
-        double lx = 0, ly = 0;
-        for (size_t i = 0; i < n_truth; i++)
-            if (truth[i].truth_id == objs[o].truth_id) {
-                lx = px(&plan, truth[i].pos[0] / 1000.0);
-                ly = py(&plan, truth[i].pos[1] / 1000.0);
-                fprintf(f, "%.1f,%.1f ", lx, ly);
-            }
-        fprintf(f, "'/>\n<text x='%.1f' y='%.1f' font-size='10' fill='#666'>truth %u</text>\n",
-                lx + 4, ly - 4, objs[o].truth_id);
+        for (size_t k = i; k < j; k += stride)
+            fprintf(f, "%.1f,%.1f ", px(&plan, by_object[k].pos[0] / 1000.0),
+                    py(&plan, by_object[k].pos[1] / 1000.0));
+        double lx = px(&plan, by_object[j - 1].pos[0] / 1000.0);
+        double ly = py(&plan, by_object[j - 1].pos[1] / 1000.0);
+        fprintf(f, "%.1f,%.1f'/>\n", lx, ly);
+        if (n_objects <= TRUTH_LABELS_MAX) /* beyond that the labels hide the picture */
+            fprintf(f, "<text x='%.1f' y='%.1f' font-size='10' fill='#666'>truth %u</text>\n",
+                    lx + 4, ly - 4, by_object[i].truth_id);
+        i = j;
     }
+    free(by_object);
     /* Tracks: confirmed/coasting reports, one colour each (reports are sorted by id, time). */
     int n_tracks = 0;
     for (size_t i = 0; i < n_rep;) {
         size_t j = i;
         while (j < n_rep && rep[j].id == rep[i].id) j++;
-        int drawn = 0;
+        size_t drawn = 0;
         for (size_t k = i; k < j; k++) drawn += drawn_status(rep[k].status);
         if (drawn > 0) {
+            size_t stride = path_stride(drawn), seen = 0;
             const char *colour = palette[n_tracks % N_PALETTE];
             fprintf(f, "<polyline fill='none' stroke='%s' stroke-width='1.5' points='", colour);
             double lx = 0, ly = 0;
@@ -328,7 +358,7 @@ int lo_eval_write_svg(const lo_eval *e, FILE *f)
                 if (drawn_status(rep[k].status)) {
                     lx = px(&plan, rep[k].pos[0] / 1000.0);
                     ly = py(&plan, rep[k].pos[1] / 1000.0);
-                    fprintf(f, "%.1f,%.1f ", lx, ly);
+                    if (seen++ % stride == 0 || seen == drawn) fprintf(f, "%.1f,%.1f ", lx, ly);
                 }
             fprintf(f, "'/>\n<circle cx='%.1f' cy='%.1f' r='2.5' fill='%s'/>\n", lx, ly, colour);
             if (n_tracks < LEGEND_TRACKS_MAX) {
@@ -369,8 +399,11 @@ int lo_eval_write_svg(const lo_eval *e, FILE *f)
     for (int series = 0; series < 2 && n_steps > 0; series++) {
         fprintf(f, "<polyline fill='none' stroke='%s' stroke-width='1.5'%s points='",
                 series_colour[series], series ? " stroke-dasharray='4 3'" : "");
-        for (int i = 0; i < n_steps; i++) {
-            double v = series ? steps[i].gospa.localisation_m : steps[i].gospa.gospa_m;
+        size_t stride = path_stride((size_t)n_steps);
+        for (int i = 0; i < n_steps; i += (int)stride) {
+            double v = 0; /* the largest of the steps thinned into this point: peaks stay */
+            for (int k = i; k < n_steps && k < i + (int)stride; k++)
+                v = fmax(v, series ? steps[k].gospa.localisation_m : steps[k].gospa.gospa_m);
             fprintf(f, "%.1f,%.1f ", px(&g, steps[i].t - t0), py(&g, v));
         }
         fprintf(f, "'/>\n");
