@@ -8,7 +8,10 @@
  * maximises the number of assigned rows first, then minimises the total cost among those.
  * Used by GOSPA and by the tracker's global-nearest-neighbour association.
  *
- * Costs: any finite double (negative allowed). No units of its own.
+ * Costs: any finite double (negative allowed); -INFINITY and NaN are refused. No units of its
+ * own. Forbidden pairs are handled by a finite penalty larger than any difference of two
+ * assignments' real costs (see src/geo/assign.c), so costs should stay below ~1e12 times the
+ * smallest cost difference that matters.
  */
 #ifndef LOOKOUT_ASSIGN_H
 #define LOOKOUT_ASSIGN_H

@@ -86,7 +86,7 @@ struct lo_eval {
     lo_eval_options opt;
     lo_truth *truth;
     size_t n_truth, cap_truth;
-    lo_track *reports;
+    lo_eval_report *reports;
     size_t n_reports, cap_reports;
     id_time *plots;
     size_t n_plots, cap_plots;
@@ -160,8 +160,19 @@ int lo_eval_add_truth(lo_eval *e, const lo_truth *t)
 
 int lo_eval_add_track(lo_eval *e, const lo_track *k)
 {
-    if (grow((void **)&e->reports, &e->cap_reports, e->n_reports, sizeof *k)) return -1;
-    e->reports[e->n_reports++] = *k;
+    if (grow((void **)&e->reports, &e->cap_reports, e->n_reports, sizeof *e->reports)) return -1;
+    lo_eval_report *r = &e->reports[e->n_reports++];
+    r->t = k->t;
+    r->t_confirmed = k->t_confirmed;
+    r->last_plot_t = k->last_plot_t;
+    memcpy(r->pos, k->pos, sizeof r->pos);
+    memcpy(r->vel, k->vel, sizeof r->vel);
+    r->id = k->id;
+    r->n_updates = k->n_updates;
+    r->last_truth_id = k->last_truth_id;
+    r->mode_s_address = k->mode_s_address;
+    r->last_flags = k->last_flags;
+    r->status = k->status;
     return 0;
 }
 
@@ -182,7 +193,7 @@ static int cmp_truth(const void *a, const void *b)
 
 static int cmp_report(const void *a, const void *b)
 {
-    const lo_track *x = a, *y = b;
+    const lo_eval_report *x = a, *y = b;
     if (x->id != y->id) return x->id < y->id ? -1 : 1;
     if (x->t != y->t) return x->t < y->t ? -1 : 1;
     /* A deleted report at the same time as another comes last: it is the final word. */
@@ -263,13 +274,13 @@ static int track_plot_figures(const lo_eval *e, const track_range *r, lo_eval_tr
     bool any_truth_label = false;
     int rc = 0;
     for (size_t i = 0; i < r->n; i++) {
-        const lo_track *k = &e->reports[r->first + i];
+        const lo_eval_report *k = &e->reports[r->first + i];
         if (k->status == LO_TRACK_CONFIRMED || k->status == LO_TRACK_COASTING ||
             (k->status == LO_TRACK_DELETED && k->t_confirmed > 0))
             s->confirmed = true;
         /* One update per distinct associated plot: reports repeat it while coasting. */
         if (i > 0) {
-            const lo_track *prev = &e->reports[r->first + i - 1];
+            const lo_eval_report *prev = &e->reports[r->first + i - 1];
             if (k->last_plot_t != 0 && k->last_plot_t == prev->last_plot_t) continue;
             if (k->last_plot_t == 0 && k->n_updates != 0 && k->n_updates == prev->n_updates) continue;
         }
@@ -396,7 +407,7 @@ int lo_eval_run(lo_eval *e)
         for (int k = 0; k < n_ranges; k++) {
             long r = latest_report(e, &ranges[k], t);
             if (r < 0) continue;
-            const lo_track *rep = &e->reports[r];
+            const lo_eval_report *rep = &e->reports[r];
             double age = t - rep->t;
             if (age > max_age + TIME_EPS) continue;
             if (rep->status != LO_TRACK_CONFIRMED && rep->status != LO_TRACK_COASTING) continue;
@@ -420,7 +431,7 @@ int lo_eval_run(lo_eval *e)
             int j = truth_to_est[a];
             if (j < 0) continue;
             int k = est_track[j];
-            const lo_track *rep = &e->reports[est_report[j]];
+            const lo_eval_report *rep = &e->reports[est_report[j]];
             lo_eval_track_stats *ts = &e->tracks[k];
             ts->n_matched++;
             obj->n_matched++;
@@ -574,7 +585,7 @@ const lo_truth *lo_eval_truth_samples(const lo_eval *e, size_t *n)
     return e->truth;
 }
 
-const lo_track *lo_eval_track_reports(const lo_eval *e, size_t *n)
+const lo_eval_report *lo_eval_track_reports(const lo_eval *e, size_t *n)
 {
     *n = e->n_reports;
     return e->reports;

@@ -277,7 +277,7 @@ int lo_eval_write_svg(const lo_eval *e, FILE *f)
     const double H = 40 + plan_h + 70 + gospa_h + 60;
     size_t n_truth, n_rep;
     const lo_truth *truth = lo_eval_truth_samples(e, &n_truth);
-    const lo_track *rep = lo_eval_track_reports(e, &n_rep);
+    const lo_eval_report *rep = lo_eval_track_reports(e, &n_rep);
     const lo_eval_summary *s = lo_eval_get_summary(e);
 
     /* Data bounds of everything drawn, in km, with equal scales on both axes. */
