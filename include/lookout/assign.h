@@ -10,8 +10,9 @@
  *
  * Costs: any finite double (negative allowed); -INFINITY and NaN are refused. No units of its
  * own. Forbidden pairs are handled by a finite penalty larger than any difference of two
- * assignments' real costs (see src/geo/assign.c), so costs should stay below ~1e12 times the
- * smallest cost difference that matters.
+ * assignments' real costs (see src/geo/assign.c): with forbidden pairs present, cost
+ * differences below about 4 n^2 max|cost| x 1e-16 (n = the smaller dimension) are lost to
+ * rounding; for 1,000 x 1,000 costs up to 1e4 that is 4e-6.
  */
 #ifndef LOOKOUT_ASSIGN_H
 #define LOOKOUT_ASSIGN_H

@@ -17,8 +17,8 @@
  * maximises the number of permitted pairs, then minimises their total cost, which is the
  * contract in assign.h. A greedy "skip a row that cannot be augmented" would maximise the
  * count too, but not minimise the cost among maximal matchings (it depends on row order).
- * The price is precision: costs are added to BIG, so |cost| ratios beyond ~1e12 between the
- * largest and the smallest meaningful cost difference lose digits; geometry never comes near.
+ * The price is precision: sums of up to n entries of size BIG ~ 4 n max|c| are formed, so cost
+ * differences below ~4 n^2 max|c| x 1e-16 are lost; gating geometry never comes near that.
  */
 #include "lookout/assign.h"
 
