@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "lookout/config.h"
 #include "lookout/eval.h"
 #include "lookout/formats.h"
 
@@ -23,6 +24,8 @@ static void usage(FILE *f)
             "  --truth FILE      truth samples (time, truth_id, class, x_m .. vz_mps)\n"
             "  --tracks FILE     track reports (time, track_id, status, x_m .. vz_mps, ...)\n"
             "  --plots FILE      plots with truth_id: first detection time of each object\n"
+            "  --site FILE       site YAML: without --plots, an object counts as detectable\n"
+            "                    from its first truth sample inside a sensor's coverage\n"
             "  --cutoff M        GOSPA cut-off distance c in metres (default 100)\n"
             "  --order P         GOSPA order p >= 1 (default 2)\n"
             "  --alpha A         GOSPA alpha in (0, 2] (default 2)\n"
@@ -43,6 +46,24 @@ static bool parse_positive(const char *s, double *out)
     return true;
 }
 
+/* Inside some sensor's range and elevation coverage (config.h: min/max range, elevation). */
+static bool in_site_coverage(void *ctx, const double enu[3])
+{
+    const lo_site *site = ctx;
+    for (int i = 0; i < site->n_sensors; i++) {
+        const lo_sensor *s = &site->sensors[i];
+        double range, azimuth, elevation;
+        lo_system_enu_to_polar(&site->frame, &site->sensor_frames[i], site->propagation, enu,
+                               &range, &azimuth, &elevation);
+        if (range < s->min_range_m || range > s->max_range_m) continue;
+        if (s->max_elevation_rad > s->min_elevation_rad &&
+            (elevation < s->min_elevation_rad || elevation > s->max_elevation_rad))
+            continue;
+        return true;
+    }
+    return false;
+}
+
 static bool readable(const char *path)
 {
     return strcmp(path, "-") == 0 || access(path, R_OK) == 0;
@@ -50,12 +71,13 @@ static bool readable(const char *path)
 
 int cmd_eval(int argc, char **argv)
 {
-    enum { OPT_TRUTH = 1000, OPT_TRACKS, OPT_PLOTS, OPT_CUTOFF, OPT_ORDER, OPT_ALPHA, OPT_MAX_AGE,
+    enum { OPT_TRUTH = 1000, OPT_TRACKS, OPT_PLOTS, OPT_SITE, OPT_CUTOFF, OPT_ORDER, OPT_ALPHA, OPT_MAX_AGE,
            OPT_JSON, OPT_PLOT };
     static const struct option longopts[] = {
         {"truth", required_argument, NULL, OPT_TRUTH},
         {"tracks", required_argument, NULL, OPT_TRACKS},
         {"plots", required_argument, NULL, OPT_PLOTS},
+        {"site", required_argument, NULL, OPT_SITE},
         {"cutoff", required_argument, NULL, OPT_CUTOFF},
         {"order", required_argument, NULL, OPT_ORDER},
         {"alpha", required_argument, NULL, OPT_ALPHA},
@@ -65,7 +87,8 @@ int cmd_eval(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *truth_path = NULL, *tracks_path = NULL, *plots_path = NULL, *svg_path = NULL;
+    const char *truth_path = NULL, *tracks_path = NULL, *plots_path = NULL, *svg_path = NULL,
+               *site_path = NULL;
     bool json = false;
     lo_eval_options opt;
     lo_eval_options_default(&opt);
@@ -79,6 +102,7 @@ int cmd_eval(int argc, char **argv)
         case OPT_TRACKS: tracks_path = optarg; break;
         case OPT_PLOTS: plots_path = optarg; break;
         case OPT_PLOT: svg_path = optarg; break;
+        case OPT_SITE: site_path = optarg; break;
         case OPT_JSON: json = true; break;
         case OPT_CUTOFF:
             if (!parse_positive(optarg, &opt.gospa.cutoff_m))
@@ -111,10 +135,25 @@ int cmd_eval(int argc, char **argv)
         n_stdin += strcmp(inputs[i], "-") == 0;
     }
     if (n_stdin > 1) return lo_usage_error("eval", "only one input can be '-' (stdin)");
+    if (site_path && access(site_path, R_OK) != 0)
+        return lo_usage_error("eval", "cannot read '%s': %s", site_path, strerror(errno));
 
-    lo_eval *e = lo_eval_new(&opt);
-    if (!e) return LO_EXIT_FAIL;
     lo_diag_sink sink = {0}; /* print each problem on stderr, skip the record, go on */
+    lo_site site;
+    bool have_site = false;
+    if (site_path) {
+        if (lo_site_load(site_path, &site, &sink) != 0) {
+            fprintf(stderr, "lookout eval: cannot use the site file '%s' (see above)\n", site_path);
+            return LO_EXIT_FAIL;
+        }
+        have_site = true;
+    }
+    lo_eval *e = lo_eval_new(&opt);
+    if (!e) {
+        if (have_site) lo_site_free(&site);
+        return LO_EXIT_FAIL;
+    }
+    if (have_site) lo_eval_set_coverage(e, in_site_coverage, &site);
     int status = LO_EXIT_OK;
 
     if (truth_path) {
@@ -147,11 +186,13 @@ int cmd_eval(int argc, char **argv)
     if (status != LO_EXIT_OK) {
         fprintf(stderr, "lookout eval: cannot read the input (see the messages above)\n");
         lo_eval_free(e);
+        if (have_site) lo_site_free(&site);
         return status;
     }
     if (lo_eval_run(e)) {
         fprintf(stderr, "lookout eval: out of memory\n");
         lo_eval_free(e);
+        if (have_site) lo_site_free(&site);
         return LO_EXIT_FAIL;
     }
     if (sink.errors > 0)
@@ -167,5 +208,6 @@ int cmd_eval(int argc, char **argv)
         }
     }
     lo_eval_free(e);
+    if (have_site) lo_site_free(&site);
     return status;
 }

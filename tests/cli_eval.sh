@@ -42,6 +42,13 @@ grep -Eq '"gospa_mean_m": 86\.10552' "$out/json1" || die "--max-age 1: mean is n
 grep -Eq "latency to confirm +0\.75 s +mean, 1\.50 s max" "$out/tp" || { die "--plots: latency is not 0.75/1.50 s"; grep latency "$out/tp"; }
 grep -Eq "^  mean +76\.59 m" "$out/tp" || die "--plots changed GOSPA"
 
+# With a site (tests/data/eval_site.yaml: coverage 5..600 m), truth 1 is detectable from its
+# first sample (latency 0.5 s) and truth 2, 1000 m out, never: 1 of 2 objects has a latency.
+"$bin" eval --truth "$truth" --tracks "$tracks" --site "$src/tests/data/eval_site.yaml" >"$out/ts" || die "eval --site exit $?"
+grep -Eq "latency to confirm +0\.50 s +mean, 0\.50 s max \(1 of 2 objects tracked\)" "$out/ts" || { die "--site: latency is not 0.5 s for 1 of 2"; grep latency "$out/ts"; }
+check_site_missing() { "$bin" eval --tracks "$tracks" --site /nonexistent/site.yaml >/dev/null 2>&1; }
+check_site_missing; [ $? -eq 2 ] || die "missing site file: exit is not 2"
+
 # JSON lines input gives the same result.
 "$bin" eval --truth "$truth" --tracks "${tracks%.csv}.jsonl" | grep -Eq "^  mean +76\.59 m" || die "JSON lines tracks give another result"
 

@@ -307,6 +307,56 @@ static void test_eval_latency_from_plots(void **state)
     lo_eval_free(e);
 }
 
+static bool east_of(void *ctx, const double enu[3])
+{
+    return enu[0] > *(const double *)ctx;
+}
+
+/* Coverage decides first detection without plots. Coverage x > 5 m: truth 1 (x = 0, 10, 20)
+ * becomes detectable at 1001, after track 7's confirmation at 1000.5: latency 0 (never
+ * negative); truth 2 (x = 1000) at 1000: 0. Coverage x > 500 m: truth 1 never detectable, so
+ * no latency for it; only truth 2 counts. */
+static void test_eval_coverage(void **state)
+{
+    (void)state;
+    lo_eval_options opt;
+    lo_eval_options_default(&opt);
+    opt.max_age_s = 2;
+    for (int pass = 0; pass < 2; pass++) {
+        double limit = pass == 0 ? 5.0 : 500.0;
+        lo_eval *e = lo_eval_new(&opt);
+        lo_eval_set_coverage(e, east_of, &limit);
+        lo_test_diags d;
+        lo_test_diags_init(&d, true);
+        lo_reader *r = lo_truth_reader_open(lo_test_source_path("tests/data/eval_truth.csv"), &d.sink);
+        lo_truth t;
+        while (lo_truth_reader_next(r, &t) == 1) assert_int_equal(lo_eval_add_truth(e, &t), 0);
+        lo_reader_close(r);
+        r = lo_track_reader_open(lo_test_source_path("tests/data/eval_tracks.csv"), &d.sink);
+        lo_track k;
+        while (lo_track_reader_next(r, &k) == 1) assert_int_equal(lo_eval_add_track(e, &k), 0);
+        lo_reader_close(r);
+        assert_int_equal(lo_eval_run(e), 0);
+        int n;
+        const lo_eval_truth_stats *o = lo_eval_get_truths(e, &n);
+        assert_int_equal(n, 2);
+        const lo_eval_summary *s = lo_eval_get_summary(e);
+        if (pass == 0) {
+            assert_near(o[0].t_detect, 1001, 0);
+            assert_near(o[0].latency_s, 0, 0);
+            assert_near(o[1].t_detect, 1000, 0);
+            assert_int_equal(s->n_tracked, 2);
+            assert_near(s->latency_mean_s, 0, 0);
+        } else {
+            assert_true(isnan(o[0].t_detect));
+            assert_true(isnan(o[0].latency_s));
+            assert_int_equal(s->n_tracked, 1);
+        }
+        assert_near(s->gospa_mean_m, 76.5935837, 1e-6); /* coverage does not touch GOSPA */
+        lo_eval_free(e);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_eval_max_age),
         cmocka_unit_test(test_eval_mode_s_without_truth),
         cmocka_unit_test(test_eval_latency_from_plots),
+        cmocka_unit_test(test_eval_coverage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,7 +81,9 @@ typedef struct lo_eval_truth_stats {
     uint32_t truth_id;
     lo_class cls;
     double t_first, t_last;   /* its truth samples */
-    double t_detect;          /* first plot with its truth_id, or t_first without plots */
+    double t_detect;          /* first plot with its truth_id; without plots its first sample
+                                 in coverage (lo_eval_set_coverage), else t_first; NAN if it
+                                 was never in coverage */
     double t_tracked;         /* first confirmation of a track matched to it; NAN if never */
     double latency_s;         /* t_tracked - t_detect, >= 0; NAN if never tracked */
     int n_samples, n_matched; /* truth times, and those with a track within the cut-off */
@@ -131,6 +133,12 @@ void lo_eval_free(lo_eval *e);
 int lo_eval_add_truth(lo_eval *e, const lo_truth *t);
 int lo_eval_add_track(lo_eval *e, const lo_track *k);
 int lo_eval_add_plot(lo_eval *e, const lo_plot *p); /* only its time and truth_id are kept */
+
+/* Radar coverage, for the first-detection time of objects without plots: when set, an
+ * object counts as detectable from its first truth sample for which in_coverage() is true
+ * (an object never in coverage gets no latency). Without it, from its first sample. */
+typedef bool (*lo_eval_coverage_fn)(void *ctx, const double enu[3]);
+void lo_eval_set_coverage(lo_eval *e, lo_eval_coverage_fn in_coverage, void *ctx);
 
 /* Runs the evaluation. Returns 0, or -1 when out of memory. The arrays below stay valid until
  * the next run or free. Without truth, only the Mode S figures are filled. */

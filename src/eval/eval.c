@@ -91,6 +91,9 @@ struct lo_eval {
     id_time *plots;
     size_t n_plots, cap_plots;
 
+    lo_eval_coverage_fn in_coverage;
+    void *coverage_ctx;
+
     lo_eval_summary summary;
     lo_eval_step *steps;
     int n_steps;
@@ -182,6 +185,12 @@ int lo_eval_add_plot(lo_eval *e, const lo_plot *p)
     if (grow((void **)&e->plots, &e->cap_plots, e->n_plots, sizeof(id_time))) return -1;
     e->plots[e->n_plots++] = (id_time){p->truth_id, p->t};
     return 0;
+}
+
+void lo_eval_set_coverage(lo_eval *e, lo_eval_coverage_fn in_coverage, void *ctx)
+{
+    e->in_coverage = in_coverage;
+    e->coverage_ctx = ctx;
 }
 
 static int cmp_truth(const void *a, const void *b)
@@ -372,7 +381,15 @@ int lo_eval_run(lo_eval *e)
         o->t_tracked = NAN;
         o->latency_s = NAN;
     }
-    for (int o = 0; o < n_objects; o++) e->truths[o].t_detect = e->truths[o].t_first;
+    /* First detection: first plot of the object, else its first sample in coverage (truth
+     * is sorted by time, so the first hit per object is the earliest), else first sample. */
+    for (int o = 0; o < n_objects; o++) e->truths[o].t_detect = e->in_coverage ? NAN : e->truths[o].t_first;
+    if (e->in_coverage)
+        for (size_t i = 0; i < e->n_truth; i++) {
+            lo_eval_truth_stats *obj = &e->truths[find_truth_stats(e->truths, n_objects, e->truth[i].truth_id)];
+            if (isnan(obj->t_detect) && e->in_coverage(e->coverage_ctx, e->truth[i].pos))
+                obj->t_detect = e->truth[i].t;
+        }
     for (size_t i = 0; i < e->n_plots; i++) {
         int o = find_truth_stats(e->truths, n_objects, e->plots[i].id);
         if (o >= 0 && (i == 0 || e->plots[i - 1].id != e->plots[i].id))
@@ -468,7 +485,7 @@ int lo_eval_run(lo_eval *e)
             tracks_sum += obj->n_tracks;
             n_continuity++;
         }
-        if (!isnan(obj->t_tracked)) {
+        if (!isnan(obj->t_tracked) && !isnan(obj->t_detect)) {
             obj->latency_s = fmax(0.0, obj->t_tracked - obj->t_detect);
             latency_sum += obj->latency_s;
             if (obj->latency_s > latency_max) latency_max = obj->latency_s;
