@@ -64,6 +64,13 @@ static bool in_site_coverage(void *ctx, const double enu[3])
     return false;
 }
 
+/* "read 1200000 track reports" on a terminal, every 100,000 records. */
+static void progress(const char *what, long n)
+{
+    if (n % 100000 == 0 && lo_progress_wanted())
+        fprintf(stderr, "\rlookout eval: read %ld %s   ", n, what);
+}
+
 static bool readable(const char *path)
 {
     return strcmp(path, "-") == 0 || access(path, R_OK) == 0;
@@ -155,31 +162,38 @@ int cmd_eval(int argc, char **argv)
     }
     if (have_site) lo_eval_set_coverage(e, in_site_coverage, &site);
     int status = LO_EXIT_OK;
+    long n_read = 0;
 
     if (truth_path) {
         lo_reader *r = lo_truth_reader_open(truth_path, &sink);
+        n_read = 0;
         lo_truth t;
         int got = 0;
         while (r && (got = lo_truth_reader_next(r, &t)) == 1)
             if (lo_eval_add_truth(e, &t)) got = -1;
+            else progress("truth samples", ++n_read);
         lo_reader_close(r);
         if (!r || got < 0) status = LO_EXIT_FAIL;
     }
     if (status == LO_EXIT_OK) {
         lo_reader *r = lo_track_reader_open(tracks_path, &sink);
+        n_read = 0;
         lo_track k;
         int got = 0;
         while (r && (got = lo_track_reader_next(r, &k)) == 1)
             if (lo_eval_add_track(e, &k)) got = -1;
+            else progress("track reports", ++n_read);
         lo_reader_close(r);
         if (!r || got < 0) status = LO_EXIT_FAIL;
     }
     if (status == LO_EXIT_OK && plots_path) {
         lo_reader *r = lo_plot_reader_open(plots_path, &sink);
+        n_read = 0;
         lo_plot p;
         int got = 0;
         while (r && (got = lo_plot_reader_next(r, &p)) == 1)
             if (lo_eval_add_plot(e, &p)) got = -1;
+            else progress("plots", ++n_read);
         lo_reader_close(r);
         if (!r || got < 0) status = LO_EXIT_FAIL;
     }
@@ -189,7 +203,10 @@ int cmd_eval(int argc, char **argv)
         if (have_site) lo_site_free(&site);
         return status;
     }
-    if (lo_eval_run(e)) {
+    if (lo_progress_wanted()) fprintf(stderr, "\rlookout eval: scoring...%40s", "");
+    int run_rc = lo_eval_run(e);
+    if (lo_progress_wanted()) fprintf(stderr, "\r%64s\r", ""); /* clear the progress line */
+    if (run_rc) {
         fprintf(stderr, "lookout eval: out of memory\n");
         lo_eval_free(e);
         if (have_site) lo_site_free(&site);
