@@ -3,8 +3,10 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "lookout/assign.h"
 #include "lookout/eval.h"
 #include "lookout/formats.h"
 
@@ -131,6 +133,51 @@ static void test_gospa_refuses_bad_parameters(void **state)
     assert_int_equal(lo_gospa(&gp, pt, 1, pt, 1, 4, NULL, &r, NULL), -1);
     double bad[] = {NAN, 0, 0};
     assert_int_equal(lo_gospa(&gp, pt, 1, bad, 1, 3, NULL, &r, NULL), -1);
+}
+
+/* The component decomposition inside lo_gospa against the plain definition: one dense
+ * capped matrix over all points, on random clustered scenes of up to 60 x 60 points. */
+static void test_gospa_matches_dense_definition(void **state)
+{
+    (void)state;
+    unsigned seed = 7;
+    double truth[60 * 3], est[60 * 3], cost[60 * 60];
+    int r2c[60];
+    for (int trial = 0; trial < 400; trial++) {
+        int n = rand_r(&seed) % 61, m = rand_r(&seed) % 61, dim = 1 + rand_r(&seed) % 3;
+        double spread = (double[]){50, 300, 3000}[rand_r(&seed) % 3];
+        lo_gospa_params gp = params(100, 1 + rand_r(&seed) % 3, (double[]){2, 1, 0.5}[rand_r(&seed) % 3]);
+        for (int i = 0; i < n * dim; i++) truth[i] = (double)rand_r(&seed) / RAND_MAX * spread;
+        for (int j = 0; j < m * dim; j++) {
+            /* Half the estimates near a truth point, the rest anywhere. */
+            int near = n > 0 && rand_r(&seed) % 2;
+            double base = near ? truth[(rand_r(&seed) % n) * dim + j % dim] : 0.0;
+            est[j] = near ? base + ((double)rand_r(&seed) / RAND_MAX - 0.5) * 150.0
+                          : (double)rand_r(&seed) / RAND_MAX * spread;
+        }
+        double want_p = pow(gp.cutoff_m, gp.order_p) / gp.alpha * abs(n - m);
+        if (n > 0 && m > 0) {
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < m; j++) {
+                    double d2 = 0;
+                    for (int k = 0; k < dim; k++) d2 += pow(truth[i * dim + k] - est[j * dim + k], 2);
+                    cost[i * m + j] = pow(fmin(sqrt(d2), gp.cutoff_m), gp.order_p);
+                }
+            want_p += lo_assign_solve(NULL, cost, n, m, r2c, NULL);
+        }
+        lo_gospa_result r;
+        assert_int_equal(lo_gospa(&gp, truth, n, est, m, dim, NULL, &r, NULL), 0);
+        double want = pow(want_p, 1.0 / gp.order_p);
+        if (fabs(r.gospa_m - want) > 1e-7 * (1 + want)) {
+            print_error("trial %d: %dx%d dim %d p %g alpha %g: GOSPA %.9f, dense %.9f\n", trial, n, m,
+                        dim, gp.order_p, gp.alpha, r.gospa_m, want);
+            fail();
+        }
+        assert_near(pow(r.gospa_m, gp.order_p),
+                    pow(r.localisation_m, gp.order_p) + pow(r.missed_m, gp.order_p) + pow(r.false_m, gp.order_p),
+                    1e-6 * (1 + want_p));
+        assert_int_equal(r.n_missed - r.n_false, n - m);
+    }
 }
 
 static lo_eval *load(const char *truth_rel, const char *tracks_rel, double max_age)
@@ -366,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_gospa_all_beyond_cutoff),
         cmocka_unit_test(test_gospa_2x3_by_hand),
         cmocka_unit_test(test_gospa_refuses_bad_parameters),
+        cmocka_unit_test(test_gospa_matches_dense_definition),
         cmocka_unit_test(test_eval_small_scenario),
         cmocka_unit_test(test_eval_max_age),
         cmocka_unit_test(test_eval_mode_s_without_truth),
