@@ -698,6 +698,32 @@ static void test_stream_writer_and_stdin_reader(void **state)
     unlink(path);
 }
 
+/* A non-finite value is written as an empty cell / missing key, never as "nan", and the
+ * reader then names it. */
+static void test_writer_leaves_out_non_finite(void **state)
+{
+    (void)state;
+    for (int form = 0; form < 2; form++) {
+        const char *path = temp_path(form ? ".jsonl" : ".csv");
+        lo_writer *w = lo_truth_writer_open(path, form ? LO_FORMAT_JSONL : LO_FORMAT_CSV);
+        lo_truth t = {.t = 1, .truth_id = 2, .pos = {NAN, 0, 0}, .vel = {0, INFINITY, 0}};
+        assert_int_equal(lo_truth_write(w, &t), 0);
+        assert_int_equal(lo_writer_close(w), 0);
+        const char *text = slurp(path);
+        assert_null(strstr(text, "nan"));
+        assert_null(strstr(text, "inf"));
+        lo_test_diags d;
+        lo_test_diags_init(&d, false);
+        lo_reader *r = lo_truth_reader_open(path, &d.sink);
+        lo_truth out;
+        assert_int_equal(lo_truth_reader_next(r, &out), 0);
+        lo_reader_close(r);
+        assert_int_equal(d.sink.errors, 1);
+        assert_non_null(strstr(d.all, form ? "x_m: required key missing" : "x_m: required value is empty"));
+        unlink(path);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -721,6 +747,7 @@ int main(void)
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_time_parsing),
         cmocka_unit_test(test_stream_writer_and_stdin_reader),
+        cmocka_unit_test(test_writer_leaves_out_non_finite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

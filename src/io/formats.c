@@ -1219,6 +1219,7 @@ lo_writer *lo_writer_from_stream(FILE *f, lo_text_format fmt, int record_kind)
 /* Number with `decimals` places, trailing zeros dropped ("12.5000" -> "12.5", "3.0" -> "3"). */
 static void set_fixed(lo_writer *w, int c, double v, int decimals)
 {
+    if (!isfinite(v)) return; /* left empty (CSV) or out (JSON): "nan" is neither */
     char *s = w->cell[c];
     snprintf(s, sizeof w->cell[c], "%.*f", decimals, v);
     if (strchr(s, '.')) {
@@ -1232,6 +1233,7 @@ static void set_fixed(lo_writer *w, int c, double v, int decimals)
 
 static void set_general(lo_writer *w, int c, double v)
 {
+    if (!isfinite(v)) return;
     snprintf(w->cell[c], sizeof w->cell[c], "%.10g", v);
     w->has[c] = true;
 }
