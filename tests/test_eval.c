@@ -2,6 +2,7 @@
  * small truth/track pair in tests/data (worked out by hand below). */
 #include "testutil.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,6 +405,48 @@ static void test_eval_coverage(void **state)
     }
 }
 
+/* The JSON report parses, carries the figures, and writes a figure that does not exist
+ * (no truth: no GOSPA) as null; the table and the SVG are written without error. */
+static void test_reports(void **state)
+{
+    (void)state;
+    lo_eval *e = load("tests/data/eval_truth.csv", "tests/data/eval_tracks.csv", 2.0);
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(lo_eval_write_json(e, f), 0);
+    rewind(f);
+    json_error_t err;
+    json_t *root = json_loadf(f, 0, &err);
+    fclose(f);
+    assert_non_null(root);
+    json_t *summary = json_object_get(root, "summary");
+    assert_near(json_real_value(json_object_get(summary, "gospa_mean_m")), 76.5935837, 1e-6);
+    assert_int_equal(json_integer_value(json_object_get(summary, "false_tracks")), 1);
+    assert_int_equal(json_array_size(json_object_get(root, "steps")), 3);
+    assert_int_equal(json_array_size(json_object_get(root, "tracks")), 5);
+    json_t *step0 = json_array_get(json_object_get(root, "steps"), 0);
+    assert_int_equal(json_integer_value(json_object_get(step0, "n_missed")), 1);
+    json_decref(root);
+
+    f = tmpfile();
+    assert_int_equal(lo_eval_print_table(e, f), 0);
+    assert_int_equal(lo_eval_write_svg(e, f), 0);
+    assert_true(ftell(f) > 1000);
+    fclose(f);
+    lo_eval_free(e);
+
+    e = load(NULL, "tests/data/eval_tracks.csv", 2.0);
+    f = tmpfile();
+    assert_int_equal(lo_eval_write_json(e, f), 0);
+    rewind(f);
+    root = json_loadf(f, 0, &err);
+    fclose(f);
+    assert_non_null(root);
+    assert_true(json_is_null(json_object_get(json_object_get(root, "summary"), "gospa_mean_m")));
+    json_decref(root);
+    lo_eval_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_eval_mode_s_without_truth),
         cmocka_unit_test(test_eval_latency_from_plots),
         cmocka_unit_test(test_eval_coverage),
+        cmocka_unit_test(test_reports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
