@@ -18,6 +18,8 @@ void lo_rng_seed(lo_rng *r, uint64_t seed, uint64_t stream)
     (void)splitmix64(&x);
     x ^= stream;
     for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
+    r->spare = 0;
+    r->has_spare = false;
     if (!(r->s[0] | r->s[1] | r->s[2] | r->s[3])) r->s[0] = 1; /* the one forbidden state */
 }
 
@@ -41,17 +43,37 @@ double lo_rng_uniform(lo_rng *r) { return (double)(lo_rng_next(r) >> 11) * 0x1.0
 
 double lo_rng_range(lo_rng *r, double lo, double hi) { return lo + (hi - lo) * lo_rng_uniform(r); }
 
-/* Marsaglia's polar method. Both values of a pair are used one after the other would need
- * state in the generator; we draw the pair and use one value: simpler to keep streams
- * reproducible when callers interleave draws, at the cost of a second log per two normals. */
+/* Marsaglia's polar method; the pair's second value is kept for the next call. */
 double lo_rng_normal(lo_rng *r)
 {
+    if (r->has_spare) {
+        r->has_spare = false;
+        return r->spare;
+    }
     for (;;) {
         double u = 2.0 * lo_rng_uniform(r) - 1.0;
         double v = 2.0 * lo_rng_uniform(r) - 1.0;
         double s = u * u + v * v;
-        if (s > 0.0 && s < 1.0) return u * sqrt(-2.0 * log(s) / s);
+        if (s > 0.0 && s < 1.0) {
+            double f = sqrt(-2.0 * log(s) / s);
+            r->spare = v * f;
+            r->has_spare = true;
+            return u * f;
+        }
     }
+}
+
+double sim_fast_atan2(double y, double x)
+{
+    /* Octant reduction and a minimax polynomial for atan on [0, 1] (error < 1e-5 rad). */
+    double ax = fabs(x), ay = fabs(y);
+    double mx = ax > ay ? ax : ay, mn = ax > ay ? ay : ax;
+    if (mx == 0) return 0;
+    double a = mn / mx, s = a * a;
+    double r = ((((-0.0134804 * s + 0.0574773) * s - 0.1212390) * s + 0.1956359) * s - 0.3329946) * s * a + 0.9999933 * a;
+    if (ay > ax) r = 1.57079632679489661923 - r;
+    if (x < 0) r = 3.14159265358979323846 - r;
+    return y < 0 ? -r : r;
 }
 
 double lo_rng_exponential(lo_rng *r)

@@ -70,6 +70,9 @@ struct lo_sim {
     hash_slot *hash;
     size_t hash_mask;
     uint32_t stamp;
+    order_key *sort_tmp;       /* scratch of the scan sort */
+    uint32_t *sort_count;
+    size_t cap_sort;
     uint32_t *id_to_target;    /* truth_id -> target index */
     uint32_t max_id;
     lo_sim_truth_fn truth_fn;
@@ -251,6 +254,60 @@ static int cmp_order(const void *a, const void *b)
     return x->index < y->index ? -1 : (x->index > y->index);
 }
 
+/* Put the scan's plots in time order: a bucket sort on time (plots spread evenly over the
+ * scan), then insertion sort inside each bucket. O(n), where qsort was a tenth of the run. */
+static void sort_scan(lo_sim *sim, sensor_rt *sr, double ts, double T)
+{
+    size_t n = sr->n;
+    if (n > sim->cap_sort) {
+        size_t cap = n + n / 2;
+        order_key *nt = realloc(sim->sort_tmp, cap * sizeof *nt);
+        uint32_t *nc = realloc(sim->sort_count, (cap / 4 + 2) * sizeof *nc);
+        if (nt) sim->sort_tmp = nt;
+        if (nc) sim->sort_count = nc;
+        if (!nt || !nc) { /* out of memory: fall back to qsort */
+            for (size_t k = 0; k < n; k++)
+                sr->order[k] = (order_key){sr->plots[k].t, sr->plots[k].azimuth_rad, (uint32_t)k};
+            qsort(sr->order, n, sizeof *sr->order, cmp_order);
+            return;
+        }
+        sim->cap_sort = cap;
+    }
+    size_t nb = n / 4 + 1;
+    uint32_t *count = sim->sort_count;
+    order_key *tmp = sim->sort_tmp;
+    memset(count, 0, (nb + 1) * sizeof *count);
+    double scale = (double)nb / T;
+    for (size_t k = 0; k < n; k++) {
+        double t = sr->plots[k].t;
+        tmp[k] = (order_key){t, sr->plots[k].azimuth_rad, (uint32_t)k};
+        double f = (t - ts) * scale;
+        size_t b = f <= 0 ? 0 : (f >= (double)nb ? nb - 1 : (size_t)f);
+        count[b + 1]++;
+    }
+    for (size_t b = 0; b < nb; b++) count[b + 1] += count[b];
+    for (size_t k = 0; k < n; k++) {
+        double f = (tmp[k].t - ts) * scale;
+        size_t b = f <= 0 ? 0 : (f >= (double)nb ? nb - 1 : (size_t)f);
+        sr->order[count[b]++] = tmp[k];
+    }
+    /* count[b] is now the end of bucket b; insertion-sort each bucket. */
+    size_t begin = 0;
+    for (size_t b = 0; b < nb; b++) {
+        size_t end = count[b];
+        for (size_t i = begin + 1; i < end; i++) {
+            order_key key = sr->order[i];
+            size_t j = i;
+            while (j > begin && cmp_order(&sr->order[j - 1], &key) > 0) {
+                sr->order[j] = sr->order[j - 1];
+                j--;
+            }
+            sr->order[j] = key;
+        }
+        begin = end;
+    }
+}
+
 static void gen_scan(lo_sim *sim, sensor_rt *sr)
 {
     const lo_sensor *s = sr->s;
@@ -274,7 +331,7 @@ static void gen_scan(lo_sim *sim, sensor_rt *sr)
         if (rho2 + e[2] * e[2] > sr->max_r2) continue;
         if (rot) {
             /* When does the beam cross it? Beam: north + omega tau; target: az0 + azdot tau. */
-            double az0 = atan2(e[0], e[1]);
+            double az0 = sim_fast_atan2(e[0], e[1]);
             double azdot = rho2 > 1e-6 ? (e[1] * ve[0] - e[0] * ve[1]) / rho2 : 0;
             double tau = sim_wrap_2pi(az0 - s->north_azimuth_rad) / (sr->omega - azdot);
             if (!(tau >= 0 && tau < T)) continue; /* crosses in the next scan */
@@ -379,9 +436,7 @@ static void gen_scan(lo_sim *sim, sensor_rt *sr)
         }
     }
 
-    for (size_t k = 0; k < sr->n; k++)
-        sr->order[k] = (order_key){sr->plots[k].t, sr->plots[k].azimuth_rad, (uint32_t)k};
-    qsort(sr->order, sr->n, sizeof *sr->order, cmp_order);
+    sort_scan(sim, sr, ts, T);
     sr->scan++;
     sr->t_next = sim->t0 + (double)sr->scan * T;
 }
@@ -465,6 +520,8 @@ void lo_sim_free(lo_sim *sim)
     free(sim->sr);
     free(sim->cands);
     free(sim->hash);
+    free(sim->sort_tmp);
+    free(sim->sort_count);
     free(sim->id_to_target);
     sim_world_free(&sim->world);
     sim_scenario_free(&sim->sc);

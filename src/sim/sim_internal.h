@@ -30,6 +30,8 @@
 
 typedef struct lo_rng {
     uint64_t s[4];
+    double spare;             /* the second normal of the last polar-method pair */
+    bool has_spare;
 } lo_rng;
 
 /* Seed a generator from a 64-bit seed and a stream number (different streams are
@@ -39,6 +41,8 @@ uint64_t lo_rng_next(lo_rng *r);
 double lo_rng_uniform(lo_rng *r);                 /* [0, 1) with 53 random bits */
 double lo_rng_range(lo_rng *r, double lo, double hi); /* uniform in [lo, hi) */
 double lo_rng_normal(lo_rng *r);                  /* standard normal (Marsaglia polar) */
+/* atan2(y, x) to about 1e-5 rad, for the beam-crossing time estimate only. */
+double sim_fast_atan2(double y, double x);
 double lo_rng_exponential(lo_rng *r);             /* mean 1 */
 /* A cheap approximately normal draw (mean 0, variance 1, Irwin-Hall sum of four uniforms from
  * one 64-bit number, so |x| <= 3.46): for the random walks of the target models, where speed
