@@ -195,7 +195,7 @@ static void test_every_shipped_scenario_runs(void **state)
             printf("SKIP %s: ../shared (the real recordings) is not here\n", e->d_name);
             continue;
         }
-        char path[1200];
+        char path[1400];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         sim_run r;
         memset(&r, 0, sizeof r);
