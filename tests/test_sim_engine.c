@@ -289,6 +289,59 @@ static void test_2d_and_several_radars(void **state)
     sim_run_free(&r);
 }
 
+static void test_rain_and_wind_turbine(void **state)
+{
+    (void)state;
+    /* A wind turbine: a fixed echo with blade Doppler up to the tip speed. Rain: a region of
+     * echoes drifting east with the wind at 10 m/s. Both are false alarms (truth_id 0). */
+    const char *clutter =
+        "targets: []\n"
+        "clutter:\n"
+        "  thermal: false\n"
+        "  wind_turbines:\n"
+        "    - {name: turbine, position: {bearing_deg: 30, distance_m: 3000, agl_m: 100}, rcs_m2: 300, tip_speed_mps: 70}\n"
+        "  rain:\n"
+        "    - {position: {bearing_deg: 200, distance_m: 6000}, radius_m: 1500, plots_per_scan: 5, height_m: 1000,\n"
+        "       drift_speed_mps: 10, drift_heading_deg: 90}\n";
+    build(sim_test_site("rotating", 3, 1e-6, "4/3-earth"),
+          "simulation: {duration_s: 300, seed: 12, ground_height_m: -5}\n", clutter);
+    sim_run r;
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
+    size_t turbine = 0, rain = 0;
+    double vr_s = 0, vr_ss = 0, vr_max = 0, x_early = 0, x_late = 0;
+    int n_early = 0, n_late = 0;
+    for (size_t i = 0; i < r.n_plots; i++) {
+        const lo_plot *p = &r.plots[i];
+        assert_int_equal(p->truth_id, 0);
+        double enu[3];
+        lo_polar_to_system_enu(&r.site.frame, &r.site.sensor_frames[0], r.site.propagation, p->range_m,
+                               p->azimuth_rad, p->elevation_rad, enu);
+        if (fabs(p->range_m - 3000) < 60 && fabs(p->azimuth_rad - 30 * LO_DEG2RAD) < 0.05) {
+            turbine++;
+            vr_s += p->radial_velocity_mps;
+            vr_ss += p->radial_velocity_mps * p->radial_velocity_mps;
+            if (fabs(p->radial_velocity_mps) > vr_max) vr_max = fabs(p->radial_velocity_mps);
+        } else {
+            rain++;
+            double s = p->t - r.t0;
+            if (s < 50) { x_early += enu[0]; n_early++; }
+            if (s >= 250) { x_late += enu[0]; n_late++; }
+        }
+    }
+    double vr_sd = sqrt(vr_ss / turbine - (vr_s / turbine) * (vr_s / turbine));
+    double drift = x_late / n_late - x_early / n_early;
+    printf("turbine plots %zu (vr sd %.1f, max %.1f m/s); rain plots %zu, drift east %.0f m in 250 s\n",
+           turbine, vr_sd, vr_max, rain, drift);
+    assert_int_equal(turbine, 300);
+    assert_int_equal(r.stats.turbine, 300);
+    assert_true(vr_max < 72 && vr_sd > 30); /* uniform in +-70: sd 40 */
+    assert_int_equal(r.stats.rain, rain);
+    assert_near((double)rain, 5 * 300, 5 * sqrt(5 * 300.0));
+    assert_near(drift, 2500, 300);
+    assert_int_equal(r.stats.false_alarms, r.n_plots);
+    sim_run_free(&r);
+}
+
 /* FNV-1a over every plot's and truth sample's printed fields. */
 static uint64_t digest(const sim_run *r)
 {
@@ -345,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_coverage_and_horizon),
         cmocka_unit_test(test_time_order_and_beam_crossing),
         cmocka_unit_test(test_2d_and_several_radars),
+        cmocka_unit_test(test_rain_and_wind_turbine),
         cmocka_unit_test(test_same_seed_same_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
