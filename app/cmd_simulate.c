@@ -97,7 +97,14 @@ static void print_summary(const char *scenario, const lo_sim *sim, double wall_s
             (unsigned long long)st.looks, (unsigned long long)st.missed,
             st.looks ? 1.0 - (double)st.missed / (double)st.looks : 0.0,
             (unsigned long long)st.merged, (unsigned long long)st.masked);
-    fprintf(stderr, "  truth: %u objects, %llu samples\n", st.targets,
+    fprintf(stderr, "  Pd by range (target returns):");
+    for (int b = 0; b < LO_SIM_RANGE_BANDS; b++)
+        if (st.cell_looks_by_range[b])
+            fprintf(stderr, " %g-%g km %.2f (%llu)", b * LO_SIM_RANGE_BAND_M / 1000,
+                    (b + 1) * LO_SIM_RANGE_BAND_M / 1000,
+                    (double)st.detected_by_range[b] / (double)st.cell_looks_by_range[b],
+                    (unsigned long long)st.cell_looks_by_range[b]);
+    fprintf(stderr, "\n  truth: %u objects, %llu samples\n", st.targets,
             (unsigned long long)st.truth_samples);
 }
 

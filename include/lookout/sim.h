@@ -40,6 +40,9 @@ typedef struct lo_sim_options {
     double truth_rate_s;     /* > 0 overrides simulation.truth_rate_s */
 } lo_sim_options;
 
+#define LO_SIM_RANGE_BANDS 8     /* 5 km bands: 0-5, 5-10, ..., 35 km and beyond */
+#define LO_SIM_RANGE_BAND_M 5000.0
+
 /* Counters for the run so far. */
 typedef struct lo_sim_stats {
     uint64_t plots;                     /* plots delivered */
@@ -50,6 +53,8 @@ typedef struct lo_sim_stats {
     uint64_t missed;                    /* looks that were not detected */
     uint64_t merged;                    /* looks merged into another in the same cell */
     uint64_t masked;                    /* looks hidden by the horizon or coverage limits */
+    uint64_t cell_looks_by_range[LO_SIM_RANGE_BANDS]; /* target returns (after merging) */
+    uint64_t detected_by_range[LO_SIM_RANGE_BANDS];   /* of which detected */
     uint64_t truth_samples;
     uint32_t targets;                   /* truth objects in the scenario */
     uint64_t seed;                      /* the seed in use */

@@ -387,10 +387,14 @@ static void gen_scan(lo_sim *sim, sensor_rt *sr)
         const cand *c = &sim->cands[k];
         const sim_target *tg = &sim->world.targets[c->target];
         double power = lo_radar_look(&sim->rng, tg->swerling, c->snr);
+        int band = (int)(c->sum_r / c->snr / LO_SIM_RANGE_BAND_M);
+        if (band >= LO_SIM_RANGE_BANDS) band = LO_SIM_RANGE_BANDS - 1;
+        if (tg->truth_id) sim->stats.cell_looks_by_range[band]++;
         if (power <= sr->threshold) {
             sim->stats.missed++;
             continue;
         }
+        if (tg->truth_id) sim->stats.detected_by_range[band]++;
         double meas = power - 1; /* the SNR estimate a radar would report */
         double f = lo_radar_sigma_factor(meas, sim->sc.sigma_knee_snr);
         double r = c->sum_r / c->snr, az = c->sum_az / c->snr, el = c->sum_el / c->snr;
