@@ -547,7 +547,7 @@ int lo_sim_next_plot(lo_sim *sim, lo_plot *out)
         for (int i = 0; i < sim->n_sensors; i++) {
             sensor_rt *sr = &sim->sr[i];
             if (sr->head < sr->n) {
-                double t = sr->plots[sr->order[sr->head].index].t;
+                double t = sr->order[sr->head].t;
                 if (t < best_t) {
                     best_t = t;
                     best = i;
@@ -561,6 +561,8 @@ int lo_sim_next_plot(lo_sim *sim, lo_plot *out)
         if (best >= 0 && best_t <= next_t) {
             sensor_rt *sr = &sim->sr[best];
             uint32_t idx = sr->order[sr->head++].index;
+            /* Plots sit in target order and leave in time order: fetch the next one early. */
+            if (sr->head < sr->n) __builtin_prefetch(&sr->plots[sr->order[sr->head].index]);
             if (best_t >= sim->t_end) continue; /* the last scan ran past the end */
             *out = sr->plots[idx];
             sim->stats.plots++;
