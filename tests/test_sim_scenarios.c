@@ -167,6 +167,109 @@ static void test_bad_scenarios_name_key_and_line(void **state)
     sim_run_free(&r);
 }
 
+/* The green-zone scenario does what ../shared/reference/green-zone.md says. */
+static void test_green_zone_actors(void **state)
+{
+    (void)state;
+    lo_test_diags diags;
+    lo_test_diags_init(&diags, false);
+    lo_site site;
+    assert_int_equal(lo_site_load(lo_test_source_path("scenarios/green-zone.yaml"), &site, &diags.sink), 0);
+    lo_sim *sim = lo_sim_new(&site, NULL, &diags.sink);
+    assert_non_null(sim);
+    sim_run r;
+    memset(&r, 0, sizeof r);
+    lo_sim_set_truth_callback(sim, sim_run_on_truth, &r);
+    lo_plot p;
+    while (lo_sim_next_plot(sim, &p) == 1) {
+    }
+    double t0 = lo_sim_start_time(sim), R = site.frame.earth_radius_m, ground = 35 - 45;
+    const lo_zone *residence = NULL, *compound = NULL;
+    for (int z = 0; z < site.n_zones; z++) {
+        if (!strcmp(site.zones[z].name, "residence")) residence = &site.zones[z];
+        if (!strcmp(site.zones[z].name, "compound")) compound = &site.zones[z];
+    }
+    assert_non_null(residence);
+    assert_non_null(compound);
+    assert_int_equal(lo_sim_end_time(sim) - t0, 600);
+    /* Per object: first and last sample, extremes of distance and height. */
+    enum { MAXID = 128 };
+    static double first_t[MAXID], last_xy[MAXID][2], min_d[MAXID], max_d[MAXID], min_agl[MAXID], max_agl[MAXID];
+    double drone_pigeon = 1e9;
+    for (int i = 0; i < MAXID; i++) {
+        first_t[i] = -1;
+        min_d[i] = min_agl[i] = 1e9;
+        max_d[i] = max_agl[i] = -1e9;
+    }
+    uint32_t fw2 = 0;
+    for (uint32_t id = 1; id < MAXID; id++) {
+        const char *name;
+        if (lo_sim_truth_info(sim, id, NULL, &name) && !strcmp(name, "drone-fw-2")) fw2 = id;
+    }
+    assert_true(fw2 > 0);
+    for (size_t i = 0; i < r.n_truth; i++) {
+        const lo_truth *t = &r.truth[i];
+        assert_true(t->truth_id < MAXID);
+        uint32_t id = t->truth_id;
+        double d = hypot(t->pos[0], t->pos[1]);
+        double agl = t->pos[2] - ground + d * d / (2 * R);
+        if (first_t[id] < 0) first_t[id] = t->t - t0;
+        last_xy[id][0] = t->pos[0];
+        last_xy[id][1] = t->pos[1];
+        if (d < min_d[id]) min_d[id] = d;
+        if (d > max_d[id]) max_d[id] = d;
+        if (agl < min_agl[id]) min_agl[id] = agl;
+        if (agl > max_agl[id]) max_agl[id] = agl;
+        if (id == fw2) /* the pigeons are truth ids 1-40 at the same instant */
+            for (size_t j = i >= 200 ? i - 200 : 0; j < r.n_truth && j < i + 200; j++)
+                if (r.truth[j].t == t->t && r.truth[j].truth_id >= 1 && r.truth[j].truth_id <= 40) {
+                    double dd = sqrt(pow(r.truth[j].pos[0] - t->pos[0], 2) + pow(r.truth[j].pos[1] - t->pos[1], 2) +
+                                     pow(r.truth[j].pos[2] - t->pos[2], 2));
+                    if (dd < drone_pigeon) drone_pigeon = dd;
+                }
+    }
+    int drones = 0, rockets = 0;
+    for (uint32_t id = 1; id < MAXID; id++) {
+        lo_class c;
+        const char *name;
+        if (!lo_sim_truth_info(sim, id, &c, &name)) continue;
+        if (!strcmp(name, "pigeons")) {
+            assert_true(min_d[id] > 1300 && max_d[id] < 2700); /* over the river 2 km south */
+        } else if (c == LO_CLASS_FIXED_WING || c == LO_CLASS_MULTIROTOR) {
+            drones++;
+            assert_near(first_t[id], 120, 1e-6); /* launched at t = 120 s */
+            assert_true(max_d[id] > 12000);      /* 12-14 km east of the residence */
+            assert_true(max_agl[id] <= 200.5);
+            if (c == LO_CLASS_FIXED_WING) {    /* arrive and dive into the residence */
+                double ex = last_xy[id][0] - residence->center_enu[0], ey = last_xy[id][1] - residence->center_enu[1];
+                assert_true(hypot(ex, ey) < residence->radius_m);
+                assert_true(min_agl[id] < 30);
+            }
+        } else if (c == LO_CLASS_ROCKET) {
+            rockets++;
+            assert_true(first_t[id] >= 200 && first_t[id] <= 204);
+            assert_true(max_d[id] > 6800 && max_d[id] < 7200);
+            assert_true(hypot(last_xy[id][0] - compound->center_enu[0], last_xy[id][1] - compound->center_enu[1]) <
+                        compound->radius_m);
+        } else if (c == LO_CLASS_AIRLINER) {
+            assert_true(min_d[id] > 8000 && min_d[id] < 10000);
+        } else if (c == LO_CLASS_HELICOPTER) {
+            assert_true(min_d[id] > 3000 && max_d[id] < 5000);
+            assert_near(min_agl[id], 300, 15);
+            assert_near(max_agl[id], 300, 15);
+        } else if (c == LO_CLASS_GROUND_VEHICLE) {
+            assert_near(max_agl[id], 0, 0.5);
+        }
+    }
+    printf("drone-fw-2 passes %.0f m from the nearest pigeon\n", drone_pigeon);
+    assert_int_equal(drones, 3);
+    assert_int_equal(rockets, 2);
+    assert_true(drone_pigeon < 300);
+    free(r.truth);
+    lo_sim_free(sim);
+    lo_site_free(&site);
+}
+
 /* Point the scenarios' $SHARED at ../shared when the caller has not. */
 static bool shared_available(void)
 {
@@ -239,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_mortar_without_drag_closed_form),
         cmocka_unit_test(test_rocket_with_drag_lands_on_impact_point),
         cmocka_unit_test(test_bad_scenarios_name_key_and_line),
+        cmocka_unit_test(test_green_zone_actors),
         cmocka_unit_test(test_every_shipped_scenario_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
