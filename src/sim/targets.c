@@ -45,7 +45,7 @@ struct sim_mover {
     double t_start;
     bool finished;
     /* guided vehicles (multirotor, fixed wing, airliner, helicopter) */
-    double heading, speed, cruise, hold_left, course_err;
+    double heading, speed, cruise, hold_left, course_err, speed_err;
     int wp_index;
     bool diving, can_hover;
     sim_point patrol_center, patrol_goal;   /* patrol: random waypoints around the start */
@@ -227,11 +227,15 @@ static void guided_step(sim_world *w, sim_mover *m, double t, double dt)
                      s->course_noise_deg * LO_DEG2RAD * sqrt(2.0 / tau_course) * sqrt(dt) *
                          lo_rng_normal_fast(r);
 
+    /* Airspeed and wind gusts: a slow +-3% wander of the ground speed. */
+    m->speed_err += -m->speed_err * dt / tau_course +
+                    0.03 * m->cruise * sqrt(2.0 / tau_course) * sqrt(dt) * lo_rng_normal_fast(r);
+
     if (m->can_hover && m->hold_left <= 0 && s->stop_rate_per_min > 0 &&
         lo_rng_uniform(r) < s->stop_rate_per_min / 60.0 * dt)
         m->hold_left = lo_rng_range(r, 3.0, 15.0);
 
-    double want_speed = m->cruise, want_heading = m->heading, va = 0;
+    double want_speed = m->cruise + m->speed_err, want_heading = m->heading, va = 0;
     if (m->hold_left > 0) {
         m->hold_left -= dt;
         if (m->can_hover) want_speed = 0;
@@ -239,7 +243,7 @@ static void guided_step(sim_world *w, sim_mover *m, double t, double dt)
     } else if (have_goal) {
         want_heading = atan2(dx, dy) + m->course_err * fmin(1.0, dist / 2000.0);
         if (m->can_hover && !to_aim) /* slow down to stop at a waypoint */
-            want_speed = fmin(m->cruise, sqrt(2.0 * m->max_accel * dist) + 0.5);
+            want_speed = fmin(want_speed, sqrt(2.0 * m->max_accel * dist) + 0.5);
     }
     double turn = sim_wrap_pi(want_heading - m->heading), lim = m->max_turn * dt;
     if (turn > lim) turn = lim;
@@ -693,7 +697,7 @@ static void init_target_common(sim_target *tg, const sim_target_spec *s, lo_rng 
     tg->mover = mover;
 }
 
-static int build_one(sim_world *w, const sim_scenario *sc, const sim_target_spec *s, int copy,
+static int build_one(sim_world *w, const sim_scenario *sc, const sim_target_spec *s,
                      uint32_t *next_id, double t0, lo_diag_sink *sink, const char *source)
 {
     sim_mover *m = new_mover(w);
@@ -716,7 +720,6 @@ static int build_one(sim_world *w, const sim_scenario *sc, const sim_target_spec
         px += dx;
         py += dy;
     }
-    (void)copy;
     int n = s->kind == SIM_BIRD_FLOCK ? s->count : 1;
     m->first = w->n_targets;
     m->count = n;
@@ -907,7 +910,7 @@ int sim_world_build(sim_world *w, const sim_scenario *sc, double t0, lo_diag_sin
         const sim_target_spec *s = &sc->specs[i];
         int copies = s->kind == SIM_BIRD_FLOCK ? 1 : s->count;
         for (int c = 0; c < copies; c++)
-            if (build_one(w, sc, s, c, &next_id, t0, sink, source) != 0) return -1;
+            if (build_one(w, sc, s, &next_id, t0, sink, source) != 0) return -1;
     }
     return 0;
 }
