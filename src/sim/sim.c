@@ -132,6 +132,9 @@ static void emit_truth_until(lo_sim *sim, double limit)
             double p[3], v[3];
             lo_truth tr = {.t = tt, .truth_id = tg->truth_id, .cls = tg->cls};
             sim_target_at(tg, tt, p, v);
+            /* Impacts are found when the model steps past them: a sample extrapolated below
+             * the ground is after the end. */
+            if (p[2] < -0.5) continue;
             sim_flat_to_enu(&sim->world, p, v, tr.pos, tr.vel);
             sim->stats.truth_samples++;
             if (sim->truth_fn) sim->truth_fn(sim->truth_ctx, &tr);
