@@ -165,6 +165,37 @@ static void test_rng_deterministic(void **state)
     assert_int_equal(same_c, 0);
 }
 
+static void test_fast_helpers(void **state)
+{
+    (void)state;
+    /* The kinematic noise generator: mean 0, variance 1, bounded. */
+    lo_rng r;
+    lo_rng_seed(&r, 5, 5);
+    const int n = 1000000;
+    double s1 = 0, s2 = 0;
+    for (int i = 0; i < n; i++) {
+        double z = lo_rng_normal_fast(&r);
+        assert_true(fabs(z) <= 3.47);
+        s1 += z;
+        s2 += z * z;
+    }
+    assert_near(s1 / n, 0, 5e-3);
+    assert_near(s2 / n, 1, 5e-3);
+    /* The crossing-time atan2 against the library's, all round the circle. */
+    double worst = 0;
+    for (int i = 0; i < 100000; i++) {
+        double th = 2 * LO_PI * i / 100000.0 - LO_PI, rr = 1 + i % 7;
+        double e = fabs(sim_fast_atan2(rr * sin(th), rr * cos(th)) - atan2(rr * sin(th), rr * cos(th)));
+        if (e > LO_PI) e = 2 * LO_PI - e;
+        if (e > worst) worst = e;
+    }
+    assert_true(worst < 2e-5);
+    /* Angle wrapping. */
+    assert_near(sim_wrap_2pi(-0.1), 2 * LO_PI - 0.1, 1e-12);
+    assert_near(sim_wrap_2pi(4 * LO_PI + 0.2), 0.2, 1e-12);
+    assert_near(sim_wrap_pi(LO_PI + 0.1), -LO_PI + 0.1, 1e-12);
+}
+
 static void test_sigma_growth(void **state)
 {
     (void)state;
@@ -184,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_false_alarm_probability),
         cmocka_unit_test(test_poisson_and_moments),
         cmocka_unit_test(test_rng_deterministic),
+        cmocka_unit_test(test_fast_helpers),
         cmocka_unit_test(test_sigma_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
