@@ -92,8 +92,8 @@ static void print_summary(const char *scenario, const lo_sim *sim, double wall_s
         if (st.detections[c])
             fprintf(stderr, " %s %llu", lo_class_name((lo_class)c),
                     (unsigned long long)st.detections[c]);
-    fprintf(stderr, "\n  looks in coverage %llu, missed %llu (Pd %.2f), merged in one cell %llu, "
-                    "masked by horizon/blind zone/elevation %llu\n",
+    fprintf(stderr, "\n  returns in coverage %llu, missed %llu (Pd %.2f), looks merged into another's "
+                    "cell %llu, masked by horizon/blind zone/elevation %llu\n",
             (unsigned long long)st.looks, (unsigned long long)st.missed,
             st.looks ? 1.0 - (double)st.missed / (double)st.looks : 0.0,
             (unsigned long long)st.merged, (unsigned long long)st.masked);

@@ -49,10 +49,12 @@ typedef struct lo_sim_stats {
     uint64_t detections[LO_CLASS_COUNT];/* target plots by the class of their main target */
     uint64_t false_alarms;              /* plots with truth_id 0, all sources */
     uint64_t thermal, ground_clutter, rain, turbine;
-    uint64_t looks;                     /* target looks inside coverage (before detection) */
-    uint64_t missed;                    /* looks that were not detected */
-    uint64_t merged;                    /* looks merged into another in the same cell */
-    uint64_t masked;                    /* looks hidden by the horizon or coverage limits */
+    uint64_t looks;                     /* returns inside coverage, one per resolution cell
+                                           (targets and wind turbines), before detection */
+    uint64_t missed;                    /* returns below the detection threshold */
+    uint64_t merged;                    /* target looks merged into a stronger one's cell */
+    uint64_t masked;                    /* target looks hidden by the horizon, the blind zone
+                                           or the elevation limits */
     uint64_t cell_looks_by_range[LO_SIM_RANGE_BANDS]; /* target returns (after merging) */
     uint64_t detected_by_range[LO_SIM_RANGE_BANDS];   /* of which detected */
     uint64_t truth_samples;
