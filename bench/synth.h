@@ -76,6 +76,7 @@ typedef struct synth_radar {
     double clutter_per_scan;
     double clutter_half_width_m;        /* clutter over [-w, w]^2 */
     double clutter_max_height_m;
+    double sigma_rv_mps;                /* > 0: plots carry radial velocity (Doppler radar) */
 } synth_radar;
 
 /* Advance one target by dt (small steps for the nonlinear ones). */
@@ -135,7 +136,7 @@ static inline void synth_polar_cov(double r, double az, double el, double sr, do
 
 /* A plot of position `pos` (noise drawn), time t. */
 static inline void synth_make_plot(synth_rng *rng, const synth_radar *rd, const double pos[3],
-                                   double t, uint32_t truth_id, lo_plot *p)
+                                   const double vel[3], double t, uint32_t truth_id, lo_plot *p)
 {
     memset(p, 0, sizeof *p);
     double r = sqrt(pos[0] * pos[0] + pos[1] * pos[1] + pos[2] * pos[2]);
@@ -153,6 +154,13 @@ static inline void synth_make_plot(synth_rng *rng, const synth_radar *rd, const 
     synth_polar_to_enu(r, az, el, p->enu);
     synth_polar_cov(r, az, el, rd->sigma_range_m, rd->sigma_az_rad, rd->sigma_el_rad, p->enu_cov);
     p->truth_id = truth_id;
+    if (rd->sigma_rv_mps > 0) {
+        double rr = sqrt(pos[0] * pos[0] + pos[1] * pos[1] + pos[2] * pos[2]);
+        double rv = 0;
+        for (int i = 0; i < 3; i++) rv += pos[i] / (rr > 0 ? rr : 1) * vel[i];
+        p->flags |= LO_PLOT_RADIAL_VEL;
+        p->radial_velocity_mps = rv + rd->sigma_rv_mps * synth_normal(rng);
+    }
 }
 
 /* Time within a scan at which a rotating radar sees azimuth az. */
@@ -184,7 +192,7 @@ static inline int synth_scan(synth_rng *rng, const synth_radar *rd, synth_target
         double tl = synth_look_time(rd, scan_t0, g->pos);
         if (tl > scan_t0) synth_step(g, scan_t0, tl - scan_t0);
         if (g->alive && n < max_plots && synth_uniform(rng) < rd->pd && g->pos[2] > 0)
-            synth_make_plot(rng, rd, g->pos, tl, g->id, &out[n++]);
+            synth_make_plot(rng, rd, g->pos, g->vel, tl, g->id, &out[n++]);
         synth_step(g, tl, t1 - tl);
     }
     int nc = synth_poisson(rng, rd->clutter_per_scan);
@@ -192,7 +200,11 @@ static inline int synth_scan(synth_rng *rng, const synth_radar *rd, synth_target
         double w = rd->clutter_half_width_m;
         double pos[3] = {(2 * synth_uniform(rng) - 1) * w, (2 * synth_uniform(rng) - 1) * w,
                          10 + synth_uniform(rng) * rd->clutter_max_height_m};
-        synth_make_plot(rng, rd, pos, synth_look_time(rd, scan_t0, pos), 0, &out[n++]);
+        /* Clutter: ground clutter near zero Doppler, thermal noise anywhere in the span. */
+        double still[3] = {0, 0, 0};
+        double wander[3] = {40 * synth_normal(rng), 40 * synth_normal(rng), 0};
+        synth_make_plot(rng, rd, pos, c % 2 ? still : wander, synth_look_time(rd, scan_t0, pos), 0,
+                        &out[n++]);
     }
     if (rd->rotating) qsort(out, (size_t)n, sizeof *out, synth_cmp_plot_time);
     return n;

@@ -36,7 +36,7 @@ static void test_model_probabilities_switch(void **state)
     (void)state;
     lo_tracker_config cfg;
     lo_tracker_config_default(&cfg); /* CV, CT, CA */
-    synth_radar rd = {1, 5, 0.1 * LO_DEG2RAD, 0.2 * LO_DEG2RAD, 1.0, 1.0, false, 0, 5000, 500};
+    synth_radar rd = {1, 5, 0.1 * LO_DEG2RAD, 0.2 * LO_DEG2RAD, 1.0, 1.0, false, 0, 5000, 500, 0};
     synth_target tg;
     memset(&tg, 0, sizeof tg);
     tg.id = 1;
@@ -90,7 +90,7 @@ static int manoeuvring_scene(synth_target *tg)
 static void test_imm_beats_cv_gnn(void **state)
 {
     (void)state;
-    synth_radar rd = {1, 10, 0.3 * LO_DEG2RAD, 0.5 * LO_DEG2RAD, 0.9, 1.0, false, 20, 6000, 1000};
+    synth_radar rd = {1, 10, 0.3 * LO_DEG2RAD, 0.5 * LO_DEG2RAD, 0.9, 1.0, false, 20, 6000, 1000, 0};
     synth_target tg[8];
     int n = manoeuvring_scene(tg);
     lo_tracker_config imm, cv;

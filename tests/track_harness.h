@@ -25,6 +25,11 @@ typedef struct h_result {
     int scans_scored;
     /* Per track id: updates per truth id (truth ids are small). */
     int updates[H_MAX_TRACK_IDS][H_MAX_TRUTH];
+    /* The same from split_t on: a track whose dominant truth differs between the whole run
+     * and the part after split_t has swapped identity (set split_t to after a crossing). */
+    double split_t;
+    int updates_late[H_MAX_TRACK_IDS][H_MAX_TRUTH];
+    int identity_swaps;
     int n_reports;
     int confirmed_ids;            /* distinct confirmed track ids */
     double min_purity;            /* over tracks with >= 5 updates */
@@ -43,8 +48,10 @@ static void h_on_report(void *ctx, const lo_track *tr)
     if (tr->status == LO_TRACK_DELETED) return;
     /* Reports of an update carry status confirmed (or tentative); coasting ones repeat the
      * old plot. */
-    if (tr->status != LO_TRACK_COASTING && tr->last_truth_id < H_MAX_TRUTH)
+    if (tr->status != LO_TRACK_COASTING && tr->last_truth_id < H_MAX_TRUTH) {
         r->updates[tr->id][tr->last_truth_id]++;
+        if (r->split_t > 0 && tr->t >= r->split_t) r->updates_late[tr->id][tr->last_truth_id]++;
+    }
     for (int m = 0; m < LO_MAX_MODELS; m++) r->last_model_prob[tr->id][m] = tr->model_prob[m];
 }
 
@@ -89,12 +96,25 @@ static double h_gospa(const double (*x)[3], int n, const double (*y)[3], int m, 
 static void h_run(const lo_tracker_config *cfg, const synth_radar *rd, const synth_target *targets,
                   int n_targets, int scans, int warmup, uint64_t seed, h_result *res)
 {
+    double split_t = res->split_t;
     memset(res, 0, sizeof *res);
+    res->split_t = split_t;
     res->min_purity = 1.0;
     synth_target *tg = malloc(sizeof *tg * (size_t)n_targets);
     memcpy(tg, targets, sizeof *tg * (size_t)n_targets);
     synth_rng rng = {seed * 2654435761u + 1};
-    lo_tracker *t = lo_tracker_new(NULL, cfg);
+    /* The radar sits at the origin of the system frame. */
+    lo_sensor sensor;
+    memset(&sensor, 0, sizeof sensor);
+    sensor.id = rd->sensor_id;
+    sensor.scan_period_s = rd->scan_period_s;
+    sensor.sigma_radial_velocity_mps = rd->sigma_rv_mps;
+    sensor.measures_radial_velocity = rd->sigma_rv_mps > 0;
+    lo_site site;
+    memset(&site, 0, sizeof site);
+    site.n_sensors = 1;
+    site.sensors = &sensor;
+    lo_tracker *t = lo_tracker_new(&site, cfg);
     lo_tracker_set_report(t, h_on_report, res);
     int max_plots = n_targets + (int)(rd->clutter_per_scan * 3) + 64;
     lo_plot *plots = malloc(sizeof *plots * (size_t)max_plots);
@@ -146,6 +166,13 @@ static void h_run(const lo_tracker_config *cfg, const synth_radar *rd, const syn
             if (res->updates[id][k] > best) best = res->updates[id][k];
         }
         if (total > 0) res->confirmed_ids++;
+        int late_total = 0, late_best = 0, best_k = 0, late_k = 0;
+        for (int k = 0; k < H_MAX_TRUTH; k++) {
+            late_total += res->updates_late[id][k];
+            if (res->updates[id][k] > res->updates[id][best_k]) best_k = k;
+            if (res->updates_late[id][k] > late_best) late_best = res->updates_late[id][k], late_k = k;
+        }
+        if (late_total >= 5 && late_k != best_k) res->identity_swaps++;
         if (total >= 5) {
             double pur = (double)best / total;
             if (pur < res->min_purity) res->min_purity = pur;

@@ -81,6 +81,7 @@ typedef struct lo_tracker_config {
     bool clutter_map;             /* learn the per-cell false-alarm density */
     double clutter_map_cell_m;
     double clutter_map_time_s;    /* memory of the clutter map */
+    double clutter_radial_span_mps; /* false alarms' radial velocities spread over this span */
 
     /* Initiation and confirmation (SPRT on the log-likelihood ratio). */
     int n_init_classes;

@@ -35,6 +35,8 @@
 #define GRID_INTERVAL_S 0.5       /* track grid rebuilt this often (data time) */
 #define HOUSEKEEPING_INTERVAL_S 0.1
 #define MERGE_INTERVAL_S 1.0
+#define MERGE_CHECKS 5            /* close at this many consecutive checks: a duplicate, not
+                                     a crossing */
 #define DEFAULT_REVISIT_S 1.0
 #define ACCEL_SLACK_MPS2 30.0     /* manoeuvre allowance of the coarse grid radius */
 #define MAX_PDA_PLOTS 8
@@ -57,6 +59,10 @@ typedef struct trk {
     uint32_t last_flags, mode_s_address, last_truth_id;
     double last_plot_t, last_snr_db;
     /* Per-batch scratch. */
+    uint32_t merge_partner;       /* id of a track found close at the last merge checks */
+    int merge_hits;               /* consecutive checks it was close */
+    uint32_t merge_seen;          /* merge check serial at which a partner was seen */
+    uint32_t merge_last;          /* serial of the last check that found merge_partner close */
     uint32_t seen_serial;         /* dedupe of grid hits per plot */
     uint32_t batch_serial;        /* candidate in the current batch when equal */
     int32_t cand_head;            /* first candidate pair */
@@ -114,7 +120,8 @@ struct lo_tracker {
     size_t heap_n, heap_cap;
     uint64_t seq;
     double done_t;                /* everything up to here has been processed */
-    double last_hk_t, last_merge_t;
+    double hk_next;               /* next housekeeping time (a multiple of its interval) */
+    long hk_count;
 
     /* Batch scratch. */
     lo_plot *bp;
@@ -129,7 +136,7 @@ struct lo_tracker {
     int32_t cap_uf;
     int32_t *assoc_i;             /* cluster bookkeeping of associate() */
     int32_t cap_assoc_i;
-    uint32_t batch_serial, seen_serial;
+    uint32_t batch_serial, seen_serial, merge_serial;
 
     /* Spatial indexes. */
     lo_grid track_grid;
@@ -328,12 +335,12 @@ void lo_tracker_config_default(lo_tracker_config *c)
     c->models[1] = LO_MODEL_CT;
     c->models[2] = LO_MODEL_CA;
     c->q_cv = 1.0;
-    c->q_ct = 1.0;
+    c->q_ct = 0.5;
     c->q_turn_rate = 0.01;
-    c->q_ca = 10.0;
+    c->q_ca = 1;
     c->q_ballistic = 0.5;
     c->q_drag = 1e-10;
-    c->model_sojourn_s = 10.0;
+    c->model_sojourn_s = 30;
     c->pd = 0.9;
     c->gate_probability = 0.9997;
     c->clutter_density = 1e-6;
@@ -341,6 +348,7 @@ void lo_tracker_config_default(lo_tracker_config *c)
     c->clutter_map = true;
     c->clutter_map_cell_m = 1000.0;
     c->clutter_map_time_s = 60.0;
+    c->clutter_radial_span_mps = 200.0;
     static const lo_init_class classes[] = {
         {"drone", 60.0, false},
         {"bird", 35.0, false},
@@ -399,8 +407,7 @@ lo_tracker *lo_tracker_new(const lo_site *site, const lo_tracker_config *cfg)
         if (c.init_classes[i].max_speed_mps > t->vmax) t->vmax = c.init_classes[i].max_speed_mps;
     t->next_id = 1;
     t->done_t = -INFINITY;
-    t->last_hk_t = -INFINITY;
-    t->last_merge_t = -INFINITY;
+    t->hk_next = NAN;
     lo_grid_init(&t->track_grid, c.grid_cell_m);
     double seed_cell = t->vmax * c.init_max_gap_s * 0.5;
     if (seed_cell < c.grid_cell_m) seed_cell = c.grid_cell_m;
@@ -686,6 +693,36 @@ static void visit_track_candidate(void *vctx, int32_t slot)
     k->cand_head = t->n_pairs++;
 }
 
+/* Radial velocity in the association: the pair's likelihood gains the Doppler innovation's
+ * density over the clutter's (uniform over clutter_radial_span_mps), and a Doppler more than
+ * 4 sigma off rejects the pair. Returns false when rejected. */
+static bool radial_likelihood(const lo_tracker *t, const trk *k, const lo_plot *p, double *ll)
+{
+    if (!(p->flags & LO_PLOT_RADIAL_VEL)) return true;
+    const lo_sensor *s = find_sensor(t, p->sensor_id, NULL);
+    if (!s) return true;
+    double sigma = p->sigma_radial_velocity_mps > 0 ? p->sigma_radial_velocity_mps
+                                                    : s->sigma_radial_velocity_mps;
+    if (!(sigma > 0)) return true;
+    double r[3], rn = 0;
+    for (int i = 0; i < 3; i++) r[i] = k->pv[i] - s->enu[i], rn += r[i] * r[i];
+    rn = sqrt(rn);
+    if (rn < 1.0) return true;
+    double u[3] = {r[0] / rn, r[1] / rn, r[2] / rn};
+    double h = u[0] * k->pv[3] + u[1] * k->pv[4] + u[2] * k->pv[5];
+    double H[6], PH[6], S = sigma * sigma;
+    for (int i = 0; i < 3; i++) H[i] = (k->pv[i + 3] - h * u[i]) / rn, H[i + 3] = u[i];
+    for (int i = 0; i < 6; i++) {
+        PH[i] = 0;
+        for (int j = 0; j < 6; j++) PH[i] += k->pv_cov[i * 6 + j] * H[j];
+        S += H[i] * PH[i];
+    }
+    double innov = p->radial_velocity_mps - h;
+    if (innov * innov > 16.0 * S) return false;
+    *ll += -0.5 * (innov * innov / S + log(S) + LN_2PI) + log(t->cfg.clutter_radial_span_mps);
+    return true;
+}
+
 /* Predict a candidate track to the batch time and apply the chi-square gate to its pairs. */
 static void gate_track(lo_tracker *t, int32_t slot, double t_ref)
 {
@@ -715,6 +752,7 @@ static void gate_track(lo_tracker *t, int32_t slot, double t_ref)
         double d2 = lo_sym3_quad(Si, y);
         if (d2 > t->gate_d2) continue;
         ll = -0.5 * (d2 + log(det) + 3.0 * LN_2PI);
+        if (!radial_likelihood(t, k, p, &ll)) continue;
         cp->gated = true;
         cp->loglik = ll;
     }
@@ -1227,8 +1265,6 @@ static void merge_duplicates(lo_tracker *t, double now);
 
 static void housekeeping(lo_tracker *t, double now)
 {
-    if (now < t->last_hk_t + HOUSEKEEPING_INTERVAL_S) return;
-    t->last_hk_t = now;
     for (int32_t s = 0; s < t->n_slots; s++) {
         trk *k = &t->trk[s];
         if (!k->id) continue;
@@ -1252,9 +1288,29 @@ static void housekeeping(lo_tracker *t, double now)
         else if (changed) emit(t, s);
     }
     expire_seeds(t, now);
-    if (now >= t->last_merge_t + MERGE_INTERVAL_S) {
-        t->last_merge_t = now;
+    if (++t->hk_count % (long)lround(MERGE_INTERVAL_S / HOUSEKEEPING_INTERVAL_S) == 0)
         merge_duplicates(t, now);
+}
+
+/* Housekeeping runs at fixed times (multiples of its interval) interleaved with the batches
+ * by time alone, so the result does not depend on how often the caller advances. Runs every
+ * due time up to `limit` (strictly before it when `strict`). */
+static void housekeeping_until(lo_tracker *t, double limit, bool strict)
+{
+    if (!isfinite(limit)) return;
+    if (isnan(t->hk_next)) t->hk_next = ceil(limit / HOUSEKEEPING_INTERVAL_S) * HOUSEKEEPING_INTERVAL_S;
+    while (strict ? t->hk_next < limit : t->hk_next <= limit) {
+        if (t->live == 0 && t->n_seeds == t->stale_seeds) {
+            /* Nothing to age: skip ahead over the idle stretch. */
+            double skip = floor(limit / HOUSEKEEPING_INTERVAL_S) * HOUSEKEEPING_INTERVAL_S;
+            if (skip > t->hk_next) {
+                t->hk_count += (long)lround((skip - t->hk_next) / HOUSEKEEPING_INTERVAL_S);
+                t->hk_next = skip;
+            }
+            if (strict ? !(t->hk_next < limit) : !(t->hk_next <= limit)) break;
+        }
+        housekeeping(t, t->hk_next);
+        t->hk_next = (double)(lround(t->hk_next / HOUSEKEEPING_INTERVAL_S) + 1) * HOUSEKEEPING_INTERVAL_S;
     }
 }
 
@@ -1291,6 +1347,18 @@ static void visit_merge(void *vctx, int32_t other)
     double d2 = lo_chol_mahalanobis(L, d, 6);
     double lim = t->cfg.merge_distance_sigma;
     if (d2 > lim * lim) return;
+    /* Crossing targets are close for a moment; duplicates stay together. The lower id keeps
+     * the count of consecutive close checks with its partner. */
+    trk *keeper = a->id < b->id ? a : b, *other_trk = a->id < b->id ? b : a;
+    if (keeper->merge_seen == t->merge_serial) return; /* counted this check already */
+    keeper->merge_seen = t->merge_serial;
+    if (keeper->merge_partner == other_trk->id && keeper->merge_hits > 0 &&
+        keeper->merge_last == t->merge_serial - 1)
+        keeper->merge_hits++;
+    else
+        keeper->merge_partner = other_trk->id, keeper->merge_hits = 1;
+    keeper->merge_last = t->merge_serial;
+    if (keeper->merge_hits < MERGE_CHECKS) return;
     int32_t loser = track_ranks_above(a, b) ? other : c->slot;
     t->stats.tracks_merged++;
     delete_track(t, loser, c->now);
@@ -1299,6 +1367,7 @@ static void visit_merge(void *vctx, int32_t other)
 static void merge_duplicates(lo_tracker *t, double now)
 {
     if (t->live < 2) return;
+    t->merge_serial++;
     lo_grid_clear(&t->seed_grid); /* borrowed; seeds are re-inserted below */
     for (int32_t s = 0; s < t->n_slots; s++) {
         trk *k = &t->trk[s];
@@ -1364,16 +1433,22 @@ static void process_batch(lo_tracker *t)
         if (t->trk[s].id && t->trk[s].updated) emit(t, s);
         t->trk[s].updated = false;
     }
-    housekeeping(t, t_end);
+    (void)t_end;
 }
 
+/* Process the queued plots up to `horizon`. A batch (plots of one sensor within
+ * batch_window_s of its first) is processed only once the horizon has passed its end, so
+ * batches do not depend on when the caller advances; at the end of input (horizon infinite)
+ * everything goes. */
 static void run_until(lo_tracker *t, double horizon)
 {
     while (t->heap_n && t->heap[0].t <= horizon) {
-        t->n_bp = 0;
         uint16_t sensor = t->heap[0].plot.sensor_id;
         double t0 = t->heap[0].t;
-        while (t->heap_n && t->heap[0].t <= horizon && t->heap[0].plot.sensor_id == sensor &&
+        if (isfinite(horizon) && horizon < t0 + t->cfg.batch_window_s) break;
+        housekeeping_until(t, t0, true);
+        t->n_bp = 0;
+        while (t->heap_n && t->heap[0].plot.sensor_id == sensor &&
                t->heap[0].t - t0 <= t->cfg.batch_window_s) {
             if (!grow((void **)&t->bp, sizeof *t->bp, &t->cap_bp, t->n_bp + 1)) return;
             heap_pop(t, &t->bp[t->n_bp++]);
@@ -1394,14 +1469,17 @@ void lo_tracker_advance(lo_tracker *t, double now)
 {
     double horizon = now - t->cfg.reorder_window_s;
     run_until(t, horizon);
-    if (horizon > t->done_t) t->done_t = horizon;
-    housekeeping(t, t->done_t);
+    /* Plots up to here are final except a batch still open; later plots are late. */
+    double settled = horizon;
+    if (t->heap_n && t->heap[0].t < settled) settled = t->heap[0].t;
+    if (settled > t->done_t) t->done_t = settled;
+    housekeeping_until(t, settled, t->heap_n > 0);
 }
 
 void lo_tracker_flush(lo_tracker *t)
 {
     run_until(t, INFINITY);
-    if (isfinite(t->done_t)) housekeeping(t, t->done_t);
+    if (isfinite(t->done_t)) housekeeping_until(t, t->done_t, false);
 }
 
 void lo_tracker_finish(lo_tracker *t)

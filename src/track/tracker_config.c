@@ -11,7 +11,7 @@
 
 static const char *const tracker_keys[] = {
     "association", "models", "pd", "gate_probability", "clutter_density_per_km2",
-    "clutter_height_m", "clutter_map", "clutter_map_cell_m", "clutter_map_time_s",
+    "clutter_height_m", "clutter_map", "clutter_map_cell_m", "clutter_map_time_s", "clutter_radial_span_mps",
     "cv_noise_m2_s3", "ct_noise_m2_s3", "turn_rate_noise_rad2_s3", "ca_noise_m2_s5",
     "ballistic_noise_m2_s3", "drag_noise_m2_s", "model_sojourn_s", "init_classes",
     "init_max_gap_s", "false_confirm_prob", "true_delete_prob", "delete_score_drop",
@@ -117,6 +117,7 @@ int lo_tracker_config_from_site(const lo_site *site, lo_tracker_config *cfg, lo_
     lo_yget_bool(&c, sec, p, "clutter_map", false, &cfg->clutter_map);
     lo_yget_double(&c, sec, p, "clutter_map_cell_m", false, 10, 1e5, &cfg->clutter_map_cell_m);
     lo_yget_double(&c, sec, p, "clutter_map_time_s", false, 1, 1e6, &cfg->clutter_map_time_s);
+    lo_yget_double(&c, sec, p, "clutter_radial_span_mps", false, 1, 1e4, &cfg->clutter_radial_span_mps);
     lo_yget_double(&c, sec, p, "cv_noise_m2_s3", false, 0, 1e6, &cfg->q_cv);
     lo_yget_double(&c, sec, p, "ct_noise_m2_s3", false, 0, 1e6, &cfg->q_ct);
     lo_yget_double(&c, sec, p, "turn_rate_noise_rad2_s3", false, 0, 10, &cfg->q_turn_rate);
