@@ -23,6 +23,8 @@
 #include "lookout/tracker.h"
 
 #include <float.h>
+#include <stdio.h>
+#include <time.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +72,15 @@ typedef struct trk {
     bool updated;
 } trk;
 
+/* What the gating pass reads for every grid hit, one cache line per track: the horizontal
+ * state at time t and the terms of the gate reach (see gate_reach). */
+typedef struct trk_hot {
+    double x, y, vx, vy, t;
+    float tr_pos, tr_cross, tr_vel; /* horizontal traces of P_pp, |P_pv|, P_vv */
+    uint32_t id;                    /* 0: free slot */
+    uint32_t seen;                  /* dedupe of grid hits per plot */
+} trk_hot;
+
 typedef struct cand_pair {
     int32_t slot, plot;
     int32_t next;                 /* next pair of the same track */
@@ -79,6 +90,7 @@ typedef struct cand_pair {
 
 typedef struct seed {
     bool alive;
+    uint32_t seen;                /* dedupe of grid hits per plot query */
     lo_plot plot;
     double revisit_s;
 } seed;
@@ -92,7 +104,8 @@ typedef struct cmap_cell {
 typedef struct heap_item {
     double t;
     uint64_t seq;
-    lo_plot plot;
+    int32_t plot;                 /* index into the plot pool */
+    uint16_t sensor_id;
 } heap_item;
 
 struct lo_tracker {
@@ -105,19 +118,25 @@ struct lo_tracker {
     double log_confirm, log_delete;
     double ln_miss;               /* log(1 - Pd) */
     double vmax;                  /* fastest initiation class */
+    double q_reach;               /* process-noise term of gate_reach: 2 q_max / 3 */
 
     /* Tracks: slot arrays. */
     trk *trk;
+    trk_hot *hot;                 /* cap */
     lo_kf *kf;                    /* cap * n_models */
     int32_t cap, n_slots;         /* slots in use: [0, n_slots) */
     int32_t *free_slots;
     int32_t n_free;
+    double *due;                  /* per slot: next time housekeeping has work on it */
     size_t live;
     uint32_t next_id;
 
     /* Input queue. */
     heap_item *heap;
     size_t heap_n, heap_cap;
+    lo_plot *pool;                /* queued plots; free entries listed in pool_free */
+    int32_t *pool_free;
+    int32_t pool_n_free, pool_cap;
     uint64_t seq;
     double done_t;                /* everything up to here has been processed */
     double hk_next;               /* next housekeeping time (a multiple of its interval) */
@@ -128,8 +147,8 @@ struct lo_tracker {
     int32_t n_bp, cap_bp;
     double *bp_lambda;            /* clutter density per m^3 per plot */
     uint8_t *bp_used;             /* 0 free, 1 tentative track, 2 confirmed track */
-    cand_pair *pairs;
-    int32_t n_pairs, cap_pairs;
+    cand_pair *pairs, *pairs_tmp;
+    int32_t n_pairs, cap_pairs, cap_pairs_tmp;
     int32_t *cand_tracks;
     int32_t n_cand, cap_cand;
     int32_t *uf;                  /* union-find parents: plots then candidate tracks */
@@ -143,6 +162,7 @@ struct lo_tracker {
     double grid_t0;               /* grid valid for [grid_t0, grid_t0 + GRID_INTERVAL_S) */
     bool grid_valid;
     lo_grid seed_grid;
+    lo_grid merge_grid;
     seed *seeds;
     int32_t n_seeds, cap_seeds;
     int32_t stale_seeds;
@@ -248,10 +268,6 @@ static lo_kf *track_kf(const lo_tracker *t, int32_t slot)
     return &t->kf[(size_t)slot * (size_t)t->cfg.n_models];
 }
 
-static double horiz_trace(const double *cov, int stride)
-{
-    return cov[0] + cov[stride + 1];
-}
 
 /* ---------------------------------------------------------------------------------------- */
 /* clutter map                                                                               */
@@ -365,7 +381,7 @@ void lo_tracker_config_default(lo_tracker_config *c)
     c->merge_distance_sigma = 3.0;
     c->reorder_window_s = 0.5;
     c->batch_window_s = 0.1;
-    c->grid_cell_m = 500.0;
+    c->grid_cell_m = 1000.0;
     c->jpda_max_hypotheses = 2000;
     c->default_height_m = 100.0;
     c->report_tentative = false;
@@ -403,6 +419,7 @@ lo_tracker *lo_tracker_new(const lo_site *site, const lo_tracker_config *cfg)
     t->log_confirm = log((1.0 - c.true_delete_prob) / c.false_confirm_prob);
     t->log_delete = log(c.true_delete_prob / (1.0 - c.false_confirm_prob));
     t->ln_miss = log(1.0 - c.pd);
+    t->q_reach = 2.0 * (c.q_cv > c.q_ct ? c.q_cv : c.q_ct) / 3.0;
     for (int i = 0; i < c.n_init_classes; i++)
         if (c.init_classes[i].max_speed_mps > t->vmax) t->vmax = c.init_classes[i].max_speed_mps;
     t->next_id = 1;
@@ -412,6 +429,7 @@ lo_tracker *lo_tracker_new(const lo_site *site, const lo_tracker_config *cfg)
     double seed_cell = t->vmax * c.init_max_gap_s * 0.5;
     if (seed_cell < c.grid_cell_m) seed_cell = c.grid_cell_m;
     lo_grid_init(&t->seed_grid, seed_cell);
+    lo_grid_init(&t->merge_grid, 200.0);
     t->assign_ws = lo_assign_workspace_new();
     if (!t->assign_ws) {
         free(t);
@@ -424,18 +442,24 @@ void lo_tracker_free(lo_tracker *t)
 {
     if (!t) return;
     free(t->trk);
+    free(t->hot);
     free(t->kf);
     free(t->free_slots);
+    free(t->due);
     free(t->heap);
+    free(t->pool);
+    free(t->pool_free);
     free(t->bp);
     free(t->bp_lambda);
     free(t->bp_used);
     free(t->pairs);
+    free(t->pairs_tmp);
     free(t->cand_tracks);
     free(t->uf);
     free(t->assoc_i);
     lo_grid_free(&t->track_grid);
     lo_grid_free(&t->seed_grid);
+    lo_grid_free(&t->merge_grid);
     free(t->seeds);
     free(t->cmap);
     lo_assign_workspace_free(t->assign_ws);
@@ -457,6 +481,13 @@ static void refresh_combined(lo_tracker *t, int32_t slot)
 {
     trk *k = &t->trk[slot];
     lo_imm_combine(&t->cfg, track_kf(t, slot), k->mu, k->pv, k->pv_cov);
+    trk_hot *h = &t->hot[slot];
+    const double *P = k->pv_cov;
+    h->x = k->pv[0], h->y = k->pv[1], h->vx = k->pv[3], h->vy = k->pv[4], h->t = k->t;
+    h->tr_pos = (float)(P[0] + P[7]);
+    h->tr_cross = (float)fabs(P[0 * 6 + 3] + P[1 * 6 + 4]);
+    h->tr_vel = (float)(P[3 * 6 + 3] + P[4 * 6 + 4]);
+    h->id = k->id;
 }
 
 static void fill_snapshot(const lo_tracker *t, int32_t slot, lo_track *out)
@@ -519,12 +550,18 @@ static int32_t alloc_slot(lo_tracker *t)
         trk *nt = realloc(t->trk, sizeof *nt * (size_t)cap);
         if (!nt) return -1;
         t->trk = nt;
+        trk_hot *nh = realloc(t->hot, sizeof *nh * (size_t)cap);
+        if (!nh) return -1;
+        t->hot = nh;
         lo_kf *nk = realloc(t->kf, sizeof *nk * (size_t)cap * (size_t)t->cfg.n_models);
         if (!nk) return -1;
         t->kf = nk;
         int32_t *nf = realloc(t->free_slots, sizeof *nf * (size_t)cap);
         if (!nf) return -1;
         t->free_slots = nf;
+        double *nd = realloc(t->due, sizeof *nd * (size_t)cap);
+        if (!nd) return -1;
+        t->due = nd;
         t->cap = cap;
     }
     return t->n_slots++;
@@ -542,21 +579,18 @@ static void delete_track(lo_tracker *t, int32_t slot, double now)
         t->report(t->report_ctx, &snap);
     }
     k->id = 0;
+    t->hot[slot].id = 0;
+    t->due[slot] = INFINITY;
     t->free_slots[t->n_free++] = slot;
     t->live--;
 }
 
 /* Coarse reach of a track's gate after dt seconds: a radius that contains the horizontal
  * projection of its gate ellipse (trace >= largest eigenvalue), without the plot's error. */
-static double gate_reach(const lo_tracker *t, const trk *k, double dt)
+static double gate_reach(const lo_tracker *t, const trk_hot *h, double dt)
 {
     if (dt < 0) dt = 0;
-    const double *P = k->pv_cov;
-    double tr = horiz_trace(P, 6) + 2.0 * dt * fabs(P[0 * 6 + 3] + P[1 * 6 + 4]) +
-                dt * dt * (P[3 * 6 + 3] + P[4 * 6 + 4]);
-    double qmax = t->cfg.q_cv;
-    if (t->cfg.q_ct > qmax) qmax = t->cfg.q_ct;
-    tr += 2.0 * qmax * dt * dt * dt / 3.0;
+    double tr = h->tr_pos + 2.0 * dt * h->tr_cross + dt * dt * h->tr_vel + t->q_reach * dt * dt * dt;
     return sqrt(t->gate_d2 * tr) + 0.5 * ACCEL_SLACK_MPS2 * dt * dt + 1.0;
 }
 
@@ -569,7 +603,7 @@ static bool grid_insert_track(lo_tracker *t, int32_t slot)
     double dtm = tm - k->t;
     double cx = k->pv[0] + k->pv[3] * dtm, cy = k->pv[1] + k->pv[4] * dtm;
     double speed_h = sqrt(k->pv[3] * k->pv[3] + k->pv[4] * k->pv[4]);
-    double r = speed_h * 0.5 * (t1 - t0) + gate_reach(t, k, t1 - k->t);
+    double r = speed_h * 0.5 * (t1 - t0) + gate_reach(t, &t->hot[slot], t1 - k->t);
     return lo_grid_insert(&t->track_grid, slot, cx, cy, r);
 }
 
@@ -590,37 +624,35 @@ static bool heap_less(const heap_item *a, const heap_item *b)
     return a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
-static void heap_push(lo_tracker *t, const lo_plot *p)
+static void heap_push(lo_tracker *t, int32_t idx)
 {
     size_t i = t->heap_n++;
-    t->heap[i].t = p->t;
-    t->heap[i].seq = t->seq++;
-    t->heap[i].plot = *p;
+    heap_item it = {t->pool[idx].t, t->seq++, idx, t->pool[idx].sensor_id};
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (!heap_less(&t->heap[i], &t->heap[parent])) break;
-        heap_item tmp = t->heap[i];
+        if (!heap_less(&it, &t->heap[parent])) break;
         t->heap[i] = t->heap[parent];
-        t->heap[parent] = tmp;
         i = parent;
     }
+    t->heap[i] = it;
 }
 
 static void heap_pop(lo_tracker *t, lo_plot *out)
 {
-    *out = t->heap[0].plot;
-    t->heap[0] = t->heap[--t->heap_n];
-    size_t i = 0;
+    int32_t idx = t->heap[0].plot;
+    *out = t->pool[idx];
+    t->pool_free[t->pool_n_free++] = idx;
+    heap_item last = t->heap[--t->heap_n];
+    size_t i = 0, n = t->heap_n;
     for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < t->heap_n && heap_less(&t->heap[l], &t->heap[m])) m = l;
-        if (r < t->heap_n && heap_less(&t->heap[r], &t->heap[m])) m = r;
-        if (m == i) break;
-        heap_item tmp = t->heap[i];
+        size_t l = 2 * i + 1, r = l + 1, m = l;
+        if (l >= n) break;
+        if (r < n && heap_less(&t->heap[r], &t->heap[l])) m = r;
+        if (!heap_less(&t->heap[m], &last)) break;
         t->heap[i] = t->heap[m];
-        t->heap[m] = tmp;
         i = m;
     }
+    if (n) t->heap[i] = last;
 }
 
 int lo_tracker_add_plot(lo_tracker *t, const lo_plot *p)
@@ -641,14 +673,22 @@ int lo_tracker_add_plot(lo_tracker *t, const lo_plot *p)
     if (t->heap_n == t->heap_cap) {
         size_t cap = t->heap_cap ? t->heap_cap * 2 : 1024;
         heap_item *h = realloc(t->heap, cap * sizeof *h);
-        if (!h) {
+        lo_plot *pool = h ? realloc(t->pool, cap * sizeof *pool) : NULL;
+        int32_t *pf = pool ? realloc(t->pool_free, cap * sizeof *pf) : NULL;
+        if (h) t->heap = h;
+        if (pool) t->pool = pool;
+        if (!h || !pool || !pf) {
             t->stats.refused_plots++;
             return -1;
         }
-        t->heap = h;
+        t->pool_free = pf;
+        /* The new pool entries are free. */
+        for (size_t i = cap; i > t->heap_cap; i--) t->pool_free[t->pool_n_free++] = (int32_t)(i - 1);
         t->heap_cap = cap;
     }
-    heap_push(t, p);
+    int32_t idx = t->pool_free[--t->pool_n_free];
+    t->pool[idx] = *p;
+    heap_push(t, idx);
     t->stats.plots_in++;
     return 0;
 }
@@ -659,38 +699,82 @@ int lo_tracker_add_plot(lo_tracker *t, const lo_plot *p)
 typedef struct gate_ctx {
     lo_tracker *t;
     int32_t plot;
+    double plot_reach;            /* the plot's own share of the gate radius */
 } gate_ctx;
 
 static void visit_track_candidate(void *vctx, int32_t slot)
 {
     gate_ctx *g = vctx;
     lo_tracker *t = g->t;
-    trk *k = &t->trk[slot];
-    if (!k->id || k->seen_serial == t->seen_serial) return;
-    k->seen_serial = t->seen_serial;
+    trk_hot *h = &t->hot[slot];
+    if (!h->id || h->seen == t->seen_serial) return;
+    h->seen = t->seen_serial;
     /* Cheap horizontal check before any filter work. */
     const lo_plot *p = &t->bp[g->plot];
-    double dt = p->t - k->t;
-    double px = k->pv[0] + k->pv[3] * dt, py = k->pv[1] + k->pv[4] * dt;
-    double dx = p->enu[0] - px, dy = p->enu[1] - py;
-    double r = gate_reach(t, k, dt) + sqrt(t->gate_d2 * (p->enu_cov[0] + p->enu_cov[4]));
+    double dt = p->t - h->t;
+    double dx = p->enu[0] - (h->x + h->vx * dt), dy = p->enu[1] - (h->y + h->vy * dt);
+    double r = gate_reach(t, h, dt) + g->plot_reach;
     if (dx * dx + dy * dy > r * r) return;
     if (!grow((void **)&t->pairs, sizeof *t->pairs, &t->cap_pairs, t->n_pairs + 1)) return;
-    cand_pair *cp = &t->pairs[t->n_pairs];
+    cand_pair *cp = &t->pairs[t->n_pairs++];
     cp->slot = slot;
     cp->plot = g->plot;
     cp->gated = false;
     cp->loglik = -INFINITY;
-    if (k->batch_serial != t->batch_serial) {
-        if (!grow((void **)&t->cand_tracks, sizeof *t->cand_tracks, &t->cap_cand, t->n_cand + 1))
-            return;
-        k->batch_serial = t->batch_serial;
-        k->cand_head = -1;
-        k->updated = false;
-        t->cand_tracks[t->n_cand++] = slot;
+}
+
+/* Sort the candidate pairs by track slot (insertion sort when few, else radix sort on 11-bit
+ * digits up to the highest slot in use) and chain each
+ * track's pairs, so that the filter work that follows walks the track arrays in memory
+ * order instead of jumping around them plot by plot. */
+static bool group_pairs_by_track(lo_tracker *t)
+{
+    int32_t n = t->n_pairs;
+    if (!grow((void **)&t->pairs_tmp, sizeof *t->pairs_tmp, &t->cap_pairs_tmp, n)) return false;
+    cand_pair *a = t->pairs, *b = t->pairs_tmp;
+    if (n < 64) {
+        for (int32_t i = 1; i < n; i++) {
+            cand_pair x = a[i];
+            int32_t j = i - 1;
+            while (j >= 0 && a[j].slot > x.slot) a[j + 1] = a[j], j--;
+            a[j + 1] = x;
+        }
+    } else {
+        for (int shift = 0; shift < 31 && ((uint32_t)t->n_slots >> shift); shift += 11) {
+            int32_t count[2049];
+            memset(count, 0, sizeof count);
+            for (int32_t i = 0; i < n; i++) count[((uint32_t)a[i].slot >> shift & 0x7ff) + 1]++;
+            for (int i = 0; i < 2048; i++) count[i + 1] += count[i];
+            for (int32_t i = 0; i < n; i++) b[count[(uint32_t)a[i].slot >> shift & 0x7ff]++] = a[i];
+            cand_pair *tmp = a;
+            a = b;
+            b = tmp;
+        }
     }
-    cp->next = k->cand_head;
-    k->cand_head = t->n_pairs++;
+    if (a != t->pairs) {
+        /* Swap the buffers rather than copy. */
+        cand_pair *tmp = t->pairs;
+        int32_t cap = t->cap_pairs;
+        t->pairs = t->pairs_tmp;
+        t->cap_pairs = t->cap_pairs_tmp;
+        t->pairs_tmp = tmp;
+        t->cap_pairs_tmp = cap;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        int32_t slot = t->pairs[i].slot;
+        bool last = i + 1 == n || t->pairs[i + 1].slot != slot;
+        t->pairs[i].next = last ? -1 : i + 1;
+        if (i == 0 || t->pairs[i - 1].slot != slot) {
+            if (!grow((void **)&t->cand_tracks, sizeof *t->cand_tracks, &t->cap_cand, t->n_cand + 1))
+                return false;
+            trk *k = &t->trk[slot];
+            k->batch_serial = t->batch_serial;
+            k->cand_head = i;
+            k->updated = false;
+            t->cand_tracks[t->n_cand++] = slot;
+        }
+    }
+    return true;
 }
 
 /* Radial velocity in the association: the pair's likelihood gains the Doppler innovation's
@@ -761,12 +845,19 @@ static void gate_track(lo_tracker *t, int32_t slot, double t_ref)
 /* ---------------------------------------------------------------------------------------- */
 /* updates                                                                                   */
 
+static void set_due(lo_tracker *t, const trk *k)
+{
+    double coast_end = k->t_last_update + t->cfg.max_coast_s;
+    t->due[k - t->trk] = k->t_expect < coast_end ? k->t_expect : coast_end;
+}
+
 static void note_plot(lo_tracker *t, trk *k, const lo_plot *p)
 {
     k->n_updates++;
     k->t_last_update = p->t;
     k->revisit_s = sensor_revisit(t, p->sensor_id);
     k->t_expect = k->t_last_update + 1.5 * k->revisit_s;
+    set_due(t, k);
     k->last_sensor_id = p->sensor_id;
     k->last_plot_t = p->t;
     k->last_flags = p->flags & (LO_PLOT_MODE_S | LO_PLOT_MODE_3A);
@@ -1083,7 +1174,8 @@ static void visit_seed(void *vctx, int32_t si)
     lo_tracker *t = c->t;
     seed *s = &t->seeds[si];
     const lo_plot *p = &t->bp[c->plot];
-    if (!s->alive) return;
+    if (!s->alive || s->seen == t->seen_serial) return;
+    s->seen = t->seen_serial;
     double dt = p->t - s->plot.t;
     /* Two plots of one look (split returns, overlapping sensors) give no velocity. */
     double min_gap = 0.5 * s->revisit_s;
@@ -1103,8 +1195,6 @@ static void visit_seed(void *vctx, int32_t si)
         double ex = dist - reach;
         if (ex * ex > 9.0 * var) return;
     }
-    for (int k = 0; k < c->n; k++)
-        if (c->pairs[k].seed == si && c->pairs[k].plot == c->plot) return;
     if (c->n == c->cap) {
         int32_t cap = c->cap ? c->cap * 2 : 64;
         seed_pair *q = realloc(c->pairs, sizeof *q * (size_t)cap);
@@ -1190,6 +1280,7 @@ static void start_track(lo_tracker *t, const lo_plot *p1, const lo_plot *p2, dou
     k->score_max = k->score;
     k->batch_serial = 0;
     k->seen_serial = 0;
+    t->hot[slot].seen = 0;
     refresh_combined(t, slot);
     k->updated = true;
     t->live++;
@@ -1217,6 +1308,7 @@ static void add_seed(lo_tracker *t, const lo_plot *p)
     if (!grow((void **)&t->seeds, sizeof *t->seeds, &t->cap_seeds, t->n_seeds + 1)) return;
     si = t->n_seeds++;
     t->seeds[si].alive = true;
+    t->seeds[si].seen = 0;
     t->seeds[si].plot = *p;
     t->seeds[si].revisit_s = sensor_revisit(t, p->sensor_id);
     lo_grid_insert(&t->seed_grid, si, p->enu[0], p->enu[1], 0);
@@ -1238,6 +1330,7 @@ static void initiate(lo_tracker *t)
         if (t->bp_used[j]) continue;
         const lo_plot *p = &t->bp[j];
         c.plot = j;
+        t->seen_serial++;
         double r = t->vmax * t->cfg.init_max_gap_s + 3.0 * sqrt(p->enu_cov[0] + p->enu_cov[4]) + 300.0;
         lo_grid_query(&t->seed_grid, p->enu[0], p->enu[1], r, visit_seed, &c);
     }
@@ -1266,6 +1359,7 @@ static void merge_duplicates(lo_tracker *t, double now);
 static void housekeeping(lo_tracker *t, double now)
 {
     for (int32_t s = 0; s < t->n_slots; s++) {
+        if (!(now > t->due[s])) continue; /* free slots are due at infinity */
         trk *k = &t->trk[s];
         if (!k->id) continue;
         bool changed = false;
@@ -1285,7 +1379,10 @@ static void housekeeping(lo_tracker *t, double now)
             del = k->score < k->score_max - t->cfg.delete_score_drop ||
                   now - k->t_last_update > t->cfg.max_coast_s;
         if (del) delete_track(t, s, now);
-        else if (changed) emit(t, s);
+        else {
+            set_due(t, k);
+            if (changed) emit(t, s);
+        }
     }
     expire_seeds(t, now);
     if (++t->hk_count % (long)lround(MERGE_INTERVAL_S / HOUSEKEEPING_INTERVAL_S) == 0)
@@ -1331,21 +1428,29 @@ static void visit_merge(void *vctx, int32_t other)
 {
     merge_ctx *c = vctx;
     lo_tracker *t = c->t;
-    if (other == c->slot) return;
+    if (other <= c->slot) return; /* each pair once */
+    const trk_hot *ha = &t->hot[c->slot], *hb = &t->hot[other];
+    if (!ha->id || !hb->id) return;
+    /* Horizontal prefilter on the hot data before touching the full tracks. */
+    double lim = t->cfg.merge_distance_sigma;
+    double dvx = ha->vx - hb->vx, dvy = ha->vy - hb->vy;
+    if (dvx * dvx + dvy * dvy > lim * lim * (ha->tr_vel + hb->tr_vel)) return;
+    double dx = (ha->x + ha->vx * (c->now - ha->t)) - (hb->x + hb->vx * (c->now - hb->t));
+    double dy = (ha->y + ha->vy * (c->now - ha->t)) - (hb->y + hb->vy * (c->now - hb->t));
+    if (dx * dx + dy * dy > lim * lim * (ha->tr_pos + hb->tr_pos)) return;
     trk *a = &t->trk[c->slot], *b = &t->trk[other];
-    if (!a->id || !b->id || b->seen_serial == t->seen_serial) return;
-    b->seen_serial = t->seen_serial;
     double d[6], S[36], L[36];
     double dta = c->now - a->t, dtb = c->now - b->t;
     for (int i = 0; i < 3; i++) {
         d[i] = (a->pv[i] + a->pv[i + 3] * dta) - (b->pv[i] + b->pv[i + 3] * dtb);
         d[i + 3] = a->pv[i + 3] - b->pv[i + 3];
     }
-    if (d[0] * d[0] + d[1] * d[1] > 4.0 * t->cfg.grid_cell_m * t->cfg.grid_cell_m) return;
+    /* Each coordinate alone must be within the limit. */
+    for (int i = 0; i < 6; i++)
+        if (d[i] * d[i] > lim * lim * (a->pv_cov[i * 7] + b->pv_cov[i * 7])) return;
     for (int i = 0; i < 36; i++) S[i] = a->pv_cov[i] + b->pv_cov[i];
     if (lo_chol(S, L, 6) != 0) return;
     double d2 = lo_chol_mahalanobis(L, d, 6);
-    double lim = t->cfg.merge_distance_sigma;
     if (d2 > lim * lim) return;
     /* Crossing targets are close for a moment; duplicates stay together. The lower id keeps
      * the count of consecutive close checks with its partner. */
@@ -1368,31 +1473,25 @@ static void merge_duplicates(lo_tracker *t, double now)
 {
     if (t->live < 2) return;
     t->merge_serial++;
-    lo_grid_clear(&t->seed_grid); /* borrowed; seeds are re-inserted below */
+    lo_grid_clear(&t->merge_grid);
     for (int32_t s = 0; s < t->n_slots; s++) {
         trk *k = &t->trk[s];
         if (!k->id || k->n_updates < 3) continue;
         double dt = now - k->t;
-        lo_grid_insert(&t->seed_grid, s, k->pv[0] + k->pv[3] * dt, k->pv[1] + k->pv[4] * dt, 0);
+        /* Inserted with its own reach and queried with the other's: together they cover the test. */
+        double r = t->cfg.merge_distance_sigma * sqrt(2.0 * t->hot[s].tr_pos) + 1.0;
+        lo_grid_insert(&t->merge_grid, s, k->pv[0] + k->pv[3] * dt, k->pv[1] + k->pv[4] * dt, r);
     }
     for (int32_t s = 0; s < t->n_slots; s++) {
         trk *k = &t->trk[s];
         if (!k->id || k->n_updates < 3) continue;
-        t->seen_serial++;
-        k->seen_serial = t->seen_serial;
         merge_ctx c = {t, s, now};
         double dt = now - k->t;
-        lo_grid_query(&t->seed_grid, k->pv[0] + k->pv[3] * dt, k->pv[1] + k->pv[4] * dt,
-                      t->cfg.grid_cell_m, visit_merge, &c);
+        /* A partner must be within merge_distance_sigma of the summed position spread. */
+        double r = t->cfg.merge_distance_sigma * sqrt(2.0 * t->hot[s].tr_pos) + 1.0;
+        lo_grid_query(&t->merge_grid, k->pv[0] + k->pv[3] * dt, k->pv[1] + k->pv[4] * dt, r,
+                      visit_merge, &c);
     }
-    lo_grid_clear(&t->seed_grid);
-    int32_t w = 0;
-    for (int32_t i = 0; i < t->n_seeds; i++)
-        if (t->seeds[i].alive) t->seeds[w++] = t->seeds[i];
-    t->n_seeds = w;
-    t->stale_seeds = 0;
-    for (int32_t i = 0; i < t->n_seeds; i++)
-        lo_grid_insert(&t->seed_grid, i, t->seeds[i].plot.enu[0], t->seeds[i].plot.enu[1], 0);
     t->grid_valid = false; /* slots were freed: rebuild the track grid before the next batch */
 }
 
@@ -1418,15 +1517,36 @@ static void process_batch(lo_tracker *t)
         t->bp_lambda[j] = lambda2 / t->cfg.clutter_height_m;
         t->bp_used[j] = 0;
         t->seen_serial++;
-        gate_ctx g = {t, j};
         double r = sqrt(t->gate_d2 * (p->enu_cov[0] + p->enu_cov[4]));
+        gate_ctx g = {t, j, r};
         lo_grid_query(&t->track_grid, p->enu[0], p->enu[1], r, visit_track_candidate, &g);
     }
+    if (!group_pairs_by_track(t)) t->n_pairs = t->n_cand = 0;
+#ifdef LO_TRACK_DEBUG
+    struct timespec q0, q1, q2, q3, q4;
+    clock_gettime(CLOCK_MONOTONIC, &q0);
+#endif
     for (int32_t c = 0; c < t->n_cand; c++) gate_track(t, t->cand_tracks[c], t_ref);
+#ifdef LO_TRACK_DEBUG
+    clock_gettime(CLOCK_MONOTONIC, &q1);
+#endif
     associate(t);
+#ifdef LO_TRACK_DEBUG
+    clock_gettime(CLOCK_MONOTONIC, &q2);
+#endif
     initiate(t);
+#ifdef LO_TRACK_DEBUG
+    clock_gettime(CLOCK_MONOTONIC, &q3);
+#endif
     for (int32_t j = 0; j < np; j++)
         if (t->bp_used[j] < 2) clutter_map_add(t, t->bp[j].enu, t->bp[j].t);
+#ifdef LO_TRACK_DEBUG
+    clock_gettime(CLOCK_MONOTONIC, &q4);
+#define MS(a, b) ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) * 1e-6)
+    fprintf(stderr, "batch t=%.2f plots %d pairs %d cand %d live %zu seeds %d grid nodes %d: "
+            "gate %.2f assoc %.2f init %.2f cmap %.2f ms\n", t_ref, np, t->n_pairs, t->n_cand,
+            t->live, t->n_seeds, t->track_grid.n_nodes, MS(q0, q1), MS(q1, q2), MS(q2, q3), MS(q3, q4));
+#endif
     /* Reports of the tracks this batch touched (new tracks included). */
     for (int32_t c = 0; c < t->n_cand; c++) {
         int32_t s = t->cand_tracks[c];
@@ -1443,12 +1563,12 @@ static void process_batch(lo_tracker *t)
 static void run_until(lo_tracker *t, double horizon)
 {
     while (t->heap_n && t->heap[0].t <= horizon) {
-        uint16_t sensor = t->heap[0].plot.sensor_id;
+        uint16_t sensor = t->heap[0].sensor_id;
         double t0 = t->heap[0].t;
         if (isfinite(horizon) && horizon < t0 + t->cfg.batch_window_s) break;
         housekeeping_until(t, t0, true);
         t->n_bp = 0;
-        while (t->heap_n && t->heap[0].plot.sensor_id == sensor &&
+        while (t->heap_n && t->heap[0].sensor_id == sensor &&
                t->heap[0].t - t0 <= t->cfg.batch_window_s) {
             if (!grow((void **)&t->bp, sizeof *t->bp, &t->cap_bp, t->n_bp + 1)) return;
             heap_pop(t, &t->bp[t->n_bp++]);
@@ -1514,11 +1634,13 @@ void lo_tracker_get_stats(const lo_tracker *t, lo_tracker_stats *out)
     out->live_tracks = t->live;
     size_t m = sizeof *t;
     m += (size_t)t->cap * (sizeof(trk) + sizeof(int32_t) + sizeof(lo_kf) * (size_t)t->cfg.n_models);
-    m += t->heap_cap * sizeof(heap_item);
+    m += t->heap_cap * (sizeof(heap_item) + sizeof(lo_plot) + sizeof(int32_t));
     m += (size_t)t->cap_bp * (sizeof(lo_plot) + sizeof(double) + 1);
-    m += (size_t)t->cap_pairs * sizeof(cand_pair) + (size_t)t->cap_cand * sizeof(int32_t);
+    m += (size_t)(t->cap_pairs + t->cap_pairs_tmp) * sizeof(cand_pair) +
+         (size_t)t->cap_cand * sizeof(int32_t) + (size_t)t->cap * sizeof(trk_hot);
     m += (size_t)(t->cap_uf + t->cap_assoc_i) * sizeof(int32_t);
-    m += lo_grid_memory(&t->track_grid) + lo_grid_memory(&t->seed_grid);
+    m += lo_grid_memory(&t->track_grid) + lo_grid_memory(&t->seed_grid) +
+         lo_grid_memory(&t->merge_grid);
     m += (size_t)t->cap_seeds * sizeof(seed);
     m += t->cmap ? (size_t)(t->cmap_mask + 1) * sizeof(cmap_cell) : 0;
     m += t->cap_scratch * sizeof(double) + t->cap_iscratch * sizeof(int32_t);
