@@ -100,8 +100,8 @@ static void h_run(const lo_tracker_config *cfg, const synth_radar *rd, const syn
     memset(res, 0, sizeof *res);
     res->split_t = split_t;
     res->min_purity = 1.0;
-    synth_target *tg = malloc(sizeof *tg * (size_t)n_targets);
-    memcpy(tg, targets, sizeof *tg * (size_t)n_targets);
+    synth_target *tg = malloc(sizeof *tg * (size_t)(n_targets + 1));
+    if (n_targets > 0) memcpy(tg, targets, sizeof *tg * (size_t)n_targets);
     synth_rng rng = {seed * 2654435761u + 1};
     /* The radar sits at the origin of the system frame. */
     lo_sensor sensor;
