@@ -12,6 +12,7 @@ static const lo_command commands[] = {
     {"track", "track plots from a file into system tracks", cmd_track},
     {"decode", "print the records of an ASTERIX recording", cmd_decode},
     {"eval", "score tracks against truth (GOSPA, purity, continuity, ...)", cmd_eval},
+    {"alerts", "list the alert transitions stored in an alert journal", cmd_alerts},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
