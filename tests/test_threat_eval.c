@@ -2,6 +2,7 @@
  * entry (and its spread), reach time, and ballistic impact/launch against the closed-form
  * no-drag parabola. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lookout/geo.h"
@@ -367,6 +368,48 @@ static void test_ballistic_detection(void **state)
     assert_int_equal(lo_threat_track_group(&c, &t, &conf), LO_GROUP_UNKNOWN);
 }
 
+
+/* The impact ellipse is consistent: over draws of the true state from the track's own
+ * covariance, the normalised impact error e' C^-1 e averages 2 (chi-square, 2 dof). A rocket
+ * 7 km out from its target at launch, seen 4 s into a 25 s flight. */
+static void test_ballistic_ellipse_consistency(void **state)
+{
+    (void)state;
+    lo_threat_config c = cfg();
+    double vh = 7000.0 / 25, vz0 = LO_G0 * 25 / 2, ts = 4;
+    lo_track est = make_track(-vh * ts * 0.6, -vh * ts * 0.8, vz0 * ts - LO_G0 * ts * ts / 2,
+                              vh * 0.6, vh * 0.8, vz0 - LO_G0 * ts);
+    double sp = 20, sv = 4;
+    est.pos_cov[0] = est.pos_cov[4] = est.pos_cov[8] = sp * sp;
+    est.vel_cov[0] = est.vel_cov[4] = est.vel_cov[8] = sv * sv;
+    lo_ballistic b;
+    assert_true(lo_threat_predict_ballistic(&c, &est, &b));
+    assert_near(b.time_to_impact_s, 25 - ts, 0.2);
+    double det = b.impact_cov[0] * b.impact_cov[3] - b.impact_cov[1] * b.impact_cov[2];
+    assert_true(det > 0);
+    unsigned seed = 777;
+    double nees = 0;
+    int n = 400;
+    for (int i = 0; i < n; i++) {
+        lo_track truth = est;
+        for (int k = 0; k < 3; k++) {
+            double u1 = (rand_r(&seed) + 1.0) / (RAND_MAX + 2.0), u2 = (rand_r(&seed) + 1.0) / (RAND_MAX + 2.0);
+            double u3 = (rand_r(&seed) + 1.0) / (RAND_MAX + 2.0), u4 = (rand_r(&seed) + 1.0) / (RAND_MAX + 2.0);
+            truth.pos[k] += sp * sqrt(-2 * log(u1)) * cos(2 * LO_PI * u2);
+            truth.vel[k] += sv * sqrt(-2 * log(u3)) * cos(2 * LO_PI * u4);
+        }
+        memset(truth.pos_cov, 0, sizeof truth.pos_cov);
+        memset(truth.vel_cov, 0, sizeof truth.vel_cov);
+        lo_ballistic tb;
+        assert_true(lo_threat_predict_ballistic(&c, &truth, &tb));
+        double ex = tb.impact_enu[0] - b.impact_enu[0], ey = tb.impact_enu[1] - b.impact_enu[1];
+        nees += (b.impact_cov[3] * ex * ex - 2 * b.impact_cov[1] * ex * ey + b.impact_cov[0] * ey * ey) / det;
+    }
+    nees /= n;
+    print_message("impact NEES %.3f over %d draws (2 expected)\n", nees, n);
+    assert_true(nees > 1.7 && nees < 2.3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_ballistic_covariance),
         cmocka_unit_test(test_ballistic_impact_in_zone),
         cmocka_unit_test(test_ballistic_detection),
+        cmocka_unit_test(test_ballistic_ellipse_consistency),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
