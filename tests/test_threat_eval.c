@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lookout/config.h"
 #include "lookout/geo.h"
 #include "lookout/threat.h"
 #include "testutil.h"
@@ -62,18 +63,18 @@ static void test_zone_geometry(void **state)
 {
     (void)state;
     lo_zone c = circle_zone(100, 0, 150);
-    assert_true(lo_threat_zone_contains(&c, (const double[2]){200, 100}));
-    assert_false(lo_threat_zone_contains(&c, (const double[2]){300, 0}));
-    assert_near(lo_threat_zone_edge_distance(&c, (const double[2]){300, 0}), 50, 1e-9);
-    assert_near(lo_threat_zone_edge_distance(&c, (const double[2]){100, 0}), -150, 1e-9);
+    assert_true(lo_zone_contains_xy(&c, (const double[2]){200, 100}));
+    assert_false(lo_zone_contains_xy(&c, (const double[2]){300, 0}));
+    assert_near(lo_zone_edge_distance(&c, (const double[2]){300, 0}), 50, 1e-9);
+    assert_near(lo_zone_edge_distance(&c, (const double[2]){100, 0}), -150, 1e-9);
 
     lo_zone s = square_zone(100);
-    assert_true(lo_threat_zone_contains(&s, (const double[2]){0, 0}));
-    assert_true(lo_threat_zone_contains(&s, (const double[2]){99, -99}));
-    assert_false(lo_threat_zone_contains(&s, (const double[2]){101, 0}));
-    assert_near(lo_threat_zone_edge_distance(&s, (const double[2]){0, 0}), -100, 1e-9);
-    assert_near(lo_threat_zone_edge_distance(&s, (const double[2]){130, 140}), 50, 1e-9);
-    assert_near(lo_threat_zone_edge_distance(&s, (const double[2]){0, 160}), 60, 1e-9);
+    assert_true(lo_zone_contains_xy(&s, (const double[2]){0, 0}));
+    assert_true(lo_zone_contains_xy(&s, (const double[2]){99, -99}));
+    assert_false(lo_zone_contains_xy(&s, (const double[2]){101, 0}));
+    assert_near(lo_zone_edge_distance(&s, (const double[2]){0, 0}), -100, 1e-9);
+    assert_near(lo_zone_edge_distance(&s, (const double[2]){130, 140}), 50, 1e-9);
+    assert_near(lo_zone_edge_distance(&s, (const double[2]){0, 160}), 60, 1e-9);
 }
 
 static void test_circle_entry_and_cpa(void **state)
@@ -186,7 +187,7 @@ static void test_polygon_entry_and_cpa(void **state)
                       {100, -100},  {-100, -100}, {-100, 300}, {-300, 300}};
     memcpy(u.vertex_enu, v, sizeof v);
     u.alt_max_m = 1000;
-    assert_false(lo_threat_zone_contains(&u, (const double[2]){0, 0}));
+    assert_false(lo_zone_contains_xy(&u, (const double[2]){0, 0}));
     t = make_track(0, 1000, 10, 0, -10, 0);
     lo_threat_evaluate_zone(&c, &t, LO_GROUP_DRONE, &u, NULL, &zt);
     assert_near(zt.time_to_entry_s, 110, 1e-9);

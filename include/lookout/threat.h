@@ -103,7 +103,8 @@ typedef struct lo_zone_threat {
     bool inside_footprint;
     double edge_distance_m;     /* signed horizontal distance to the footprint edge, < 0 inside */
     double height_outside_m;    /* vertical distance outside the height band, 0 within it */
-    double bearing_rad;         /* from the zone's centre to the track, clockwise from north */
+    double bearing_rad;         /* from the zone's centre_enu (circle centre, polygon area
+                                   centroid) to the track, clockwise from north */
     double cpa_time_s;          /* closest approach of the straight-line path within the
                                    horizon: time from now ... */
     double cpa_distance_m;      /* ... and horizontal distance to the footprint (0 if the
@@ -128,10 +129,6 @@ typedef struct lo_ballistic {
     double launch_cov[4];
     double time_since_launch_s;
 } lo_ballistic;
-
-/* Footprint helpers in the system frame (circle: centre_enu + radius; polygon: vertex_enu). */
-bool lo_threat_zone_contains(const lo_zone *z, const double xy[2]);
-double lo_threat_zone_edge_distance(const lo_zone *z, const double xy[2]);
 
 /* The class group the engine believes (summed class_prob >= min_class_probability; a track
  * judged ballistic counts as rocket even before the classifier says so). */

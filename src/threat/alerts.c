@@ -26,13 +26,6 @@
 #include "common/yamldoc.h"
 #include "lookout/geo.h"
 
-/* [0, 2pi): local so the threat stage needs nothing from geo.c but constants. */
-static double wrap_2pi(double a)
-{
-    a = fmod(a, 2 * LO_PI);
-    return a < 0 ? a + 2 * LO_PI : a;
-}
-
 /* ---- configuration ------------------------------------------------------------------------ */
 
 void lo_threat_config_default(lo_threat_config *cfg)
@@ -291,7 +284,7 @@ static alert_state *add_alert(lo_threat_engine *e)
 static const char *compass8(double bearing_rad)
 {
     static const char *const names[] = {"N", "NE", "E", "SE", "S", "SW", "W", "NW"};
-    int i = (int)floor(wrap_2pi(bearing_rad) / (LO_PI / 4) + 0.5) % 8;
+    int i = (int)floor(lo_wrap_2pi(bearing_rad) / (LO_PI / 4) + 0.5) % 8;
     return names[i];
 }
 

@@ -11,39 +11,16 @@
  */
 #include "lookout/threat.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lookout/config.h"
 #include "lookout/geo.h"
-
-/* [0, 2pi): local so the threat stage needs nothing from geo.c but constants. */
-static double wrap_2pi(double a)
-{
-    a = fmod(a, 2 * LO_PI);
-    return a < 0 ? a + 2 * LO_PI : a;
-}
 
 /* ---- small geometry --------------------------------------------------------------------- */
 
 static double sq(double x) { return x * x; }
-
-static void zone_centre(const lo_zone *z, double c[2])
-{
-    if (z->shape == LO_ZONE_CIRCLE || z->n_vertices <= 0) {
-        c[0] = z->center_enu[0];
-        c[1] = z->center_enu[1];
-        return;
-    }
-    c[0] = c[1] = 0;
-    for (int i = 0; i < z->n_vertices; i++) {
-        c[0] += z->vertex_enu[i][0];
-        c[1] += z->vertex_enu[i][1];
-    }
-    c[0] /= z->n_vertices;
-    c[1] /= z->n_vertices;
-}
 
 /* Distance from p to segment ab, and the parameter s in [0,1] of the closest point. */
 static double point_segment_distance(const double p[2], const double a[2], const double b[2],
@@ -56,37 +33,6 @@ static double point_segment_distance(const double p[2], const double a[2], const
     if (s > 1) s = 1;
     if (s_out) *s_out = s;
     return hypot(a[0] + s * abx - p[0], a[1] + s * aby - p[1]);
-}
-
-bool lo_threat_zone_contains(const lo_zone *z, const double xy[2])
-{
-    if (z->shape == LO_ZONE_CIRCLE)
-        return hypot(xy[0] - z->center_enu[0], xy[1] - z->center_enu[1]) <= z->radius_m;
-    /* Even-odd rule: count edges a ray towards +east crosses. */
-    bool in = false;
-    int n = z->n_vertices;
-    for (int i = 0, j = n - 1; i < n; j = i++) {
-        const double *a = z->vertex_enu[i], *b = z->vertex_enu[j];
-        if ((a[1] > xy[1]) != (b[1] > xy[1])) {
-            double x = a[0] + (xy[1] - a[1]) * (b[0] - a[0]) / (b[1] - a[1]);
-            if (xy[0] < x) in = !in;
-        }
-    }
-    return in;
-}
-
-double lo_threat_zone_edge_distance(const lo_zone *z, const double xy[2])
-{
-    if (z->shape == LO_ZONE_CIRCLE)
-        return hypot(xy[0] - z->center_enu[0], xy[1] - z->center_enu[1]) - z->radius_m;
-    double best = DBL_MAX;
-    int n = z->n_vertices;
-    for (int i = 0, j = n - 1; i < n; j = i++) {
-        double d = point_segment_distance(xy, z->vertex_enu[j], z->vertex_enu[i], NULL);
-        if (d < best) best = d;
-    }
-    if (n < 2) best = 0;
-    return lo_threat_zone_contains(z, xy) ? -best : best;
 }
 
 /* ---- straight-line entry ------------------------------------------------------------------ */
@@ -159,7 +105,7 @@ static double straight_entry(const lo_zone *z, const double p[3], const double v
         if (b <= a) continue;
         double mid = 0.5 * (a + b);
         double xy[2] = {p[0] + v[0] * mid, p[1] + v[1] * mid};
-        if (!lo_threat_zone_contains(z, xy)) continue;
+        if (!lo_zone_contains_xy(z, xy)) continue;
         if (first_fp < 0) first_fp = a;
         /* Intersect [a, b] with the height band interval. */
         double lo = a > ta ? a : ta, hi = b < tb ? b : tb;
@@ -187,9 +133,14 @@ static void straight_cpa(const lo_zone *z, const double p[2], const double v[2],
     }
     /* Polygon: the segments do not cross (that case is handled by the caller), so the
      * closest pair involves an endpoint of one of them. */
-    double best = lo_threat_zone_edge_distance(z, p), best_t = 0;
+    if (z->n_vertices < 2) {
+        *t_out = 0;
+        *d_out = HUGE_VAL;
+        return;
+    }
+    double best = lo_zone_edge_distance(z, p), best_t = 0;
     if (best < 0) best = 0;
-    double dend = lo_threat_zone_edge_distance(z, q1);
+    double dend = lo_zone_edge_distance(z, q1);
     if (dend < best) best = dend > 0 ? dend : 0, best_t = h;
     int nv = z->n_vertices;
     for (int i = 0; i < nv && best > 0; i++) {
@@ -402,7 +353,7 @@ static double impact_probability(const lo_zone *z, const double mean[2], const d
             double w = exp(-0.5 * (u * u + v * v));
             double xy[2] = {mean[0] + l00 * u, mean[1] + l10 * u + l11 * v};
             den += w;
-            if (lo_threat_zone_contains(z, xy)) num += w;
+            if (lo_zone_contains_xy(z, xy)) num += w;
         }
     return num / den;
 }
@@ -415,12 +366,11 @@ void lo_threat_evaluate_zone(const lo_threat_config *cfg, const lo_track *trk,
     const double *p = trk->pos, *v = trk->vel;
     double h = cfg->horizon_s;
 
-    out->inside_footprint = lo_threat_zone_contains(zone, p);
-    out->edge_distance_m = lo_threat_zone_edge_distance(zone, p);
+    out->inside_footprint = lo_zone_contains_xy(zone, p);
+    out->edge_distance_m = lo_zone_edge_distance(zone, p);
     out->inside = out->inside_footprint && p[2] >= zone->alt_min_m && p[2] <= zone->alt_max_m;
-    double c[2];
-    zone_centre(zone, c);
-    out->bearing_rad = wrap_2pi(atan2(p[0] - c[0], p[1] - c[1]));
+    /* centre_enu: the circle's centre, or the polygon's area centroid (lo_site_load). */
+    out->bearing_rad = lo_wrap_2pi(atan2(p[0] - zone->center_enu[0], p[1] - zone->center_enu[1]));
 
     /* Closest approach. */
     double fp_first;
@@ -460,7 +410,7 @@ void lo_threat_evaluate_zone(const lo_threat_config *cfg, const lo_track *trk,
     if (ballistic && ballistic->valid) {
         out->impact_probability = impact_probability(zone, ballistic->impact_enu,
                                                      ballistic->impact_cov);
-        out->impact_in_zone = lo_threat_zone_contains(zone, ballistic->impact_enu) ||
+        out->impact_in_zone = lo_zone_contains_xy(zone, ballistic->impact_enu) ||
                               out->impact_probability >= cfg->impact_min_probability;
     }
 }
