@@ -127,6 +127,7 @@ static void test_height_band(void **state)
 {
     (void)state;
     lo_threat_config c = cfg();
+    c.vertical_horizon_s = 600; /* pure geometry first: vertical rate held all the way */
     lo_zone z = circle_zone(0, 0, 150); /* footprint crossed during [85, 115] s */
     lo_zone_threat zt;
 
@@ -151,6 +152,26 @@ static void test_height_band(void **state)
     assert_true(zt.inside_footprint);
     assert_false(zt.inside);
     assert_near(zt.height_outside_m, 1500, 1e-9);
+
+    /* The default 30 s vertical horizon: a cruising drone whose estimated vertical rate is
+     * -2 m/s (noise) would be underground before it arrives at 85 s; with the horizon it is
+     * level at 100 - 60 = 40 m from 30 s on and enters. */
+    c.vertical_horizon_s = 30;
+    t = make_track(1000, 0, 100, -10, 0, -2);
+    lo_threat_evaluate_zone(&c, &t, LO_GROUP_DRONE, &z, NULL, &zt);
+    assert_near(zt.time_to_entry_s, 85, 1e-9);
+    c.vertical_horizon_s = 600;
+    lo_threat_evaluate_zone(&c, &t, LO_GROUP_DRONE, &z, NULL, &zt);
+    assert_near(zt.time_to_entry_s, -1, 0);
+    /* Descending from 2,000 m at 10 m/s: level at 1,700 m after 30 s, above the band. */
+    c.vertical_horizon_s = 30;
+    t = make_track(1000, 0, 2000, -10, 0, -10);
+    lo_threat_evaluate_zone(&c, &t, LO_GROUP_DRONE, &z, NULL, &zt);
+    assert_near(zt.time_to_entry_s, -1, 0);
+    /* ... from 1,600 m: in the band at 10 s, entry when over the footprint. */
+    t = make_track(1000, 0, 1600, -10, 0, -10);
+    lo_threat_evaluate_zone(&c, &t, LO_GROUP_DRONE, &z, NULL, &zt);
+    assert_near(zt.time_to_entry_s, 85, 1e-9);
 }
 
 static void test_polygon_entry_and_cpa(void **state)

@@ -43,9 +43,10 @@ struct lo_ydoc;
 
 /* One row of the alert rule table. A (track, zone) pair gets the highest level of every rule
  * that matches: the track's class group is `group`, the zone's priority number is at most
- * `max_priority` (1 = highest priority), and the track is inside the zone or its time to
- * entry (time to impact for a ballistic track whose impact is predicted in the zone) is at
- * most `max_time_s`. With `use_reach` the time compared is instead the worst-case time to
+ * `max_priority` (1 = highest priority), and the track is inside the zone or its threat time
+ * is at most `max_time_s`. The threat time is the time to entry; without an exact entry, the
+ * time of closest approach when the path passes within the approach tolerance; for a
+ * ballistic track (group rocket) the time to impact, when the impact counts for the zone. With `use_reach` the time compared is instead the worst-case time to
  * reach the zone at the class's top speed (a drone may turn towards the zone at any time). */
 typedef struct lo_alert_rule {
     lo_class_group group;
@@ -60,6 +61,7 @@ typedef struct lo_alert_rule {
 typedef struct lo_threat_config {
     /* Evaluation. */
     double horizon_s;            /* how far ahead entry is predicted (straight line) */
+    double vertical_horizon_s;   /* climb/descent extrapolated this long, level after */
     double terrain_up_m;         /* ground plane for impact and launch points */
     double drag_k_per_m;         /* ballistic drag: a = -k |v| v (0: gravity only) */
     int ballistic_model_index;   /* index into lo_track.model_prob of the tracker's ballistic
@@ -70,6 +72,9 @@ typedef struct lo_threat_config {
     double impact_min_probability; /* impact counts for a zone when P(impact in zone) >= this
                                       or the mean impact point is inside */
     double max_speed_mps[LO_GROUP_COUNT]; /* top speed by class group, for reach times */
+    double approach_min_m;       /* a straight path passing within max(this, ... */
+    double approach_angle_rad;   /* ... tan(this) * distance) of a zone is heading in: course
+                                    corrections of a few degrees far out must not hide it */
 
     /* Classification input. */
     double min_class_probability; /* a group is believed when its summed class_prob >= this;
@@ -113,7 +118,10 @@ typedef struct lo_zone_threat {
                                    horizon (and when already inside) */
     double time_to_entry_sigma_s; /* 1 sigma over the sigma points that also enter */
     double entry_fraction;      /* share (by UT weight) of sigma points that enter */
+    double approach_tolerance_m; /* a path passing this close counts as heading in:
+                                   max(approach_min_m, tan(approach_angle) * distance) */
     double reach_time_s;        /* distance to the volume / top speed of the class group */
+    double time_to_impact_s;    /* ballistic: predicted time to impact, -1 when none */
     bool impact_in_zone;        /* ballistic: impact counts for this zone */
     double impact_probability;  /* ballistic: P(impact inside the footprint) */
 } lo_zone_threat;

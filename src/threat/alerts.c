@@ -32,6 +32,7 @@ void lo_threat_config_default(lo_threat_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->horizon_s = 600;
+    cfg->vertical_horizon_s = 30;
     cfg->terrain_up_m = 0;
     cfg->drag_k_per_m = 0;
     cfg->ballistic_model_index = -1;
@@ -46,6 +47,8 @@ void lo_threat_config_default(lo_threat_config *cfg)
     cfg->max_speed_mps[LO_GROUP_ROCKET] = 700;
     cfg->max_speed_mps[LO_GROUP_VEHICLE] = 35;
     cfg->max_speed_mps[LO_GROUP_CLUTTER] = 0;
+    cfg->approach_min_m = 100;
+    cfg->approach_angle_rad = 5 * LO_DEG2RAD;
     cfg->min_class_probability = 0.5;
     cfg->hold_s = 10;
     cfg->margin_m = 50;
@@ -54,10 +57,10 @@ void lo_threat_config_default(lo_threat_config *cfg)
     cfg->stale_s = 30;
 
     static const lo_alert_rule defaults[] = {
-        /* Drones: heading into a priority 1-2 zone within 5 minutes, or inside: alarm. */
-        {LO_GROUP_DRONE, 2, LO_ALERT_ALARM, 300, false},
+        /* Drones: heading into a priority 1-2 zone within 10 minutes, or inside: alarm. */
+        {LO_GROUP_DRONE, 2, LO_ALERT_ALARM, 600, false},
         /* ... into a lower-priority zone (a district): warning. */
-        {LO_GROUP_DRONE, 9, LO_ALERT_WARNING, 300, false},
+        {LO_GROUP_DRONE, 9, LO_ALERT_WARNING, 600, false},
         /* ... could reach a priority 1-2 zone within 2 minutes at top speed: info. */
         {LO_GROUP_DRONE, 2, LO_ALERT_INFO, 120, true},
         /* Ballistic: impact predicted in any zone within 2 minutes: alarm. */
@@ -89,13 +92,15 @@ int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
         return -1;
     }
     static const char *const keys[] = {
-        "horizon_s", "terrain_up_m", "drag_k_per_m", "ballistic_model_index",
+        "horizon_s", "vertical_horizon_s", "terrain_up_m", "drag_k_per_m", "ballistic_model_index",
         "ballistic_model_probability", "ballistic_min_speed_mps", "ballistic_min_descent_acc_mps2",
         "impact_min_probability", "min_class_probability", "hold_s", "margin_m",
-        "margin_time_fraction", "update_period_s", "stale_s", "max_speed_mps", "rules", NULL};
+        "margin_time_fraction", "update_period_s", "stale_s", "max_speed_mps", "rules",
+        "approach_min_m", "approach_angle_deg", NULL};
     lo_ycheck_keys(&c, sec, "alerts", keys);
     const char *P = "alerts";
     lo_yget_double(&c, sec, P, "horizon_s", false, 1, 3600, &cfg->horizon_s);
+    lo_yget_double(&c, sec, P, "vertical_horizon_s", false, 0, 3600, &cfg->vertical_horizon_s);
     lo_yget_double(&c, sec, P, "terrain_up_m", false, -1e4, 1e4, &cfg->terrain_up_m);
     lo_yget_double(&c, sec, P, "drag_k_per_m", false, 0, 1, &cfg->drag_k_per_m);
     long mi = cfg->ballistic_model_index;
@@ -115,6 +120,10 @@ int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
     lo_yget_double(&c, sec, P, "margin_time_fraction", false, 0, 10, &cfg->margin_time_frac);
     lo_yget_double(&c, sec, P, "update_period_s", false, 0, 3600, &cfg->update_period_s);
     lo_yget_double(&c, sec, P, "stale_s", false, 0, 3600, &cfg->stale_s);
+    lo_yget_double(&c, sec, P, "approach_min_m", false, 0, 1e5, &cfg->approach_min_m);
+    double angle_deg = cfg->approach_angle_rad * LO_RAD2DEG;
+    if (lo_yget_double(&c, sec, P, "approach_angle_deg", false, 0, 45, &angle_deg))
+        cfg->approach_angle_rad = angle_deg * LO_DEG2RAD;
 
     const lo_ynode *speeds = lo_ymap_get(doc, sec, "max_speed_mps");
     if (speeds) {
@@ -179,6 +188,14 @@ int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, cons
                                  zt->height_outside_m <= margin_m);
     /* Ballistic tracks are judged by where they come down, not by where they fly. */
     bool ballistic = group == LO_GROUP_ROCKET;
+    double threat_time = -1;
+    if (ballistic) {
+        if (zt->impact_in_zone) threat_time = zt->time_to_impact_s;
+    } else if (zt->time_to_entry_s >= 0) {
+        threat_time = zt->time_to_entry_s;
+    } else if (zt->cpa_distance_m <= zt->approach_tolerance_m + margin_m) {
+        threat_time = zt->cpa_time_s; /* heading in, give or take a course correction */
+    }
     int best = -1;
     for (int i = 0; i < cfg->n_rules; i++) {
         const lo_alert_rule *r = &cfg->rules[i];
@@ -186,14 +203,12 @@ int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, cons
         if ((int)r->level <= best) continue;
         double limit = r->max_time_s * stretch;
         bool match;
-        if (ballistic) {
-            match = zt->impact_in_zone && zt->time_to_entry_s >= 0 &&
-                    zt->time_to_entry_s <= limit;
-        } else if (r->use_reach) {
+        if (ballistic)
+            match = threat_time >= 0 && threat_time <= limit;
+        else if (r->use_reach)
             match = inside || (zt->reach_time_s >= 0 && zt->reach_time_s <= limit);
-        } else {
-            match = inside || (zt->time_to_entry_s >= 0 && zt->time_to_entry_s <= limit);
-        }
+        else
+            match = inside || (threat_time >= 0 && threat_time <= limit);
         if (match) best = (int)r->level;
     }
     return best;
@@ -319,10 +334,15 @@ static void compose_reason(char *buf, size_t len, lo_class_group group, const lo
     }
     char dist[32];
     format_distance(dist, sizeof dist, fmax(0, zt->edge_distance_m));
-    if (zt->time_to_entry_s >= 0)
+    if (zt->time_to_entry_s >= 0) {
         snprintf(buf, len, "%s, %s %s of %s, %.0f m/s, entry in %.0f s", g, dist,
                  compass8(zt->bearing_rad), zone->name, speed, zt->time_to_entry_s);
-    else
+    } else if (zt->cpa_distance_m <= zt->approach_tolerance_m && zt->cpa_time_s > 0) {
+        char miss[32];
+        format_distance(miss, sizeof miss, zt->cpa_distance_m);
+        snprintf(buf, len, "%s, %s %s of %s, %.0f m/s, passes %s from it in %.0f s", g, dist,
+                 compass8(zt->bearing_rad), zone->name, speed, miss, zt->cpa_time_s);
+    } else
         snprintf(buf, len, "%s, %s %s of %s, %.0f m/s, not heading in", g, dist,
                  compass8(zt->bearing_rad), zone->name, speed);
 }
@@ -352,6 +372,11 @@ static void fill_alert(lo_threat_engine *e, lo_alert *a, const alert_state *s, c
     if (group == LO_GROUP_ROCKET && b && b->valid && zt->impact_in_zone) {
         a->time_to_entry_s = b->time_to_impact_s;
         a->time_to_entry_sigma_s = b->time_to_impact_sigma_s;
+    } else if (zt->time_to_entry_s < 0 && !zt->inside && zt->cpa_time_s > 0 &&
+               zt->cpa_distance_m <= zt->approach_tolerance_m) {
+        /* Heading in within the approach tolerance: count down to the closest approach. */
+        a->time_to_entry_s = zt->cpa_time_s;
+        a->time_to_entry_sigma_s = 0;
     } else {
         a->time_to_entry_s = zt->time_to_entry_s;
         a->time_to_entry_sigma_s = zt->time_to_entry_sigma_s;

@@ -80,10 +80,14 @@ static int cmp_double(const void *a, const void *b)
 /* Earliest t in [0, h] at which p + v t is inside the volume (footprint and height band),
  * or -1. *footprint_first gets the earliest time inside the footprint alone (or -1). */
 static double straight_entry(const lo_zone *z, const double p[3], const double v[3], double h,
-                             double *footprint_first)
+                             double hv, double *footprint_first)
 {
-    /* Height band as an interval of t. */
-    double ta = 0, tb = h;
+    /* Height band as an interval of t. The climb or descent rate is extrapolated for hv
+     * seconds only, level flight after that: a powered target's vertical rate over minutes is
+     * not in its state, and a 2 m/s error in it would put a cruising drone underground or above
+     * the band long before it arrives. */
+    double hl = hv < h ? hv : h;
+    double ta = 0, tb = hl;
     if (fabs(v[2]) < 1e-9) {
         if (p[2] < z->alt_min_m || p[2] > z->alt_max_m) ta = 1, tb = 0;
     } else {
@@ -92,6 +96,7 @@ static double straight_entry(const lo_zone *z, const double p[3], const double v
         if (t1 > ta) ta = t1;
         if (t2 < tb) tb = t2;
     }
+    if (ta <= tb && tb >= hl) tb = h; /* still in the band when the climb stops: stays in */
 
     double times[MAX_CROSSINGS + 2];
     int n = footprint_crossings(z, p, v, h, times);
@@ -374,7 +379,8 @@ void lo_threat_evaluate_zone(const lo_threat_config *cfg, const lo_track *trk,
 
     /* Closest approach. */
     double fp_first;
-    double entry = straight_entry(zone, p, v, h, &fp_first);
+    double hv = cfg->vertical_horizon_s;
+    double entry = straight_entry(zone, p, v, h, hv, &fp_first);
     if (fp_first >= 0) {
         out->cpa_time_s = fp_first;
         out->cpa_distance_m = 0;
@@ -390,7 +396,7 @@ void lo_threat_evaluate_zone(const lo_threat_config *cfg, const lo_track *trk,
         sigma_points(trk, pts, w);
         double wsum = 0, var = 0;
         for (int i = 0; i < UT_POINTS; i++) {
-            double te = straight_entry(zone, pts[i], pts[i] + 3, h, NULL);
+            double te = straight_entry(zone, pts[i], pts[i] + 3, h, hv, NULL);
             if (te < 0) continue;
             wsum += w[i];
             if (entry >= 0) var += w[i] * sq(te - entry);
@@ -405,9 +411,13 @@ void lo_threat_evaluate_zone(const lo_threat_config *cfg, const lo_track *trk,
     double dv = p[2] < zone->alt_min_m ? zone->alt_min_m - p[2]
               : p[2] > zone->alt_max_m ? p[2] - zone->alt_max_m : 0;
     out->height_outside_m = dv;
+    out->approach_tolerance_m = fmax(cfg->approach_min_m,
+                                     tan(cfg->approach_angle_rad) * fmax(0, out->edge_distance_m));
+    out->time_to_impact_s = -1;
     out->reach_time_s = vmax > 0 ? hypot(dh, dv) / vmax : -1;
 
     if (ballistic && ballistic->valid) {
+        out->time_to_impact_s = ballistic->time_to_impact_s;
         out->impact_probability = impact_probability(zone, ballistic->impact_enu,
                                                      ballistic->impact_cov);
         out->impact_in_zone = lo_zone_contains_xy(zone, ballistic->impact_enu) ||
