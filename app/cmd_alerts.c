@@ -1,6 +1,5 @@
 /* lookout alerts: list the alert transitions stored in a journal (lookout-alerts.sqlite). */
 #include <getopt.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,35 +93,12 @@ static bool print_row(void *vctx, int64_t seq, const lo_alert *a, const char *sn
                lo_alert_level_name(a->level), a->zone_name, a->track_id, a->reason);
         return true;
     }
-    json_t *o = json_object();
-    json_object_set_new(o, "seq", json_integer(seq));
-    json_object_set_new(o, "alert_id", json_integer((json_int_t)a->alert_id));
-    json_object_set_new(o, "transition", json_string(lo_alert_transition_name(a->transition)));
-    json_object_set_new(o, "level", json_string(lo_alert_level_name(a->level)));
-    json_object_set_new(o, "t", json_real(a->t));
-    json_object_set_new(o, "time_utc", json_string(when));
-    json_object_set_new(o, "track_id", json_integer(a->track_id));
-    json_object_set_new(o, "zone_index", json_integer(a->zone_index));
-    json_object_set_new(o, "zone", json_string(a->zone_name));
-    json_object_set_new(o, "class", json_string(lo_class_name(a->cls)));
-    json_object_set_new(o, "class_confidence", json_real(a->class_confidence));
-    json_object_set_new(o, "distance_m", json_real(a->distance_m));
-    json_object_set_new(o, "time_to_entry_s", json_real(a->time_to_entry_s));
-    json_object_set_new(o, "time_to_entry_sigma_s", json_real(a->time_to_entry_sigma_s));
-    if (a->has_impact) {
-        json_object_set_new(o, "impact_enu", json_pack("[f,f]", a->impact_enu[0], a->impact_enu[1]));
-        json_object_set_new(o, "impact_cov", json_pack("[f,f,f,f]", a->impact_cov[0],
-                                                       a->impact_cov[1], a->impact_cov[2],
-                                                       a->impact_cov[3]));
-    }
-    json_object_set_new(o, "reason", json_string(a->reason));
-    json_error_t e;
-    json_t *snap = json_loads(snapshot_json, 0, &e);
-    json_object_set_new(o, "snapshot", snap ? snap : json_null());
-    char *line = json_dumps(o, JSON_COMPACT);
-    if (line) puts(line);
+    (void)snapshot_json; /* lo_alert_json re-encodes the snapshot it restored */
+    char *line = lo_alert_json(a);
+    if (!line) return false;
+    /* The journal's row number first, then the alert. */
+    printf("{\"seq\":%lld,%s\n", (long long)seq, line + 1);
     free(line);
-    json_decref(o);
     return true;
 }
 

@@ -1,5 +1,6 @@
 /* The alert journal: round trip of every field, reopen and continue, --since filtering, schema
  * version, refusal of files that are not journals, and the track snapshot JSON. */
+#include <jansson.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -217,7 +218,7 @@ static void test_refuses_other_files(void **state)
 static void test_snapshot_json(void **state)
 {
     (void)state;
-    lo_alert a = sample_alert(1, 100, LO_ALERT_RAISED);
+    lo_alert a = sample_alert(1, 1763800000.125, LO_ALERT_RAISED);
     char *json = lo_track_snapshot_json(&a.snapshot);
     assert_non_null(json);
     assert_non_null(strstr(json, "\"fixed_wing\""));
@@ -228,6 +229,25 @@ static void test_snapshot_json(void **state)
     free(json);
     assert_false(lo_track_snapshot_from_json("[1,2", &back));
     assert_false(lo_track_snapshot_from_json("42", &back));
+
+    /* The alert as one JSON line. 1763800000.125 = 2025-11-22T08:26:40.125Z. */
+    char *line = lo_alert_json(&a);
+    assert_non_null(line);
+    assert_null(strchr(line, '\n'));
+    json_error_t e;
+    json_t *o = json_loads(line, 0, &e);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "time_utc")), "2025-11-22T08:26:40.125Z");
+    assert_string_equal(json_string_value(json_object_get(o, "transition")), "raised");
+    assert_string_equal(json_string_value(json_object_get(o, "level")), "alarm");
+    assert_string_equal(json_string_value(json_object_get(o, "class")), "fixed_wing");
+    assert_int_equal(json_integer_value(json_object_get(o, "track_id")), 4000000000u);
+    assert_near(json_number_value(json_array_get(json_object_get(o, "impact_cov"), 1)), -120, 0);
+    assert_string_equal(json_string_value(json_object_get(o, "reason")), a.reason);
+    json_t *snap = json_object_get(o, "snapshot");
+    assert_near(json_number_value(json_array_get(json_object_get(snap, "pos"), 0)), 2450.25, 1e-9);
+    json_decref(o);
+    free(line);
 }
 
 int main(void)

@@ -57,6 +57,11 @@ long lo_journal_list(lo_journal *j, double since_t, lo_journal_row_fn fn, void *
 const char *lo_journal_error(const lo_journal *j);
 const char *lo_journal_path(const lo_journal *j);
 
+/* One alert transition as a compact JSON object (one line, caller free()s): every field of
+ * lo_alert, the time also as ISO 8601 UTC ("time_utc"), the snapshot as an object. What
+ * `lookout alerts --json` prints; meant for any other JSON sink too. */
+char *lo_alert_json(const lo_alert *a);
+
 /* The snapshot JSON of a track (owned by the caller, free()) and back; used by the journal,
  * useful to other JSON sinks. from_json returns false on malformed input. */
 char *lo_track_snapshot_json(const lo_track *t);

@@ -235,6 +235,53 @@ char *lo_track_snapshot_json(const lo_track *t)
     return s;
 }
 
+static json_t *snapshot_object(const lo_track *t)
+{
+    char *s = lo_track_snapshot_json(t);
+    json_error_t e;
+    json_t *o = s ? json_loads(s, 0, &e) : NULL;
+    free(s);
+    return o ? o : json_null();
+}
+
+char *lo_alert_json(const lo_alert *a)
+{
+    char when[48];
+    long long ms = llround(a->t * 1000); /* round once, so .9995 carries into the second */
+    long long msec = ((ms % 1000) + 1000) % 1000;
+    time_t sec = (time_t)((ms - msec) / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    char base[32];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(when, sizeof when, "%s.%03lldZ", base, msec);
+    json_t *o = json_object();
+    json_object_set_new(o, "alert_id", json_integer((json_int_t)a->alert_id));
+    json_object_set_new(o, "transition", json_string(lo_alert_transition_name(a->transition)));
+    json_object_set_new(o, "level", json_string(lo_alert_level_name(a->level)));
+    json_object_set_new(o, "t", json_real(a->t));
+    json_object_set_new(o, "time_utc", json_string(when));
+    json_object_set_new(o, "track_id", json_integer(a->track_id));
+    json_object_set_new(o, "zone_index", json_integer(a->zone_index));
+    json_object_set_new(o, "zone", json_string(a->zone_name));
+    json_object_set_new(o, "class", json_string(lo_class_name(a->cls)));
+    json_object_set_new(o, "class_confidence", json_real(a->class_confidence));
+    json_object_set_new(o, "distance_m", json_real(a->distance_m));
+    json_object_set_new(o, "time_to_entry_s", json_real(a->time_to_entry_s));
+    json_object_set_new(o, "time_to_entry_sigma_s", json_real(a->time_to_entry_sigma_s));
+    if (a->has_impact) {
+        json_object_set_new(o, "impact_enu", json_pack("[f,f]", a->impact_enu[0], a->impact_enu[1]));
+        json_object_set_new(o, "impact_cov", json_pack("[f,f,f,f]", a->impact_cov[0],
+                                                       a->impact_cov[1], a->impact_cov[2],
+                                                       a->impact_cov[3]));
+    }
+    json_object_set_new(o, "reason", json_string(a->reason));
+    json_object_set_new(o, "snapshot", snapshot_object(&a->snapshot));
+    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return line;
+}
+
 static void read_array(json_t *o, const char *key, double *out, int n)
 {
     json_t *a = json_object_get(o, key);
