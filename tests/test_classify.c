@@ -139,6 +139,37 @@ static void test_features_hover_ballistic_rcs_extras(void **state)
     assert_near(x[LO_FEAT_BALLISTIC_PROB], 0.9, 1e-12);
 }
 
+
+static void test_flock_neighbours(void **state)
+{
+    (void)state;
+    /* Five pigeons flying together (within 60 m, same velocity give or take 1 m/s), a drone
+     * passing through them at 40 m/s, a sixth pigeon 500 m away, a deleted track among them. */
+    lo_track t[8];
+    memset(t, 0, sizeof t);
+    for (int i = 0; i < 5; i++) {
+        t[i].id = (uint32_t)i + 1;
+        t[i].pos[0] = 1000 + 12.0 * i, t[i].pos[1] = -2000 + 7.0 * i, t[i].pos[2] = 60;
+        t[i].vel[0] = 10 + 0.2 * i, t[i].vel[1] = 5;
+    }
+    t[5].id = 6, t[5].pos[0] = 1020, t[5].pos[1] = -1990, t[5].vel[0] = -40; /* the drone */
+    t[6].id = 7, t[6].pos[0] = 1500, t[6].pos[1] = -2000, t[6].vel[0] = 10, t[6].vel[1] = 5;
+    t[7] = t[0];
+    t[7].id = 8;
+    t[7].status = LO_TRACK_DELETED;
+    int counts[8];
+    assert_int_equal(lo_classify_count_neighbours(t, 8, 150, 4, counts), 0);
+    for (int i = 0; i < 5; i++) assert_int_equal(counts[i], 4);
+    assert_int_equal(counts[5], 0);
+    assert_int_equal(counts[6], 0);
+    assert_int_equal(counts[7], 0);
+    /* A tighter radius splits the line of five: ends have one neighbour, the middle two. */
+    assert_int_equal(lo_classify_count_neighbours(t, 8, 15, 4, counts), 0);
+    assert_int_equal(counts[0], 1);
+    assert_int_equal(counts[2], 2);
+    assert_int_equal(counts[4], 1);
+}
+
 static lo_classifier_model load_v1(void)
 {
     lo_classifier_model m;
@@ -352,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_radar_equation),
         cmocka_unit_test(test_features_straight_and_circling),
         cmocka_unit_test(test_features_hover_ballistic_rcs_extras),
+        cmocka_unit_test(test_flock_neighbours),
         cmocka_unit_test(test_prior_model_v1),
         cmocka_unit_test(test_model_file_errors),
         cmocka_unit_test(test_fit_and_round_trip),

@@ -104,6 +104,14 @@ void lo_track_features_values(const lo_track_features *f, double out[LO_FEAT_COU
  * point: rcs = ref_rcs * snr/ref_snr * (R/ref_range)^4. */
 double lo_rcs_dbsm_from_snr(const lo_sensor *s, double snr_db, double range_m);
 
+/* Flocking, for lo_classify_extra.flock_neighbours: for each of the n track reports of one
+ * scan, how many others (tentative ones included, deleted ones not) are within radius_m
+ * horizontally and 3D-move within max_dv_mps of its velocity. counts[i] for tracks[i].
+ * Sort-and-sweep along east: O(n log n + pairs within radius). Returns -1 on allocation
+ * failure (counts then all 0). Typical: 150 m, 4 m/s. */
+int lo_classify_count_neighbours(const lo_track *tracks, size_t n, double radius_m,
+                                 double max_dv_mps, int *counts);
+
 /* ---- the model --------------------------------------------------------------------------- */
 
 typedef struct lo_classifier_model {

@@ -9,6 +9,7 @@
 #include "lookout/classify.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lookout/geo.h"
@@ -204,4 +205,46 @@ void lo_track_features_values(const lo_track_features *f, double out[LO_FEAT_COU
     }
     if (f->rv_weight > 0) out[LO_FEAT_RADIAL_VEL_SPREAD] = f->m_rv;
     if (f->flock_weight > 0) out[LO_FEAT_FLOCK_NEIGHBOURS] = f->m_flock;
+}
+
+/* ---- flocking ------------------------------------------------------------------------------ */
+
+typedef struct sweep_item {
+    double east;
+    size_t index;
+} sweep_item;
+
+static int by_east(const void *a, const void *b)
+{
+    double x = ((const sweep_item *)a)->east, y = ((const sweep_item *)b)->east;
+    return (x > y) - (x < y);
+}
+
+int lo_classify_count_neighbours(const lo_track *tracks, size_t n, double radius_m,
+                                 double max_dv_mps, int *counts)
+{
+    for (size_t i = 0; i < n; i++) counts[i] = 0;
+    if (n < 2) return 0;
+    sweep_item *order = malloc(n * sizeof *order);
+    if (!order) return -1;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (tracks[i].status != LO_TRACK_DELETED) order[m++] = (sweep_item){tracks[i].pos[0], i};
+    qsort(order, m, sizeof *order, by_east);
+    for (size_t a = 0; a < m; a++) {
+        const lo_track *p = &tracks[order[a].index];
+        for (size_t b = a + 1; b < m; b++) {
+            const lo_track *q = &tracks[order[b].index];
+            if (q->pos[0] - p->pos[0] > radius_m) break;
+            if (hypot(q->pos[0] - p->pos[0], q->pos[1] - p->pos[1]) > radius_m) continue;
+            double dv = sqrt((q->vel[0] - p->vel[0]) * (q->vel[0] - p->vel[0]) +
+                             (q->vel[1] - p->vel[1]) * (q->vel[1] - p->vel[1]) +
+                             (q->vel[2] - p->vel[2]) * (q->vel[2] - p->vel[2]));
+            if (dv > max_dv_mps) continue;
+            counts[order[a].index]++;
+            counts[order[b].index]++;
+        }
+    }
+    free(order);
+    return 0;
 }
