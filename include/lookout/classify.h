@@ -147,6 +147,38 @@ void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_
 int lo_classifier_fit(const double (*x)[LO_FEAT_COUNT], const lo_class *labels, size_t n,
                       const double *std_floor, bool uniform_prior, lo_classifier_model *m);
 
+/* ---- training: labelled samples from a stream of track reports --------------------------- */
+
+/* Feed every track report of a run with the truth class of the object behind it (what the
+ * caller found through last_truth_id and the truth file); the trainer keeps per-track
+ * features and takes a labelled sample when a confirmed track's age (t - t_confirmed) first
+ * reaches each of ages_s[] (the evaluation ages, e.g. 5, 10, 30 s) and then every every_s
+ * seconds (0: no more). Reports labelled LO_CLASS_UNKNOWN feed features but give no sample. */
+typedef struct lo_trainer lo_trainer;
+
+typedef struct lo_train_sample {
+    double x[LO_FEAT_COUNT];
+    lo_class label;
+    int n_reports;
+    int age_index;      /* index into ages_s, or -1 for the periodic ones */
+    uint32_t track_id;
+} lo_train_sample;
+
+lo_trainer *lo_trainer_new(const lo_feature_params *p, const lo_sensor *sensors, int n_sensors,
+                           const double *ages_s, int n_ages, double every_s);
+void lo_trainer_free(lo_trainer *t);
+void lo_trainer_add(lo_trainer *t, const lo_track *trk, lo_class truth,
+                    const lo_classify_extra *extra);
+const lo_train_sample *lo_trainer_samples(const lo_trainer *t, size_t *n);
+/* Fit a model on all samples (std floors per feature built in), temperature and evidence ramp
+ * as given. Returns 0, or -1 with too few samples. */
+int lo_trainer_fit(const lo_trainer *t, bool uniform_prior, double temperature,
+                   double evidence_reports, lo_classifier_model *m);
+/* Confusion matrix of model m on the samples taken at ages_s[age_index] (rows: truth class,
+ * columns: most probable class). Returns the number of samples counted. */
+long lo_trainer_confusion(const lo_trainer *t, const lo_classifier_model *m, int age_index,
+                          long cm[LO_CLASS_COUNT][LO_CLASS_COUNT]);
+
 /* ---- the runtime: a model plus per-track accumulators ------------------------------------ */
 
 typedef struct lo_classifier lo_classifier;
