@@ -45,6 +45,9 @@ static lo_alert sample_alert(uint64_t id, double t, lo_alert_transition tr)
     a.impact_cov[0] = 3600;
     a.impact_cov[1] = a.impact_cov[2] = -120;
     a.impact_cov[3] = 900;
+    a.has_launch = true;
+    a.launch_enu[0] = 4950.5;
+    a.launch_enu[1] = -4950;
     strcpy(a.reason, "drone, 2.3 km E of residence, 41 m/s, entry in 48 s");
     lo_track *s = &a.snapshot;
     s->id = a.track_id;
@@ -100,6 +103,7 @@ static void test_round_trip(void **state)
     assert_int_equal(lo_journal_append(j, &a), 0);
     lo_alert b = sample_alert(7, 1763800010.5, LO_ALERT_UPDATED);
     b.has_impact = false;
+    b.has_launch = false;
     b.time_to_entry_s = -1;
     assert_int_equal(lo_journal_append(j, &b), 0);
     lo_journal_close(j);
@@ -130,6 +134,9 @@ static void test_round_trip(void **state)
     assert_near(g->impact_cov[0], 3600, 0);
     assert_near(g->impact_cov[2], -120, 0);
     assert_near(g->impact_cov[3], 900, 0);
+    assert_true(g->has_launch);
+    assert_near(g->launch_enu[0], 4950.5, 0);
+    assert_near(g->launch_enu[1], -4950, 0);
     assert_string_equal(g->reason, a.reason);
     /* The snapshot. */
     const lo_track *s = &g->snapshot;
@@ -152,6 +159,7 @@ static void test_round_trip(void **state)
     /* The second row: no impact, no entry. */
     assert_int_equal(r->a[1].transition, LO_ALERT_UPDATED);
     assert_false(r->a[1].has_impact);
+    assert_false(r->a[1].has_launch);
     assert_near(r->a[1].time_to_entry_s, -1, 0);
     /* A read-only journal refuses writes, naming the file. */
     assert_int_equal(lo_journal_append(j, &a), -1);

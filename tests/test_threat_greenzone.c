@@ -280,6 +280,12 @@ static void test_green_zone_script(void **state)
             print_message("rocket %u: normalised impact error %.2f sigma\n", a->id, sqrt(d2));
             assert_true(d2 < 11.6); /* chi-square, 2 dof, 99.7% */
             assert_non_null(strstr(first_alarm->reason, "rocket, impact in compound"));
+            /* The launch point, for the report: 7 km south-east. */
+            assert_true(first_alarm->has_launch);
+            double le = hypot(first_alarm->launch_enu[0] - a->p0[0], first_alarm->launch_enu[1] - a->p0[1]);
+            print_message("rocket %u: launch point error %.0f m\n", a->id, le);
+            assert_true(le < 300);
+            assert_non_null(strstr(first_alarm->reason, "km SE"));
             break;
         }
         default: {

@@ -52,6 +52,7 @@ static const char *const schema_v1 =
     "  time_to_entry_sigma_s REAL,\n"
     "  impact_e_m REAL, impact_n_m REAL,\n"
     "  impact_cov_ee REAL, impact_cov_en REAL, impact_cov_nn REAL,\n"
+    "  launch_e_m REAL, launch_n_m REAL,\n"
     "  reason TEXT NOT NULL,\n"
     "  snapshot TEXT NOT NULL,\n"
     "  written_utc REAL NOT NULL\n"
@@ -170,8 +171,8 @@ lo_journal *lo_journal_open(const char *path, bool read_only, char *err, size_t 
             "INSERT INTO alert_transition (alert_id, track_id, zone_index, zone_name, level, "
             "transition, t, class, class_confidence, distance_m, time_to_entry_s, "
             "time_to_entry_sigma_s, impact_e_m, impact_n_m, impact_cov_ee, impact_cov_en, "
-            "impact_cov_nn, reason, snapshot, written_utc) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "impact_cov_nn, launch_e_m, launch_n_m, reason, snapshot, written_utc) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             -1, &j->insert, NULL) != SQLITE_OK) {
         set_error(j, "%s", sqlite3_errmsg(j->db));
         goto fail;
@@ -275,6 +276,8 @@ char *lo_alert_json(const lo_alert *a)
                                                        a->impact_cov[1], a->impact_cov[2],
                                                        a->impact_cov[3]));
     }
+    if (a->has_launch)
+        json_object_set_new(o, "launch_enu", json_pack("[f,f]", a->launch_enu[0], a->launch_enu[1]));
     json_object_set_new(o, "reason", json_string(a->reason));
     json_object_set_new(o, "snapshot", snapshot_object(&a->snapshot));
     char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -379,9 +382,11 @@ int lo_journal_append(lo_journal *j, const lo_alert *a)
     bind_double_or_null(st, 15, a->has_impact, a->impact_cov[0]);
     bind_double_or_null(st, 16, a->has_impact, a->impact_cov[1]);
     bind_double_or_null(st, 17, a->has_impact, a->impact_cov[3]);
-    sqlite3_bind_text(st, 18, a->reason, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 19, snap, -1, free);
-    sqlite3_bind_double(st, 20, (double)now.tv_sec + now.tv_nsec * 1e-9);
+    bind_double_or_null(st, 18, a->has_launch, a->launch_enu[0]);
+    bind_double_or_null(st, 19, a->has_launch, a->launch_enu[1]);
+    sqlite3_bind_text(st, 20, a->reason, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 21, snap, -1, free);
+    sqlite3_bind_double(st, 22, (double)now.tv_sec + now.tv_nsec * 1e-9);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
@@ -432,7 +437,8 @@ long lo_journal_list(lo_journal *j, double since_t, lo_journal_row_fn fn, void *
             j->db,
             "SELECT seq, alert_id, track_id, zone_index, zone_name, level, transition, t, class, "
             "class_confidence, distance_m, time_to_entry_s, time_to_entry_sigma_s, impact_e_m, "
-            "impact_n_m, impact_cov_ee, impact_cov_en, impact_cov_nn, reason, snapshot "
+            "impact_n_m, impact_cov_ee, impact_cov_en, impact_cov_nn, launch_e_m, launch_n_m, "
+            "reason, snapshot "
             "FROM alert_transition WHERE t >= ? ORDER BY seq",
             -1, &st, NULL) != SQLITE_OK) {
         set_error(j, "%s", sqlite3_errmsg(j->db));
@@ -470,8 +476,11 @@ long lo_journal_list(lo_journal *j, double since_t, lo_journal_row_fn fn, void *
         a.impact_cov[0] = column_double(st, 15, 0);
         a.impact_cov[1] = a.impact_cov[2] = column_double(st, 16, 0);
         a.impact_cov[3] = column_double(st, 17, 0);
-        snprintf(a.reason, sizeof a.reason, "%s", (const char *)sqlite3_column_text(st, 18));
-        const char *snap = (const char *)sqlite3_column_text(st, 19);
+        a.has_launch = sqlite3_column_type(st, 18) != SQLITE_NULL;
+        a.launch_enu[0] = column_double(st, 18, 0);
+        a.launch_enu[1] = column_double(st, 19, 0);
+        snprintf(a.reason, sizeof a.reason, "%s", (const char *)sqlite3_column_text(st, 20));
+        const char *snap = (const char *)sqlite3_column_text(st, 21);
         if (snap) lo_track_snapshot_from_json(snap, &a.snapshot);
         n++;
         if (fn && !fn(ctx, seq, &a, snap ? snap : "{}")) break;

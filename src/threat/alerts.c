@@ -324,8 +324,16 @@ static void compose_reason(char *buf, size_t len, lo_class_group group, const lo
         double det = b->impact_cov[0] * b->impact_cov[3] - b->impact_cov[1] * b->impact_cov[2];
         double disc = tr * tr / 4 - det;
         double major = sqrt(fmax(0, tr / 2 + sqrt(fmax(0, disc))));
-        snprintf(buf, len, "%s, impact in %s in %.0f s (\xc2\xb1%.0f m), %.0f m/s", g, zone->name,
-                 b->time_to_impact_s, major, speed);
+        int n = snprintf(buf, len, "%s, impact in %s in %.0f s (\xc2\xb1%.0f m), %.0f m/s", g,
+                         zone->name, b->time_to_impact_s, major, speed);
+        if (n > 0 && (size_t)n < len && isfinite(b->launch_enu[0])) {
+            /* Where it came from, seen from the zone: for the report, nothing else. */
+            double dx = b->launch_enu[0] - zone->center_enu[0];
+            double dy = b->launch_enu[1] - zone->center_enu[1];
+            char dist[32];
+            format_distance(dist, sizeof dist, hypot(dx, dy));
+            snprintf(buf + n, len - (size_t)n, ", from %s %s", dist, compass8(atan2(dx, dy)));
+        }
         return;
     }
     if (zt->inside) {
@@ -385,6 +393,10 @@ static void fill_alert(lo_threat_engine *e, lo_alert *a, const alert_state *s, c
         a->has_impact = true;
         memcpy(a->impact_enu, b->impact_enu, sizeof a->impact_enu);
         memcpy(a->impact_cov, b->impact_cov, sizeof a->impact_cov);
+        if (isfinite(b->launch_enu[0]) && isfinite(b->launch_enu[1])) {
+            a->has_launch = true;
+            memcpy(a->launch_enu, b->launch_enu, sizeof a->launch_enu);
+        }
     }
     compose_reason(a->reason, sizeof a->reason, group, zone, trk, zt, b);
     a->snapshot = *trk;
