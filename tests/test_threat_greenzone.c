@@ -320,10 +320,57 @@ static void test_green_zone_script(void **state)
     lo_site_free(&site);
 }
 
+
+/* The `alerts:` section lives in the site file, next to the zones it speaks of. */
+static void test_alerts_section_in_site_file(void **state)
+{
+    (void)state;
+    FILE *f = fopen(lo_test_source_path("tests/data/site-green-zone.yaml"), "rb");
+    assert_non_null(f);
+    static char text[65536];
+    size_t n = fread(text, 1, sizeof text - 512, f);
+    fclose(f);
+    text[n] = 0;
+    strcat(text, "alerts:\n"
+                 "  terrain_up_m: -10\n"
+                 "  hold_s: 5\n"
+                 "  rules:\n"
+                 "    - {group: drone, max_priority: 1, level: alarm, max_time_s: 400}\n"
+                 "    - {group: rocket, level: alarm, max_time_s: 90}\n");
+    lo_site site;
+    lo_test_diags diags;
+    lo_test_diags_init(&diags, false);
+    if (lo_site_load_string(text, "site.yaml", &site, &diags.sink)) fail_msg("%s", diags.all);
+    lo_threat_config cfg;
+    lo_threat_config_default(&cfg);
+    assert_int_equal(lo_threat_config_from_yaml(site.doc, &cfg, &diags.sink), 0);
+    assert_near(cfg.terrain_up_m, -10, 0);
+    assert_near(cfg.hold_s, 5, 0);
+    assert_int_equal(cfg.n_rules, 2);
+    assert_near(cfg.rules[0].max_time_s, 400, 0);
+    lo_site_free(&site);
+
+    /* A typo in the section: the site still loads, the alert configuration names the line. */
+    text[n] = 0;
+    strcat(text, "alerts:\n  hold_sec: 5\n");
+    lo_test_diags_init(&diags, false);
+    if (lo_site_load_string(text, "site.yaml", &site, &diags.sink)) fail_msg("%s", diags.all);
+    lo_threat_config_default(&cfg);
+    assert_int_equal(lo_threat_config_from_yaml(site.doc, &cfg, &diags.sink), -1);
+    assert_non_null(strstr(diags.all, "alerts.hold_sec"));
+    char want[32];
+    long lines = 1;
+    for (size_t i = 0; i < n; i++) lines += text[i] == '\n';
+    snprintf(want, sizeof want, "site.yaml:%ld:", lines + 1);
+    assert_non_null(strstr(diags.all, want));
+    lo_site_free(&site);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_green_zone_script),
+        cmocka_unit_test(test_alerts_section_in_site_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
