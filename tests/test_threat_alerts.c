@@ -174,7 +174,7 @@ static void test_no_flapping_at_boundary(void **state)
         lo_track trk = track_at(9, LO_CLASS_MULTIROTOR, t, x, 0, 80, 0, 0);
         lo_zone_threat zt;
         lo_threat_evaluate_zone(&cfg, &trk, LO_GROUP_DRONE, &z[0], NULL, &zt);
-        int raw = lo_threat_rule_level(&cfg, LO_GROUP_DRONE, &z[0], &zt, false);
+        int raw = lo_threat_rule_level(&cfg, LO_GROUP_DRONE, 0.9, &z[0], &zt, false);
         if (raw != raw_prev) raw_changes++;
         raw_prev = raw;
         assert_int_equal(lo_threat_update(e, t, &trk, 1, log_alert, log), 0);
@@ -334,6 +334,45 @@ static void test_stale_and_failing_sink(void **state)
     lo_threat_engine_free(e);
 }
 
+
+/* The classifier's doubt: a drone at 0.6 gets a warning, at 0.8 an alarm at once; wavering
+ * to 0.65 keeps the alarm (margin 0.1), a drop to 0.55 steps down after the hold time. */
+static void test_confidence_gates_alarm(void **state)
+{
+    (void)state;
+    lo_threat_engine *e = engine();
+    alert_log *log = calloc(1, sizeof *log);
+    double t0 = 7e9;
+    static const struct { double from, to, p; } phases[] = {
+        {0, 20, 0.6}, {20, 40, 0.8}, {40, 60, 0.65}, {60, 90, 0.55}};
+    for (int k = 0; k < 90; k++) {
+        double p = 0;
+        for (int i = 0; i < 4; i++)
+            if (k >= phases[i].from && k < phases[i].to) p = phases[i].p;
+        lo_track trk = track_at(41, LO_CLASS_UNKNOWN, t0 + k, 6000 - 20.0 * k, 0, 100, -20, 0);
+        trk.class_prob[LO_CLASS_FIXED_WING] = p;
+        trk.class_prob[LO_CLASS_BIRD] = 1 - p;
+        assert_int_equal(lo_threat_update(e, t0 + k, &trk, 1, log_alert, log), 0);
+    }
+    int level_at[90];
+    for (int k = 0; k < 90; k++) level_at[k] = -1;
+    int cur = -1;
+    for (int k = 0, i = 0; k < 90; k++) {
+        for (; i < log->n && log->a[i].t <= t0 + k; i++)
+            if (log->a[i].zone_index == 0) cur = (int)log->a[i].level;
+        level_at[k] = cur;
+    }
+    assert_int_equal(count(log, 0, LO_ALERT_RAISED), 1);
+    assert_int_equal(level_at[0], LO_ALERT_WARNING);
+    assert_int_equal(level_at[19], LO_ALERT_WARNING);
+    assert_int_equal(level_at[20], LO_ALERT_ALARM); /* at once */
+    assert_int_equal(level_at[59], LO_ALERT_ALARM); /* 0.65 is within the margin */
+    assert_int_equal(level_at[69], LO_ALERT_ALARM); /* 0.55: held for hold_s (10 s) ... */
+    assert_int_equal(level_at[75], LO_ALERT_WARNING); /* ... then down */
+    free(log);
+    lo_threat_engine_free(e);
+}
+
 static void test_yaml_config(void **state)
 {
     (void)state;
@@ -345,7 +384,7 @@ static void test_yaml_config(void **state)
         "  ballistic_model_index: 2\n"
         "  max_speed_mps: {drone: 45}\n"
         "  rules:\n"
-        "    - {group: drone, max_priority: 1, level: alarm, max_time_s: 200}\n"
+        "    - {group: drone, max_priority: 1, level: alarm, max_time_s: 200, min_probability: 0.8}\n"
         "    - {group: unknown, level: info, max_time_s: 60, use_reach: true}\n";
     lo_test_diags diags;
     lo_test_diags_init(&diags, false);
@@ -364,6 +403,8 @@ static void test_yaml_config(void **state)
     assert_int_equal(cfg.rules[0].max_priority, 1);
     assert_int_equal(cfg.rules[0].level, LO_ALERT_ALARM);
     assert_near(cfg.rules[0].max_time_s, 200, 0);
+    assert_near(cfg.rules[0].min_probability, 0.8, 0);
+    assert_near(cfg.rules[1].min_probability, 0, 0);
     assert_int_equal(cfg.rules[1].group, LO_GROUP_UNKNOWN);
     assert_int_equal(cfg.rules[1].max_priority, 9);
     assert_true(cfg.rules[1].use_reach);
@@ -401,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_unknown_class_never_alarms),
         cmocka_unit_test(test_rocket_alarm),
         cmocka_unit_test(test_stale_and_failing_sink),
+        cmocka_unit_test(test_confidence_gates_alarm),
         cmocka_unit_test(test_yaml_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,6 +54,9 @@ typedef struct lo_alert_rule {
     lo_alert_level level;
     double max_time_s;
     bool use_reach;
+    double min_probability; /* the group's probability must be at least this (0: any believed
+                               group); the classifier's doubt keeps a bird that looks a bit
+                               like a drone at warning instead of alarm */
 } lo_alert_rule;
 
 #define LO_ALERT_MAX_RULES 32
@@ -154,9 +157,10 @@ void lo_threat_evaluate_zone(const lo_threat_config *cfg, const lo_track *trk,
                              lo_class_group group, const lo_zone *zone,
                              const lo_ballistic *ballistic, lo_zone_threat *out);
 
-/* The level the rule table gives (-1 for none). `relax` applies the hysteresis margins. */
-int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, const lo_zone *zone,
-                         const lo_zone_threat *zt, bool relax);
+/* The level the rule table gives (-1 for none) for a track of `group` believed with
+ * `confidence` (lo_threat_track_group). `relax` applies the hysteresis margins. */
+int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, double confidence,
+                         const lo_zone *zone, const lo_zone_threat *zt, bool relax);
 
 /* ---- the alert engine --------------------------------------------------------------------- */
 

@@ -57,18 +57,20 @@ void lo_threat_config_default(lo_threat_config *cfg)
     cfg->stale_s = 30;
 
     static const lo_alert_rule defaults[] = {
-        /* Drones: heading into a priority 1-2 zone within 10 minutes, or inside: alarm. */
-        {LO_GROUP_DRONE, 2, LO_ALERT_ALARM, 600, false},
+        /* Drones: heading into a priority 1-2 zone within 10 minutes, or inside: alarm when
+         * the classifier is fairly sure (0.7), warning while it is only more sure than not. */
+        {LO_GROUP_DRONE, 2, LO_ALERT_ALARM, 600, false, 0.7},
+        {LO_GROUP_DRONE, 2, LO_ALERT_WARNING, 600, false, 0},
         /* ... into a lower-priority zone (a district): warning. */
-        {LO_GROUP_DRONE, 9, LO_ALERT_WARNING, 600, false},
+        {LO_GROUP_DRONE, 9, LO_ALERT_WARNING, 600, false, 0},
         /* ... could reach a priority 1-2 zone within 2 minutes at top speed: info. */
-        {LO_GROUP_DRONE, 2, LO_ALERT_INFO, 120, true},
+        {LO_GROUP_DRONE, 2, LO_ALERT_INFO, 120, true, 0},
         /* Ballistic: impact predicted in any zone within 2 minutes: alarm. */
-        {LO_GROUP_ROCKET, 9, LO_ALERT_ALARM, 120, false},
+        {LO_GROUP_ROCKET, 9, LO_ALERT_ALARM, 120, false, 0},
         /* Not yet classified: warning for an entry into a priority 1-2 zone within 2 minutes,
          * info for any zone within 5 minutes. Never an alarm: that needs a class. */
-        {LO_GROUP_UNKNOWN, 2, LO_ALERT_WARNING, 120, false},
-        {LO_GROUP_UNKNOWN, 9, LO_ALERT_INFO, 300, false},
+        {LO_GROUP_UNKNOWN, 2, LO_ALERT_WARNING, 120, false, 0},
+        {LO_GROUP_UNKNOWN, 9, LO_ALERT_INFO, 300, false, 0},
     };
     cfg->n_rules = (int)(sizeof defaults / sizeof defaults[0]);
     memcpy(cfg->rules, defaults, sizeof defaults);
@@ -146,7 +148,8 @@ int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
         } else {
             /* A rules list replaces the default table entirely: no hidden rows. */
             static const char *const rule_keys[] = {"group", "max_priority", "level",
-                                                    "max_time_s", "use_reach", NULL};
+                                                    "max_time_s", "use_reach",
+                                                    "min_probability", NULL};
             int n = 0;
             for (size_t i = 0; i < lo_yseq_size(doc, rules); i++) {
                 char path[64];
@@ -168,9 +171,11 @@ int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
                 lo_yget_int(&c, r, path, "max_priority", false, 1, 1000, &prio);
                 lo_yget_double(&c, r, path, "max_time_s", true, 0, 3600, &tmax);
                 lo_yget_bool(&c, r, path, "use_reach", false, &reach);
+                double pmin = 0;
+                lo_yget_double(&c, r, path, "min_probability", false, 0, 1, &pmin);
                 if (c.errors != before) continue;
                 cfg->rules[n++] = (lo_alert_rule){(lo_class_group)group, (int)prio,
-                                                  (lo_alert_level)level, tmax, reach};
+                                                  (lo_alert_level)level, tmax, reach, pmin};
             }
             if (c.errors == 0) cfg->n_rules = n;
         }
@@ -178,9 +183,11 @@ int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
     return c.errors ? -1 : 0;
 }
 
-int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, const lo_zone *zone,
-                         const lo_zone_threat *zt, bool relax)
+int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, double confidence,
+                         const lo_zone *zone, const lo_zone_threat *zt, bool relax)
 {
+    /* While alerted, the class may waver by this much without stepping down. */
+    double prob_margin = relax ? 0.1 : 0;
     double margin_m = relax ? cfg->margin_m : 0;
     double stretch = relax ? 1 + cfg->margin_time_frac : 1;
     /* While alerted, "inside" reaches margin_m past the edge, sideways and vertically. */
@@ -200,6 +207,7 @@ int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, cons
     for (int i = 0; i < cfg->n_rules; i++) {
         const lo_alert_rule *r = &cfg->rules[i];
         if (r->group != group || zone->priority > r->max_priority) continue;
+        if (confidence < r->min_probability - prob_margin) continue;
         if ((int)r->level <= best) continue;
         double limit = r->max_time_s * stretch;
         bool match;
@@ -449,7 +457,7 @@ static int process_track(lo_threat_engine *e, double t, const lo_track *trk, lo_
         const lo_zone *zone = &e->zones[z];
         lo_zone_threat zt;
         lo_threat_evaluate_zone(cfg, trk, group, zone, b, &zt);
-        int now = lo_threat_rule_level(cfg, group, zone, &zt, false);
+        int now = lo_threat_rule_level(cfg, group, confidence, zone, &zt, false);
         alert_state *s = find_alert(e, trk->id, z);
         lo_alert a;
         if (!s) {
@@ -468,7 +476,7 @@ static int process_track(lo_threat_engine *e, double t, const lo_track *trk, lo_
             continue;
         }
         s->t_seen = t;
-        int sustain = lo_threat_rule_level(cfg, group, zone, &zt, true);
+        int sustain = lo_threat_rule_level(cfg, group, confidence, zone, &zt, true);
         int new_level = s->level;
         bool clear = false;
         if (now > s->level) {
