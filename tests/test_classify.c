@@ -127,16 +127,19 @@ static void test_features_hover_ballistic_rcs_extras(void **state)
     /* Ballistic: the vertical velocity falls by g every second; the tracker's ballistic model
      * (index 2) is sure of it. */
     p.ballistic_model_index = 2;
+    p.cv_model_index = 0;
     lo_track_features_init(&f, 6);
     for (int k = 0; k < 20; k++) {
         lo_track r = report(4000 + k, 250.0 * k, 0, 1500, 250, 0, 100 - LO_G0 * k);
         r.n_models = 3;
+        r.model_prob[0] = 0.04;
         r.model_prob[2] = 0.9;
         lo_track_features_update(&f, &p, &r, NULL, NULL);
     }
     lo_track_features_values(&f, x);
     assert_near(x[LO_FEAT_VERTICAL_ACC_MEAN], -LO_G0, 1e-9);
     assert_near(x[LO_FEAT_BALLISTIC_PROB], 0.9, 1e-12);
+    assert_near(x[LO_FEAT_MANOEUVRE_MODEL_PROB], 0.96, 1e-12);
 }
 
 

@@ -45,6 +45,7 @@ typedef enum lo_feature {
     LO_FEAT_RCS_DB_STD,        /* its scan-to-scan fluctuation */
     LO_FEAT_RADIAL_VEL_SPREAD, /* Doppler spread the caller measured (micro-Doppler), m/s */
     LO_FEAT_FLOCK_NEIGHBOURS,  /* neighbours moving with it, counted by the caller */
+    LO_FEAT_MANOEUVRE_MODEL_PROB, /* the IMM's belief it is not flying straight: 1 - P(CV) */
     LO_FEAT_COUNT
 } lo_feature;
 
@@ -74,6 +75,7 @@ typedef struct lo_track_features {
     double turn_weight;          /* heading changes while moving */
     double m_turn2;
     double ball_weight, m_ball;
+    double cv_weight, m_noncv;
     double rcs_weight, m_rcs, m_rcs2;
     double rv_weight, m_rv;
     double flock_weight, m_flock;
@@ -88,6 +90,7 @@ typedef struct lo_feature_params {
     double hover_speed_mps;      /* below this a report counts as hovering */
     double straightness_window_s;
     int ballistic_model_index;   /* lo_track.model_prob index of the ballistic model, -1 none */
+    int cv_model_index;          /* ... of the constant-velocity model, -1 none */
 } lo_feature_params;
 
 void lo_feature_params_default(lo_feature_params *p);

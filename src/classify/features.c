@@ -29,6 +29,7 @@ static const char *const feature_names[LO_FEAT_COUNT] = {
     [LO_FEAT_RCS_DB_STD] = "rcs_db_std",
     [LO_FEAT_RADIAL_VEL_SPREAD] = "radial_vel_spread",
     [LO_FEAT_FLOCK_NEIGHBOURS] = "flock_neighbours",
+    [LO_FEAT_MANOEUVRE_MODEL_PROB] = "manoeuvre_model_prob",
 };
 
 const char *lo_feature_name(lo_feature f)
@@ -52,6 +53,7 @@ void lo_feature_params_default(lo_feature_params *p)
     p->hover_speed_mps = 2;
     p->straightness_window_s = 30;
     p->ballistic_model_index = -1;
+    p->cv_model_index = -1;
 }
 
 void lo_track_features_init(lo_track_features *f, uint32_t track_id)
@@ -94,6 +96,7 @@ void lo_track_features_update(lo_track_features *f, const lo_feature_params *p,
     f->diff_weight *= decay;
     f->turn_weight *= decay;
     f->ball_weight *= decay;
+    f->cv_weight *= decay;
     f->rcs_weight *= decay;
     f->rv_weight *= decay;
     f->flock_weight *= decay;
@@ -126,6 +129,9 @@ void lo_track_features_update(lo_track_features *f, const lo_feature_params *p,
     int bm = p->ballistic_model_index;
     if (bm >= 0 && bm < trk->n_models && bm < LO_MAX_MODELS)
         ew_add(&f->ball_weight, &f->m_ball, trk->model_prob[bm]);
+    int cm = p->cv_model_index;
+    if (cm >= 0 && cm < trk->n_models && cm < LO_MAX_MODELS)
+        ew_add(&f->cv_weight, &f->m_noncv, 1 - trk->model_prob[cm]);
 
     /* RCS: once per new plot, when the plot had an SNR and we know its radar. */
     bool new_plot = trk->last_plot_t > 0 && trk->last_plot_t != f->last_plot_t;
@@ -198,6 +204,7 @@ void lo_track_features_values(const lo_track_features *f, double out[LO_FEAT_COU
     if (f->turn_weight > 0) out[LO_FEAT_TURN_RATE_RMS] = sqrt(f->m_turn2);
     out[LO_FEAT_STRAIGHTNESS] = straightness(f, f->window_s > 0 ? f->window_s : 30);
     if (f->ball_weight > 0) out[LO_FEAT_BALLISTIC_PROB] = f->m_ball;
+    if (f->cv_weight > 0) out[LO_FEAT_MANOEUVRE_MODEL_PROB] = f->m_noncv;
     if (f->rcs_weight > 0) {
         out[LO_FEAT_RCS_DBSM_MEAN] = f->m_rcs;
         /* One sample has no spread to speak of. */
