@@ -466,10 +466,14 @@ static int process_track(lo_threat_engine *e, double t, const lo_track *trk, lo_
                                  .level = now, .t_below_since = -1, .t_published = t,
                                  .t_seen = t};
             fill_alert(e, &a, &fresh, trk, group, confidence, &zt, b, now, LO_ALERT_RAISED, t);
-            int rc = fn ? fn(ctx, &a) : 0;
-            if (rc) return rc;
+            /* Room first: once the sink has it, the engine must be able to remember it. */
             s = add_alert(e);
             if (!s) return -1;
+            int rc = fn ? fn(ctx, &a) : 0;
+            if (rc) {
+                e->n_alerts--;
+                return rc;
+            }
             *s = fresh;
             s->last = a;
             e->next_alert_id++;
