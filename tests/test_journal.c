@@ -258,12 +258,60 @@ static void test_snapshot_json(void **state)
     free(line);
 }
 
+
+/* The chain: journal first, then publish; a journal that cannot write publishes nothing and
+ * makes the threat engine try again. */
+typedef struct published {
+    int n;
+    const char *path;
+    uint64_t ids[8];
+} published;
+
+static int publish(void *ctx, const lo_alert *a)
+{
+    published *p = ctx;
+    /* At publication the alert is already in the journal file: check through a fresh handle. */
+    char err[512];
+    lo_journal *j = lo_journal_open(p->path, true, err, sizeof err);
+    assert_non_null(j);
+    assert_true(lo_journal_max_alert_id(j) >= a->alert_id);
+    lo_journal_close(j);
+    if (p->n < 8) p->ids[p->n++] = a->alert_id;
+    return 0;
+}
+
+static void test_journal_then_publish(void **state)
+{
+    (void)state;
+    fresh_path();
+    char err[512];
+    lo_journal *j = lo_journal_open(db_path, false, err, sizeof err);
+    assert_non_null(j);
+    published pub = {.path = db_path};
+    lo_journal_chain chain = {.journal = j, .publish = publish, .publish_ctx = &pub};
+    lo_alert a = sample_alert(5, 100, LO_ALERT_RAISED);
+    assert_int_equal(lo_journal_then_publish(&chain, &a), 0);
+    assert_int_equal(pub.n, 1);
+    assert_int_equal(chain.written, 1);
+    lo_journal_close(j);
+
+    /* Read-only: the append fails, nothing is published. */
+    j = lo_journal_open(db_path, true, err, sizeof err);
+    chain.journal = j;
+    a.alert_id = 6;
+    assert_int_equal(lo_journal_then_publish(&chain, &a), -1);
+    assert_int_equal(pub.n, 1);
+    lo_journal_close(j);
+    fresh_path();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_refuses_other_files),
         cmocka_unit_test(test_snapshot_json),
+        cmocka_unit_test(test_journal_then_publish),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

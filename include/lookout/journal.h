@@ -41,6 +41,19 @@ void lo_journal_close(lo_journal *j);
 /* Write one transition, durable on return. Returns 0, or -1 (message in lo_journal_error). */
 int lo_journal_append(lo_journal *j, const lo_alert *a);
 
+/* The durable-then-publish chain as a ready-made lo_alert_fn (threat.h): hand
+ * lo_journal_then_publish and a lo_journal_chain to lo_threat_update. Each transition is
+ * appended to the journal first; only when that returned 0 is `publish` called (print it,
+ * send it); a journal failure returns -1 and nothing is published (the engine retries next
+ * scan). publish may be NULL. */
+typedef struct lo_journal_chain {
+    lo_journal *journal;
+    int (*publish)(void *ctx, const lo_alert *a);
+    void *publish_ctx;
+    long written;             /* transitions written so far */
+} lo_journal_chain;
+int lo_journal_then_publish(void *chain, const lo_alert *a);
+
 /* The largest alert_id stored, 0 for an empty journal (a restarted engine continues after it). */
 uint64_t lo_journal_max_alert_id(lo_journal *j);
 

@@ -397,6 +397,14 @@ int lo_journal_append(lo_journal *j, const lo_alert *a)
     return 0;
 }
 
+int lo_journal_then_publish(void *chain, const lo_alert *a)
+{
+    lo_journal_chain *c = chain;
+    if (lo_journal_append(c->journal, a) != 0) return -1;
+    c->written++;
+    return c->publish ? c->publish(c->publish_ctx, a) : 0;
+}
+
 uint64_t lo_journal_max_alert_id(lo_journal *j)
 {
     sqlite3_stmt *st;
