@@ -1,13 +1,14 @@
 /* lookout alerts: list the alert transitions stored in a journal (lookout-alerts.sqlite). */
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "commands.h"
+#include "lookout/formats.h"
 #include "lookout/journal.h"
 
 static void usage(FILE *f)
@@ -26,54 +27,14 @@ static void usage(FILE *f)
             LO_JOURNAL_DEFAULT_PATH);
 }
 
-/* Epoch seconds or ISO 8601 (date, optional time with fraction, optional Z or +hh:mm). */
+/* Epoch seconds or ISO 8601 UTC (lo_parse_time), or a bare date meaning its midnight UTC. */
 static bool parse_time(const char *s, double *out)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end != s && *end == '\0' && isfinite(v)) { /* "2026-11-22" stops strtod at '-' */
-        *out = v;
-        return true;
-    }
-    int y, mo, d, h = 0, mi = 0, n = 0;
-    double sec = 0;
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return false;
-    const char *p = s + n;
-    if (*p == 'T' || *p == ' ') {
-        int m = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &m) != 2 || m != 5) return false;
-        p += 1 + m;
-        if (*p == ':') {
-            char *e;
-            sec = strtod(p + 1, &e);
-            if (e == p + 1 || !(sec >= 0 && sec < 61)) return false;
-            p = e;
-        }
-    }
-    int offset = 0;
-    if (*p == 'Z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int oh, om, m = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &m) != 2 || m != 5) return false;
-        offset = (oh * 60 + om) * 60 * (*p == '+' ? 1 : -1);
-        p += 1 + m;
-    }
-    if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59) return false;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                    .tm_min = mi};
-    *out = (double)timegm(&tm) + sec - offset;
-    return true;
-}
-
-static void format_utc(double t, char *buf, size_t len)
-{
-    time_t s = (time_t)floor(t);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%01dZ", base, (int)((t - floor(t)) * 10));
+    if (lo_parse_time(s, out)) return true;
+    char full[32];
+    if (strlen(s) != 10) return false;
+    snprintf(full, sizeof full, "%sT00:00:00Z", s);
+    return lo_parse_time(full, out);
 }
 
 typedef struct list_ctx {
@@ -85,7 +46,7 @@ static bool print_row(void *vctx, int64_t seq, const lo_alert *a, const char *sn
 {
     list_ctx *c = vctx;
     char when[48];
-    format_utc(a->t, when, sizeof when);
+    lo_format_time(a->t, when, sizeof when);
     c->n++;
     if (!c->json) {
         printf("%s  alert %-5llu %-7s %-7s %-12s track %-6u %s\n", when,

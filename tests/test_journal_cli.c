@@ -57,7 +57,7 @@ static void test_listing(void **state)
 
     snprintf(cmd, sizeof cmd, "%s alerts --db %s", LOOKOUT_BINARY, db);
     assert_int_equal(lo_test_run(cmd, out, sizeof out), 0);
-    assert_non_null(strstr(out, "2026-11-22T12:00:00.0Z"));
+    assert_non_null(strstr(out, "2026-11-22T12:00:00.000Z"));
     assert_non_null(strstr(out, "drone, 3.1 km E of district, 38 m/s, entry in 80 s"));
     assert_non_null(strstr(out, "rocket, impact in compound in 18 s"));
     assert_non_null(strstr(out, "cleared"));

@@ -8,6 +8,8 @@
  */
 #include "lookout/journal.h"
 
+#include "lookout/formats.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <sqlite3.h>
@@ -248,14 +250,7 @@ static json_t *snapshot_object(const lo_track *t)
 char *lo_alert_json(const lo_alert *a)
 {
     char when[48];
-    long long ms = llround(a->t * 1000); /* round once, so .9995 carries into the second */
-    long long msec = ((ms % 1000) + 1000) % 1000;
-    time_t sec = (time_t)((ms - msec) / 1000);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(when, sizeof when, "%s.%03lldZ", base, msec);
+    lo_format_time(a->t, when, sizeof when);
     json_t *o = json_object();
     json_object_set_new(o, "alert_id", json_integer((json_int_t)a->alert_id));
     json_object_set_new(o, "transition", json_string(lo_alert_transition_name(a->transition)));
