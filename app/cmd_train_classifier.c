@@ -17,14 +17,16 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: lookout train-classifier --tracks FILE --truth FILE --out MODEL.json [OPTIONS]\n"
+            "Usage: lookout train-classifier --tracks FILE --truth FILE [--tracks FILE --truth FILE\n"
+            "         ...] --out MODEL.json [OPTIONS]\n"
             "       lookout train-classifier --model MODEL.json --eval-tracks FILE --eval-truth FILE\n"
             "Fits the classifier (Gaussian naive Bayes over track features, docs/threat.md) on\n"
             "track reports whose plots carry truth ids (plot_truth_id) and the truth file that\n"
             "names each object's class; writes the parameter file. With --eval-tracks and\n"
             "--eval-truth (held-out runs: other seeds), prints confusion matrices at the sample\n"
             "ages for the fitted model, or for --model without training.\n"
-            "Files are CSV or JSON lines (docs/formats.md).\n\n"
+            "Files are CSV or JSON lines (docs/formats.md). --tracks/--truth (and --eval-tracks/\n"
+            "--eval-truth) may be repeated, one pair per run (seed), paired in order.\n\n"
             "Options:\n"
             "  --tracks FILE       training track reports (e.g. lookout track output)\n"
             "  --truth FILE        truth of the training runs (class per truth_id)\n"
@@ -219,8 +221,10 @@ int cmd_train_classifier(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *tracks = NULL, *truth = NULL, *site_path = NULL, *out = NULL, *name = NULL;
-    const char *model_path = NULL, *etracks = NULL, *etruth = NULL;
+    enum { MAX_RUNS = 256 };
+    const char *tracks[MAX_RUNS], *truth[MAX_RUNS], *etracks[MAX_RUNS], *etruth[MAX_RUNS];
+    int n_tracks = 0, n_truth = 0, n_etracks = 0, n_etruth = 0;
+    const char *site_path = NULL, *out = NULL, *name = NULL, *model_path = NULL;
     double ages[MAX_AGES] = {5, 10, 30}, every = 10, temperature = 3, evidence = 10;
     int n_ages = 3;
     bool uniform = false;
@@ -232,14 +236,23 @@ int cmd_train_classifier(int argc, char **argv)
     double v;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
-        case O_TRACKS: tracks = optarg; break;
-        case O_TRUTH: truth = optarg; break;
+        case O_TRACKS:
+        case O_TRUTH:
+        case O_ETRACKS:
+        case O_ETRUTH: {
+            const char **list = c == O_TRACKS ? tracks : c == O_TRUTH ? truth
+                              : c == O_ETRACKS ? etracks : etruth;
+            int *n = c == O_TRACKS ? &n_tracks : c == O_TRUTH ? &n_truth
+                   : c == O_ETRACKS ? &n_etracks : &n_etruth;
+            if (*n == MAX_RUNS)
+                return lo_usage_error("train-classifier", "at most %d runs", MAX_RUNS);
+            list[(*n)++] = optarg;
+            break;
+        }
         case O_SITE: site_path = optarg; break;
         case O_OUT: out = optarg; break;
         case O_NAME: name = optarg; break;
         case O_MODEL: model_path = optarg; break;
-        case O_ETRACKS: etracks = optarg; break;
-        case O_ETRUTH: etruth = optarg; break;
         case O_UNIFORM: uniform = true; break;
         case O_AGES: {
             n_ages = 0;
@@ -284,22 +297,31 @@ int cmd_train_classifier(int argc, char **argv)
     }
     if (optind < argc)
         return lo_usage_error("train-classifier", "unexpected argument '%s'", argv[optind]);
-    bool train = tracks || truth || out;
-    if (train && (!tracks || !truth || !out))
+    bool train = n_tracks || n_truth || out;
+    if (train && (!n_tracks || !n_truth || !out))
         return lo_usage_error("train-classifier", "training needs --tracks, --truth and --out");
+    if (n_tracks != n_truth)
+        return lo_usage_error("train-classifier", "%d --tracks but %d --truth: one of each per run",
+                              n_tracks, n_truth);
+    if (n_etracks != n_etruth)
+        return lo_usage_error("train-classifier", "%d --eval-tracks but %d --eval-truth: one of "
+                              "each per run", n_etracks, n_etruth);
     if (train && model_path)
         return lo_usage_error("train-classifier", "--model scores an existing file: no training options");
     if (!train && !model_path)
         return lo_usage_error("train-classifier", "nothing to do: give --tracks/--truth/--out or --model");
-    if (!!etracks != !!etruth)
-        return lo_usage_error("train-classifier", "--eval-tracks and --eval-truth go together");
-    if (model_path && !etracks)
+    if (model_path && !n_etracks)
         return lo_usage_error("train-classifier", "--model needs --eval-tracks and --eval-truth");
-    const char *inputs[] = {tracks, truth, site_path, model_path, etracks, etruth};
-    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
-        if (inputs[i] && strcmp(inputs[i], "-") != 0 && access(inputs[i], R_OK) != 0) {
-            fprintf(stderr, "lookout train-classifier: %s: %s\n", inputs[i], strerror(errno));
-            return LO_EXIT_USAGE;
+    const char *single[] = {site_path, model_path};
+    const char **lists[] = {tracks, truth, etracks, etruth, single};
+    int counts[] = {n_tracks, n_truth, n_etracks, n_etruth, 2};
+    for (int l = 0; l < 5; l++)
+        for (int i = 0; i < counts[l]; i++) {
+            const char *p = lists[l][i];
+            if (p && strcmp(p, "-") != 0 && access(p, R_OK) != 0) {
+                fprintf(stderr, "lookout train-classifier: %s: %s\n", p, strerror(errno));
+                return LO_EXIT_USAGE;
+            }
         }
 
     lo_site site;
@@ -311,11 +333,16 @@ int cmd_train_classifier(int argc, char **argv)
     lo_classifier_model model;
     if (train) {
         lo_trainer *tr = lo_trainer_new(&fp, site.sensors, site.n_sensors, ages, n_ages, every);
-        long n = tr ? feed(tr, tracks, truth, &o) : -1;
+        long n = tr ? 0 : -1;
+        for (int i = 0; i < n_tracks && n >= 0; i++) {
+            lo_trainer_new_run(tr);
+            long k = feed(tr, tracks[i], truth[i], &o);
+            n = k < 0 ? -1 : n + k;
+        }
         if (n < 0 || lo_trainer_fit(tr, uniform, temperature, evidence, &model) != 0) {
             if (n >= 0)
                 fprintf(stderr, "lookout train-classifier: %s: too few labelled samples (need "
-                                "confirmed tracks whose plots carry truth ids)\n", tracks);
+                                "confirmed tracks whose plots carry truth ids)\n", tracks[0]);
             lo_trainer_free(tr);
             lo_site_free(&site);
             return LO_EXIT_FAIL;
@@ -327,8 +354,9 @@ int cmd_train_classifier(int argc, char **argv)
         char *dot = name ? NULL : strrchr(model.name, '.');
         if (dot) *dot = 0;
         snprintf(model.provenance, sizeof model.provenance,
-                 "lookout train-classifier on %s + %s: %zu samples from %ld reports; "
-                 "temperature %g, evidence %g", tracks, truth, ns, n, temperature, evidence);
+                 "lookout train-classifier on %d run%s (%s + %s%s): %zu samples from %ld "
+                 "reports; temperature %g, evidence %g", n_tracks, n_tracks == 1 ? "" : "s",
+                 tracks[0], truth[0], n_tracks > 1 ? ", ..." : "", ns, n, temperature, evidence);
         lo_trainer_free(tr);
         FILE *f = fopen(out, "w");
         if (!f || lo_classifier_model_write(&model, f) != 0 || fclose(f) != 0) {
@@ -344,13 +372,20 @@ int cmd_train_classifier(int argc, char **argv)
             return LO_EXIT_FAIL;
         }
     }
-    if (etracks) {
+    if (n_etracks) {
         lo_trainer *held = lo_trainer_new(&fp, site.sensors, site.n_sensors, ages, n_ages, 0);
-        long n = held ? feed(held, etracks, etruth, &o) : -1;
+        long n = held ? 0 : -1;
+        for (int i = 0; i < n_etracks && n >= 0; i++) {
+            lo_trainer_new_run(held);
+            long k = feed(held, etracks[i], etruth[i], &o);
+            n = k < 0 ? -1 : n + k;
+        }
         if (n < 0) {
             status = LO_EXIT_FAIL;
         } else {
-            printf("model %s (%s) on %s + %s:", model.name, model.provenance, etracks, etruth);
+            printf("model %s (%s) on %d held-out run%s (%s + %s%s):", model.name,
+                   model.provenance, n_etracks, n_etracks == 1 ? "" : "s", etracks[0],
+                   etruth[0], n_etracks > 1 ? ", ..." : "");
             print_confusion(held, &model, ages, n_ages);
         }
         lo_trainer_free(held);

@@ -28,8 +28,8 @@ static double uniform(unsigned *seed, double a, double b)
 static void write_run(const char *tracks_path, const char *truth_path, unsigned seed)
 {
     enum { PER = 30, N = 2 * PER, K = 40 };
-    lo_writer *tw = lo_track_writer_open(tracks_path, LO_FORMAT_CSV, NULL);
-    lo_writer *uw = lo_truth_writer_open(truth_path, LO_FORMAT_CSV);
+    lo_writer *tw = lo_track_writer_open(tracks_path, lo_format_from_path(tracks_path), NULL);
+    lo_writer *uw = lo_truth_writer_open(truth_path, lo_format_from_path(truth_path));
     assert_non_null(tw);
     assert_non_null(uw);
     double x[N], y[N], up[N], speed[N], hdg[N], turn[N], rcs[N];
@@ -90,19 +90,25 @@ static void test_train_and_score(void **state)
     snprintf(etrk, sizeof etrk, "%s/eval-tracks.csv", dir);
     snprintf(etru, sizeof etru, "%s/eval-truth.csv", dir);
     snprintf(model, sizeof model, "%s/classifier-test.json", dir);
+    char trk2[256], tru2[256];
+    snprintf(trk2, sizeof trk2, "%s/train-tracks-2.jsonl", dir);
+    snprintf(tru2, sizeof tru2, "%s/train-truth-2.jsonl", dir);
     write_run(trk, tru, 1);
+    write_run(trk2, tru2, 3); /* a second training run: the same track and truth ids again */
     write_run(etrk, etru, 2);
     static char out[16384];
 
     snprintf(cmd, sizeof cmd,
-             "%s train-classifier --tracks %s --truth %s --site %s --out %s --eval-tracks %s "
-             "--eval-truth %s --ages 5,10,30",
-             LOOKOUT_BINARY, trk, tru, lo_test_source_path("tests/data/site-green-zone.yaml"),
-             model, etrk, etru);
+             "%s train-classifier --tracks %s --truth %s --tracks %s --truth %s --site %s "
+             "--out %s --eval-tracks %s --eval-truth %s --ages 5,10,30",
+             LOOKOUT_BINARY, trk, tru, trk2, tru2,
+             lo_test_source_path("tests/data/site-green-zone.yaml"), model, etrk, etru);
     int rc = lo_test_run(cmd, out, sizeof out);
     printf("%s", out);
     assert_int_equal(rc, 0);
+    /* Two runs of 60 tracks, three ages each: 360 samples (ids repeat across runs). */
     assert_non_null(strstr(out, "wrote "));
+    assert_non_null(strstr(out, "360 samples from 4800 track reports"));
     assert_non_null(strstr(out, "age 10 s: 60 tracks"));
     /* Separable by construction: the pipeline must get (nearly) all of them at 10 s. */
     const char *a10 = strstr(out, "age 10 s: 60 tracks, class correct ");
@@ -136,6 +142,10 @@ static void test_train_and_score(void **state)
     snprintf(cmd, sizeof cmd, "%s train-classifier --tracks %s --out %s", LOOKOUT_BINARY, trk, model);
     assert_int_equal(lo_test_run(cmd, out, sizeof out), 2);
     assert_non_null(strstr(out, "--truth"));
+    snprintf(cmd, sizeof cmd, "%s train-classifier --tracks %s --truth %s --tracks %s --out %s",
+             LOOKOUT_BINARY, trk, tru, trk2, model);
+    assert_int_equal(lo_test_run(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "one of each per run"));
     snprintf(cmd, sizeof cmd, "%s train-classifier --tracks %s/none.csv --truth %s --out %s",
              LOOKOUT_BINARY, dir, tru, model);
     assert_int_equal(lo_test_run(cmd, out, sizeof out), 2);

@@ -172,6 +172,9 @@ lo_trainer *lo_trainer_new(const lo_feature_params *p, const lo_sensor *sensors,
 void lo_trainer_free(lo_trainer *t);
 void lo_trainer_add(lo_trainer *t, const lo_track *trk, lo_class truth,
                     const lo_classify_extra *extra);
+/* A new run starts (another file, another seed): track ids may repeat, so forget the per-track
+ * state; the samples stay. */
+void lo_trainer_new_run(lo_trainer *t);
 const lo_train_sample *lo_trainer_samples(const lo_trainer *t, size_t *n);
 /* Fit a model on all samples (std floors per feature built in), temperature and evidence ramp
  * as given. Returns 0, or -1 with too few samples. */

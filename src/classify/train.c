@@ -124,6 +124,8 @@ void lo_trainer_add(lo_trainer *t, const lo_track *trk, lo_class truth,
     }
 }
 
+void lo_trainer_new_run(lo_trainer *t) { t->n_tracks = 0; }
+
 const lo_train_sample *lo_trainer_samples(const lo_trainer *t, size_t *n)
 {
     *n = t->n_samples;
