@@ -294,6 +294,27 @@ static void test_rocket_alarm(void **state)
     char want[64];
     snprintf(want, sizeof want, "rocket, impact in residence in %.0f s", T);
     assert_non_null(strstr(a->reason, want));
+    /* Falling: the impact prediction is re-published every scan (ballistic_update_period_s),
+     * counting down. */
+    int before = log->n;
+    for (int k = 1; k <= 5; k++) {
+        lo_track f = track_at(21, LO_CLASS_ROCKET, 5e9 + k, -130 * T + 130 * k, 0,
+                              1000 - 0.5 * LO_G0 * k * k, 130, 0);
+        f.vel[2] = -LO_G0 * k;
+        assert_int_equal(lo_threat_update(e, 5e9 + k, &f, 1, log_alert, log), 0);
+    }
+    int updates = 0;
+    double last_tti = T + 1;
+    for (int i = before; i < log->n; i++) {
+        if (log->a[i].zone_index != 0) continue;
+        assert_int_equal(log->a[i].transition, LO_ALERT_UPDATED);
+        assert_true(log->a[i].time_to_entry_s < last_tti);
+        last_tti = log->a[i].time_to_entry_s;
+        assert_near(log->a[i].impact_enu[0], 0, 2);
+        updates++;
+    }
+    assert_int_equal(updates, 5);
+    assert_near(last_tti, T - 5, 0.1);
     free(log);
     lo_threat_engine_free(e);
 }

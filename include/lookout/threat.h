@@ -90,6 +90,7 @@ typedef struct lo_threat_config {
     double margin_m;             /* while alerted, "inside" extends this far past the edge */
     double margin_time_frac;     /* ... and rule times stretch by this fraction */
     double update_period_s;      /* an active alert is re-published at least this often */
+    double ballistic_update_period_s; /* ... a rocket's (its impact point is news every scan) */
     double stale_s;              /* alerts of a track not reported for this long are cleared */
 } lo_threat_config;
 

@@ -54,6 +54,7 @@ void lo_threat_config_default(lo_threat_config *cfg)
     cfg->margin_m = 50;
     cfg->margin_time_frac = 0.2;
     cfg->update_period_s = 10;
+    cfg->ballistic_update_period_s = 1;
     cfg->stale_s = 30;
 
     static const lo_alert_rule defaults[] = {
@@ -97,7 +98,7 @@ int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
         "horizon_s", "vertical_horizon_s", "terrain_up_m", "drag_k_per_m", "ballistic_model_index",
         "ballistic_model_probability", "ballistic_min_speed_mps", "ballistic_min_descent_acc_mps2",
         "impact_min_probability", "min_class_probability", "hold_s", "margin_m",
-        "margin_time_fraction", "update_period_s", "stale_s", "max_speed_mps", "rules",
+        "margin_time_fraction", "update_period_s", "ballistic_update_period_s", "stale_s", "max_speed_mps", "rules",
         "approach_min_m", "approach_angle_deg", NULL};
     lo_ycheck_keys(&c, sec, "alerts", keys);
     const char *P = "alerts";
@@ -121,6 +122,8 @@ int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
     lo_yget_double(&c, sec, P, "margin_m", false, 0, 1e5, &cfg->margin_m);
     lo_yget_double(&c, sec, P, "margin_time_fraction", false, 0, 10, &cfg->margin_time_frac);
     lo_yget_double(&c, sec, P, "update_period_s", false, 0, 3600, &cfg->update_period_s);
+    lo_yget_double(&c, sec, P, "ballistic_update_period_s", false, 0, 3600,
+                   &cfg->ballistic_update_period_s);
     lo_yget_double(&c, sec, P, "stale_s", false, 0, 3600, &cfg->stale_s);
     lo_yget_double(&c, sec, P, "approach_min_m", false, 0, 1e5, &cfg->approach_min_m);
     double angle_deg = cfg->approach_angle_rad * LO_RAD2DEG;
@@ -503,7 +506,9 @@ static int process_track(lo_threat_engine *e, double t, const lo_track *trk, lo_
             remove_alert(e, s);
             continue;
         }
-        if (new_level != s->level || t - s->t_published >= cfg->update_period_s) {
+        double period = group == LO_GROUP_ROCKET ? cfg->ballistic_update_period_s
+                                                 : cfg->update_period_s;
+        if (new_level != s->level || t - s->t_published >= period) {
             fill_alert(e, &a, s, trk, group, confidence, &zt, b, new_level, LO_ALERT_UPDATED, t);
             int rc = fn ? fn(ctx, &a) : 0;
             if (rc) return rc;
