@@ -281,7 +281,7 @@ static void test_fit_and_round_trip(void **state)
         if (!bird) x[i][LO_FEAT_RCS_DBSM_MEAN] = -7 + 5 * gauss(&seed);
     }
     lo_classifier_model m;
-    assert_int_equal(lo_classifier_fit((const double (*)[LO_FEAT_COUNT])x, y, N, NULL, false, &m), 0);
+    assert_int_equal(lo_classifier_fit((const double (*)[LO_FEAT_COUNT])x, y, N, NULL, false, NULL, &m), 0);
     assert_true(m.class_used[LO_CLASS_BIRD] && m.class_used[LO_CLASS_FIXED_WING]);
     assert_false(m.class_used[LO_CLASS_ROCKET]);
     assert_near(m.prior[LO_CLASS_BIRD], 0.25, 1e-9);

@@ -127,9 +127,14 @@ typedef struct lo_classifier_model {
     bool class_used[LO_CLASS_COUNT];
     double prior[LO_CLASS_COUNT];
     bool feature_used[LO_FEAT_COUNT];
-    double mean[LO_CLASS_COUNT][LO_FEAT_COUNT];
+    bool log_scale[LO_FEAT_COUNT];     /* modelled as log(x + 0.01): heavy-tailed rates */
+    double mean[LO_CLASS_COUNT][LO_FEAT_COUNT]; /* in the modelled scale */
     double std[LO_CLASS_COUNT][LO_FEAT_COUNT];
 } lo_classifier_model;
+
+/* The features that lo_trainer_fit models on a log scale: positive, heavy-tailed rates whose
+ * spread grows with their size (speed variation, vertical rate, turn rate, manoeuvre). */
+bool lo_feature_default_log_scale(lo_feature f);
 
 /* Parse / load a parameter file. Errors (with file, line where known, and the JSON path as
  * field) go to `sink`; returns 0 or -1. */
@@ -145,10 +150,13 @@ void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_
                            int n_reports, double prob[LO_CLASS_COUNT]);
 
 /* Fit from n labelled vectors (NaN features skipped per class). Classes without samples stay
- * unused; every std is at least std_floor[f] (or 1e-3 when std_floor is NULL). Priors are the
- * class frequencies unless uniform_prior. Returns 0, or -1 if no class has two samples. */
+ * unused; every std is at least std_floor[f] (or 1e-3 when std_floor is NULL; in log units for
+ * log-scaled features). Priors are the class frequencies unless uniform_prior. log_scale (NULL:
+ * none) picks the features modelled as log(x + 0.01). Returns 0, or -1 if no class has two
+ * samples. */
 int lo_classifier_fit(const double (*x)[LO_FEAT_COUNT], const lo_class *labels, size_t n,
-                      const double *std_floor, bool uniform_prior, lo_classifier_model *m);
+                      const double *std_floor, bool uniform_prior, const bool *log_scale,
+                      lo_classifier_model *m);
 
 /* ---- training: labelled samples from a stream of track reports --------------------------- */
 

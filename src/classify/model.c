@@ -20,6 +20,19 @@
 
 /* ---- prediction ----------------------------------------------------------------------------- */
 
+#define LOG_OFFSET 0.01
+
+static double model_scale(const lo_classifier_model *m, int f, double x)
+{
+    return m->log_scale[f] ? log(fmax(x, 0) + LOG_OFFSET) : x;
+}
+
+bool lo_feature_default_log_scale(lo_feature f)
+{
+    return f == LO_FEAT_SPEED_STD || f == LO_FEAT_VRATE_ABS_MEAN || f == LO_FEAT_TURN_RATE_RMS ||
+           f == LO_FEAT_MANOEUVRE_ACC_RMS;
+}
+
 void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_COUNT],
                            int n_reports, double prob[LO_CLASS_COUNT])
 {
@@ -34,7 +47,7 @@ void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_
         double ll = 0;
         for (int f = 0; f < LO_FEAT_COUNT; f++) {
             if (!m->feature_used[f] || !isfinite(x[f])) continue;
-            double s = m->std[c][f], z = (x[f] - m->mean[c][f]) / s;
+            double s = m->std[c][f], z = (model_scale(m, f, x[f]) - m->mean[c][f]) / s;
             ll += -0.5 * z * z - log(s);
         }
         logp[c] = log(m->prior[c]) + scale * ll;
@@ -138,6 +151,23 @@ int lo_classifier_model_parse(const char *json_text, const char *src, lo_classif
         m->feature_used[order[i]] = true;
     }
 
+    json_t *logs = json_object_get(root, "log_scale");
+    if (logs && !json_is_array(logs)) {
+        perr(sink, src, 0, "log_scale", "expected a list of feature names");
+        goto out;
+    }
+    for (size_t i = 0; logs && i < json_array_size(logs); i++) {
+        char field[64];
+        snprintf(field, sizeof field, "log_scale[%zu]", i);
+        const char *fn = json_string_value(json_array_get(logs, i));
+        lo_feature f;
+        if (!fn || !lo_feature_from_name(fn, &f) || !m->feature_used[f]) {
+            perr(sink, src, 0, field, "not one of the model's features");
+            goto out;
+        }
+        m->log_scale[f] = true;
+    }
+
     json_t *classes = json_object_get(root, "classes");
     if (!json_is_object(classes) || json_object_size(classes) < 2) {
         perr(sink, src, 0, "classes", "expected an object with at least two classes");
@@ -229,6 +259,14 @@ int lo_classifier_model_write(const lo_classifier_model *m, FILE *out)
     for (int f = 0; f < LO_FEAT_COUNT; f++)
         if (m->feature_used[f]) json_array_append_new(feats, json_string(lo_feature_name((lo_feature)f)));
     json_object_set_new(root, "features", feats);
+    json_t *logs = json_array();
+    for (int f = 0; f < LO_FEAT_COUNT; f++)
+        if (m->feature_used[f] && m->log_scale[f])
+            json_array_append_new(logs, json_string(lo_feature_name((lo_feature)f)));
+    if (json_array_size(logs))
+        json_object_set_new(root, "log_scale", logs);
+    else
+        json_decref(logs);
     json_t *classes = json_object();
     for (int c = 0; c < LO_CLASS_COUNT; c++) {
         if (!m->class_used[c]) continue;
@@ -253,9 +291,11 @@ int lo_classifier_model_write(const lo_classifier_model *m, FILE *out)
 /* ---- fitting -------------------------------------------------------------------------------- */
 
 int lo_classifier_fit(const double (*x)[LO_FEAT_COUNT], const lo_class *labels, size_t n,
-                      const double *std_floor, bool uniform_prior, lo_classifier_model *m)
+                      const double *std_floor, bool uniform_prior, const bool *log_scale,
+                      lo_classifier_model *m)
 {
     memset(m, 0, sizeof *m);
+    for (int f = 0; f < LO_FEAT_COUNT; f++) m->log_scale[f] = log_scale && log_scale[f];
     m->version = FORMAT_VERSION;
     m->temperature = 1;
     m->evidence_reports = 1;
@@ -274,6 +314,7 @@ int lo_classifier_fit(const double (*x)[LO_FEAT_COUNT], const lo_class *labels, 
         for (int f = 0; f < LO_FEAT_COUNT; f++) {
             double v = x[i][f];
             if (!isfinite(v)) continue;
+            v = model_scale(m, f, v);
             cnt[c][f]++, sum[c][f] += v, sum2[c][f] += v * v;
             gcnt[f]++, gsum[f] += v, gsum2[f] += v * v;
         }
@@ -289,7 +330,7 @@ int lo_classifier_fit(const double (*x)[LO_FEAT_COUNT], const lo_class *labels, 
         m->prior[c] = uniform_prior ? 1.0 / used : (double)ccount[c] / (double)n;
         for (int f = 0; f < LO_FEAT_COUNT; f++) {
             if (!m->feature_used[f]) continue;
-            double floor_ = std_floor ? std_floor[f] : 1e-3;
+            double floor_ = m->log_scale[f] ? 0.05 : std_floor ? std_floor[f] : 1e-3;
             if (!(floor_ > 0)) floor_ = 1e-3;
             double mu, var;
             if (cnt[c][f] >= 2) {

@@ -153,8 +153,10 @@ int lo_trainer_fit(const lo_trainer *t, bool uniform_prior, double temperature,
         memcpy(x[i], t->samples[i].x, sizeof x[i]);
         y[i] = t->samples[i].label;
     }
+    bool log_scale[LO_FEAT_COUNT];
+    for (int f = 0; f < LO_FEAT_COUNT; f++) log_scale[f] = lo_feature_default_log_scale((lo_feature)f);
     int rc = lo_classifier_fit((const double (*)[LO_FEAT_COUNT])x, y, t->n_samples, std_floor,
-                               uniform_prior, m);
+                               uniform_prior, log_scale, m);
     free(x);
     free(y);
     if (rc) return rc;
