@@ -21,6 +21,8 @@ int cmd_simulate(int argc, char **argv);
 int cmd_track(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_alerts(int argc, char **argv);
+int cmd_train_classifier(int argc, char **argv);
 
 /* Shared helpers for commands. */
 #define LO_EXIT_OK 0
