@@ -47,13 +47,15 @@
     soundOn: true, labelMode: 'auto',
   };
   const stats = { frames: 0, tracksDrawn: 0, labelsDrawn: 0, zonesDrawn: 0, impactsDrawn: 0,
-    lastDrawMs: 0, messages: 0, alarmsRaised: 0, beeps: 0 };
+    lastDrawMs: 0, lastApplyMs: 0, lastParseMs: 0, lastMessageBytes: 0, messages: 0, alarmsRaised: 0, beeps: 0 };
 
   const $ = (id) => document.getElementById(id);
   const canvas = $('map');
   const ctx = canvas.getContext('2d');
   let drawScheduled = false;
-  let screenPos = new Map(); // track id -> [x, y] as last drawn (for picking and tests)
+  // Tracks of the last frame by group; each drawn track carries sx, sy (screen position) and
+  // drawnFrame (the frame it was drawn in), for picking and for tests.
+  let drawnBuckets = {};
 
   // ---- small helpers --------------------------------------------------------------------------
 
@@ -92,8 +94,10 @@
     return trail;
   }
 
-  function applyPicture(msg) {
+  function applyPicture(msg, bytes) {
+    const t0 = performance.now();
     stats.messages++;
+    if (bytes) stats.lastMessageBytes = bytes;
     state.lastMessageWall = performance.now();
     if (msg.site) state.site = msg.site;
     if (msg.zones) state.zones = msg.zones;
@@ -115,6 +119,7 @@
     if (!state.view.fitted && (state.site || state.tracks.size)) fitView();
     renderPanels();
     requestDraw();
+    stats.lastApplyMs = performance.now() - t0;
   }
 
   // ---- transport: WebSocket, REST polling as a fallback ---------------------------------------------
@@ -135,8 +140,10 @@
     ws.onopen = () => { wsFailures = 0; stopPolling(); setConn(true, 'ws'); };
     ws.onmessage = (ev) => {
       let msg;
+      const t0 = performance.now();
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
-      applyPicture(msg);
+      stats.lastParseMs = performance.now() - t0;
+      applyPicture(msg, ev.data.length);
     };
     ws.onclose = () => {
       ws = null;
@@ -466,32 +473,43 @@
   function draw() {
     drawScheduled = false;
     const t0 = performance.now();
+    let tPhase = t0;
+    const phases = {};
+    const phase = (name) => { const now = performance.now(); phases[name] = +(now - tPhase).toFixed(2); tPhase = now; };
     const w = canvas.clientWidth, h = canvas.clientHeight;
     ctx.fillStyle = '#0a0e13';
     ctx.fillRect(0, 0, w, h);
     drawGrid(w, h);
     drawZones();
 
+    phase('grid');
     // Bucket the visible tracks by class group.
     const buckets = {};
     for (const g of GROUP_ORDER) buckets[g] = [];
     const margin = 40;
-    screenPos = new Map();
+    const frame = stats.frames + 1;
+    const v = state.view, ox = w / 2 - v.cx * v.scale, oy = h / 2 + v.cy * v.scale;
     let visible = 0;
     for (const t of state.tracks.values()) {
-      if (!t.enu_m) continue;
-      const [x, y] = toScreen(t.enu_m[0], t.enu_m[1]);
+      const p = t.enu_m;
+      if (!p) continue;
+      const x = ox + p[0] * v.scale, y = oy - p[1] * v.scale;
       if (x < -margin || y < -margin || x > w + margin || y > h + margin) continue;
-      screenPos.set(t.id, [x, y]);
+      t.sx = x; t.sy = y; t.drawnFrame = frame;
       (buckets[t.group] || buckets.unknown).push(t);
       visible++;
     }
-    const scale = state.view.scale;
+    drawnBuckets = buckets;
+    const scale = v.scale;
     const lineOf = (t) => (t.status === 'tentative' ? 0.5 : 1);
-
-    // Trails: one path per group.
+    phase('bucket');
+    // Trails: one path per group. With thousands on screen, every k-th point (and the newest)
+    // keeps the frame time down; the shape of a 60 s trail survives that.
+    const trailStep = Math.min(8, Math.max(1, Math.ceil(visible / 1500)));
     ctx.lineWidth = 1;
     ctx.globalAlpha = 0.45;
+    // Thousands on screen: only the newest part of each trail.
+    const trailPts = visible > 3000 ? 4 : visible > 1000 ? 12 : Infinity;
     for (const g of GROUP_ORDER) {
       const list = buckets[g];
       if (!list.length) continue;
@@ -500,15 +518,17 @@
       for (const t of list) {
         const tr = t.trail;
         if (!tr || tr.length < 2) continue;
-        for (let i = 0; i < tr.length; i++) {
-          const x = (tr[i][0] - state.view.cx) * scale + w / 2, y = h / 2 - (tr[i][1] - state.view.cy) * scale;
-          if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
-        }
+        const last = tr.length - 1;
+        const first = Math.max(0, last - trailPts * trailStep);
+        ctx.moveTo(ox + tr[first][0] * scale, oy - tr[first][1] * scale);
+        for (let i = first + trailStep; i < last; i += trailStep) ctx.lineTo(ox + tr[i][0] * scale, oy - tr[i][1] * scale);
+        ctx.lineTo(ox + tr[last][0] * scale, oy - tr[last][1] * scale);
       }
       ctx.stroke();
     }
     ctx.globalAlpha = 1;
 
+    phase('trails');
     // Velocity leaders: one path per group.
     ctx.lineWidth = 1.2;
     for (const g of GROUP_ORDER) {
@@ -518,13 +538,14 @@
       ctx.beginPath();
       for (const t of list) {
         if (!t.vel_mps) continue;
-        const [x, y] = screenPos.get(t.id);
+        const x = t.sx, y = t.sy;
         ctx.moveTo(x, y);
         ctx.lineTo(x + t.vel_mps[0] * LEADER_S * scale, y - t.vel_mps[1] * LEADER_S * scale);
       }
       ctx.stroke();
     }
 
+    phase('leaders');
     // Impact predictions (rockets): always shown, they are what the operator must see.
     stats.impactsDrawn = 0;
     ctx.strokeStyle = ALARM_COLOR;
@@ -532,6 +553,7 @@
     ctx.lineWidth = 1.5;
     for (const t of state.tracks.values()) if (t.impact) drawEllipse(t.impact);
 
+    phase('impacts');
     // Symbols: one path per group (and per filled/stroked, confirmed/tentative).
     const r = visible > 2000 ? 3 : 5;
     let drawn = 0;
@@ -544,7 +566,7 @@
         let any = false;
         for (const t of list) {
           if (lineOf(t) !== pass) continue;
-          const [x, y] = screenPos.get(t.id);
+          const x = t.sx, y = t.sy;
           shapeOn(ctx, st.shape, x, y, r);
           any = true;
           drawn++;
@@ -564,6 +586,7 @@
     }
     stats.tracksDrawn = drawn;
 
+    phase('symbols');
     // Rings: red around alarmed tracks, amber around warned ones, white around the selection.
     ctx.lineWidth = 2;
     for (const [level, color] of [['warning', WARNING_COLOR], ['alarm', ALARM_COLOR]]) {
@@ -571,23 +594,25 @@
       ctx.beginPath();
       for (const t of state.tracks.values()) {
         if (!t.alert || t.alert.level !== level) continue;
-        const p = screenPos.get(t.id);
-        if (!p) continue;
-        ctx.moveTo(p[0] + r + 5, p[1]);
-        ctx.arc(p[0], p[1], r + 5, 0, 2 * Math.PI);
+        if (t.drawnFrame !== frame) continue;
+        ctx.moveTo(t.sx + r + 5, t.sy);
+        ctx.arc(t.sx, t.sy, r + 5, 0, 2 * Math.PI);
       }
       ctx.stroke();
     }
-    const sel = state.selected !== null ? screenPos.get(state.selected) : null;
-    if (sel) {
+    const sel = state.selected !== null ? state.tracks.get(state.selected) : null;
+    if (sel && sel.drawnFrame === frame) {
       ctx.strokeStyle = '#ffffff';
       ctx.lineWidth = 1.5;
-      ctx.strokeRect(sel[0] - r - 8, sel[1] - r - 8, 2 * r + 16, 2 * r + 16);
+      ctx.strokeRect(sel.sx - r - 8, sel.sy - r - 8, 2 * r + 16, 2 * r + 16);
     }
 
+    phase('rings');
     stats.labelsDrawn = drawLabels(buckets, visible, w, h, r);
+    phase('labels');
     stats.frames++;
     stats.lastDrawMs = performance.now() - t0;
+    stats.phaseMs = phases;
     canvas.dataset.tracksDrawn = String(stats.tracksDrawn);
     canvas.dataset.labelsDrawn = String(stats.labelsDrawn);
     drawLegendCounts(buckets);
@@ -603,23 +628,31 @@
       if (t.id === state.selected || t.alert || g === 'rocket') priority.push(t); else rest.push(t);
     }
     const all = mode === 'all' || visible <= LABEL_ALL_MAX || state.view.scale > 0.5;
-    const cellW = 130, cellH = 30;
-    const used = new Set();
+    // Occupancy grid of 8 px cells: a label is drawn only where no earlier label (or symbol of
+    // a labelled track) lies; priority labels are drawn first and always.
+    const CELL = 8, gw = Math.ceil(w / CELL) + 1, gh = Math.ceil(h / CELL) + 1;
+    const used = new Uint8Array(gw * gh);
+    const LABEL_MAX = 600;
     let n = 0;
     ctx.font = '11px monospace';
     ctx.textAlign = 'left';
     ctx.textBaseline = 'top';
     const place = (t, force) => {
-      const [x, y] = screenPos.get(t.id);
-      const key = Math.floor((x + r + 4) / cellW) + ':' + Math.floor((y - 2) / cellH);
-      if (used.has(key) && !force) return;
-      used.add(key);
+      if (n >= LABEL_MAX && !force) return;
+      const x = t.sx, y = t.sy;
       const line1 = '#' + t.id + ' ' + (t.group === 'unknown' ? '?' : t.class);
       const line2 = (t.speed_mps != null ? t.speed_mps.toFixed(0) : '-') + ' m/s ' + (t.height_m != null ? t.height_m.toFixed(0) : '-') + ' m' +
         (t.alert && t.alert.time_to_entry_now_s != null ? ' ' + countdown(t.alert.time_to_entry_now_s) : '');
+      const lw = Math.max(line1.length, line2.length) * 6.7 + 2;
       const lx = x + r + 4, ly = y - 2;
+      const c0 = Math.max(0, Math.floor(lx / CELL)), c1 = Math.min(gw - 1, Math.floor((lx + lw) / CELL));
+      const r0 = Math.max(0, Math.floor((ly - 1) / CELL)), r1 = Math.min(gh - 1, Math.floor((ly + 25) / CELL));
+      if (!force) {
+        for (let rr = r0; rr <= r1; rr++) for (let cc = c0; cc <= c1; cc++) if (used[rr * gw + cc]) return;
+      }
+      for (let rr = r0; rr <= r1; rr++) for (let cc = c0; cc <= c1; cc++) used[rr * gw + cc] = 1;
       ctx.fillStyle = 'rgba(10,14,19,0.7)';
-      ctx.fillRect(lx - 1, ly - 1, Math.max(line1.length, line2.length) * 6.7 + 2, 26);
+      ctx.fillRect(lx - 1, ly - 1, lw, 26);
       ctx.fillStyle = t.alert ? (t.alert.level === 'alarm' ? '#ff8080' : '#ffd27a') : (t.id === state.selected ? '#ffffff' : '#b8c4cf');
       ctx.fillText(line1, lx, ly);
       ctx.fillText(line2, lx, ly + 12);
@@ -651,11 +684,14 @@
 
   // ---- interaction -----------------------------------------------------------------------------
 
+  function isOnScreen(t) {
+    return t && t.drawnFrame === stats.frames;
+  }
   function pick(x, y) {
     let best = null, bestD = 14 * 14;
-    for (const [id, p] of screenPos) {
-      const d = (p[0] - x) ** 2 + (p[1] - y) ** 2;
-      if (d < bestD) { bestD = d; best = id; }
+    for (const g of GROUP_ORDER) for (const t of drawnBuckets[g] || []) {
+      const d = (t.sx - x) ** 2 + (t.sy - y) ** 2;
+      if (d < bestD) { bestD = d; best = t.id; }
     }
     return best;
   }
@@ -707,7 +743,7 @@
     const id = Number(li.dataset.track);
     select(id);
     const t = state.tracks.get(id);
-    if (t && t.enu_m && !screenPos.has(id)) { state.view.cx = t.enu_m[0]; state.view.cy = t.enu_m[1]; requestDraw(); }
+    if (t && t.enu_m && !isOnScreen(t)) { state.view.cx = t.enu_m[0]; state.view.cy = t.enu_m[1]; requestDraw(); }
   });
   $('ack-btn').addEventListener('click', acknowledge);
   $('sound-btn').addEventListener('click', () => {
@@ -753,8 +789,8 @@
       });
     },
     trackScreenPos(id) {
-      const p = screenPos.get(id);
-      return p ? { x: p[0], y: p[1] } : null;
+      const t = state.tracks.get(id);
+      return isOnScreen(t) ? { x: t.sx, y: t.sy } : null;
     },
     tracks() {
       return Array.from(state.tracks.values(), (t) => ({ id: t.id, group: t.group, class: t.class, alert: t.alert ? t.alert.level : null }));
