@@ -8,7 +8,7 @@
 # The server: LOOKOUT_BROWSER_SERVER, a command line that serves the display and prints its URL
 # (http://HOST:PORT/...) on stdout. Default: the TEST FIXTURE `test_http --fixture` (synthetic
 # tracks and alerts, built next to this test), since the full pipeline is not wired yet.
-# Later: LOOKOUT_BROWSER_SERVER="$bin demo --speed 10 --port 0".
+# LOOKOUT_BROWSER_SERVER=demo is short for "$bin demo --speed 10 --port 0" (the full pipeline).
 # Skips (exit 77) when chromium, node or npm is missing, or when npm cannot install
 # playwright-core.
 set -u
@@ -25,6 +25,7 @@ if [ ! -x "$chromium" ]; then
 fi
 
 server_cmd=${LOOKOUT_BROWSER_SERVER:-"$here/test_http --fixture --port 0"}
+[ "$server_cmd" = demo ] && server_cmd="$bin demo --speed 10 --port 0"
 if [ -z "${LOOKOUT_BROWSER_SERVER:-}" ] && [ ! -x "$here/test_http" ]; then
   echo "FAIL: test fixture $here/test_http not built"; exit 1
 fi
