@@ -502,12 +502,13 @@
     drawnBuckets = buckets;
     const scale = v.scale;
     const lineOf = (t) => (t.status === 'tentative' ? 0.5 : 1);
+    const crowd = visible > 2000 ? 0.55 : 1; // dim ordinary tracks in a crowded picture
     phase('bucket');
     // Trails: one path per group. With thousands on screen, every k-th point (and the newest)
     // keeps the frame time down; the shape of a 60 s trail survives that.
     const trailStep = Math.min(8, Math.max(1, Math.ceil(visible / 1500)));
     ctx.lineWidth = 1;
-    ctx.globalAlpha = 0.45;
+    ctx.globalAlpha = 0.45 * crowd;
     // Thousands on screen: only the newest part of each trail.
     const trailPts = visible > 3000 ? 4 : visible > 1000 ? 12 : Infinity;
     for (const g of GROUP_ORDER) {
@@ -531,6 +532,7 @@
     phase('trails');
     // Velocity leaders: one path per group.
     ctx.lineWidth = 1.2;
+    ctx.globalAlpha = crowd;
     for (const g of GROUP_ORDER) {
       const list = buckets[g];
       if (!list.length) continue;
@@ -544,17 +546,10 @@
       }
       ctx.stroke();
     }
-
+    ctx.globalAlpha = 1;
     phase('leaders');
-    // Impact predictions (rockets): always shown, they are what the operator must see.
-    stats.impactsDrawn = 0;
-    ctx.strokeStyle = ALARM_COLOR;
-    ctx.fillStyle = 'rgba(255,48,48,0.18)';
-    ctx.lineWidth = 1.5;
-    for (const t of state.tracks.values()) if (t.impact) drawEllipse(t.impact);
-
-    phase('impacts');
-    // Symbols: one path per group (and per filled/stroked, confirmed/tentative).
+    // Symbols: one path per group (and per filled/stroked, confirmed/tentative). In a crowded
+    // picture the ordinary tracks are dimmed so the threats, drawn again on top, stand out.
     const r = visible > 2000 ? 3 : 5;
     let drawn = 0;
     for (const g of GROUP_ORDER) {
@@ -572,7 +567,7 @@
           drawn++;
         }
         if (!any) continue;
-        ctx.globalAlpha = pass;
+        ctx.globalAlpha = pass * crowd;
         if (STROKED[st.shape] || pass < 1) {
           ctx.strokeStyle = st.color;
           ctx.lineWidth = st.shape === 'cross' ? 2.5 : 1.5;
@@ -585,8 +580,26 @@
       }
     }
     stats.tracksDrawn = drawn;
-
     phase('symbols');
+
+    // Threats on top: alerted and ballistic tracks, full size and brightness.
+    const threats = [];
+    for (const g of ['drone', 'rocket', 'aircraft', 'unknown', 'bird', 'vehicle', 'clutter'])
+      for (const t of buckets[g]) if (t.alert || g === 'rocket') threats.push(t);
+    for (const t of threats) {
+      const st = GROUP_STYLE[t.group] || GROUP_STYLE.unknown;
+      ctx.beginPath();
+      shapeOn(ctx, st.shape, t.sx, t.sy, 6);
+      if (STROKED[st.shape]) { ctx.strokeStyle = st.color; ctx.lineWidth = 2.5; ctx.stroke(); } else { ctx.fillStyle = st.color; ctx.fill(); }
+    }
+
+    // Impact predictions (rockets): always shown, on top, they are what the operator must see.
+    stats.impactsDrawn = 0;
+    ctx.strokeStyle = ALARM_COLOR;
+    ctx.fillStyle = 'rgba(255,48,48,0.18)';
+    ctx.lineWidth = 1.5;
+    for (const t of state.tracks.values()) if (t.impact) drawEllipse(t.impact);
+    phase('impacts');
     // Rings: red around alarmed tracks, amber around warned ones, white around the selection.
     ctx.lineWidth = 2;
     for (const [level, color] of [['warning', WARNING_COLOR], ['alarm', ALARM_COLOR]]) {
@@ -595,8 +608,8 @@
       for (const t of state.tracks.values()) {
         if (!t.alert || t.alert.level !== level) continue;
         if (t.drawnFrame !== frame) continue;
-        ctx.moveTo(t.sx + r + 5, t.sy);
-        ctx.arc(t.sx, t.sy, r + 5, 0, 2 * Math.PI);
+        ctx.moveTo(t.sx + 11, t.sy);
+        ctx.arc(t.sx, t.sy, 11, 0, 2 * Math.PI);
       }
       ctx.stroke();
     }
@@ -604,7 +617,7 @@
     if (sel && sel.drawnFrame === frame) {
       ctx.strokeStyle = '#ffffff';
       ctx.lineWidth = 1.5;
-      ctx.strokeRect(sel.sx - r - 8, sel.sy - r - 8, 2 * r + 16, 2 * r + 16);
+      ctx.strokeRect(sel.sx - 14, sel.sy - 14, 28, 28);
     }
 
     phase('rings');

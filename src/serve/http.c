@@ -18,6 +18,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 typedef struct ws_client {
     struct mg_connection *conn;
     bool need_full;
+    bool dead;       /* a write failed: skip it until civetweb closes it */
     struct ws_client *next;
 } ws_client;
 
@@ -51,8 +53,9 @@ struct lo_http_server {
 
     pthread_mutex_t ws_lock;
     ws_client *clients;
-    int n_clients;
-    uint64_t ws_messages; /* messages written, for /metrics */
+    /* Counters read without ws_lock, so /metrics never waits behind a slow WebSocket write. */
+    atomic_int n_clients;
+    atomic_ullong ws_messages; /* messages written */
 
     pthread_t pusher;
     bool pusher_running;
@@ -278,10 +281,8 @@ static int handle_request(struct mg_connection *conn, void *cbdata)
     if (!strcmp(uri, "/api/health")) return send_json(conn, health_json(srv));
     if (!strcmp(uri, "/metrics")) {
         char extra[512];
-        pthread_mutex_lock(&srv->ws_lock);
-        int clients = srv->n_clients;
-        unsigned long long msgs = (unsigned long long)srv->ws_messages;
-        pthread_mutex_unlock(&srv->ws_lock);
+        int clients = atomic_load(&srv->n_clients);
+        unsigned long long msgs = atomic_load(&srv->ws_messages);
         snprintf(extra, sizeof extra,
                  "# HELP lookout_websocket_clients Display clients connected.\n"
                  "# TYPE lookout_websocket_clients gauge\n"
@@ -331,7 +332,7 @@ static void ws_ready(struct mg_connection *conn, void *cbdata)
     pthread_mutex_lock(&srv->ws_lock);
     c->next = srv->clients;
     srv->clients = c;
-    srv->n_clients++;
+    atomic_fetch_add(&srv->n_clients, 1);
     pthread_mutex_unlock(&srv->ws_lock);
     /* Wake the pusher so a new display fills at once, not at the next tick. */
     pthread_mutex_lock(&srv->stop_lock);
@@ -359,19 +360,13 @@ static void ws_close(const struct mg_connection *conn, void *cbdata)
             ws_client *dead = *p;
             *p = dead->next;
             free(dead);
-            srv->n_clients--;
+            atomic_fetch_sub(&srv->n_clients, 1);
             break;
         }
     pthread_mutex_unlock(&srv->ws_lock);
 }
 
-int lo_http_ws_clients(lo_http_server *srv)
-{
-    pthread_mutex_lock(&srv->ws_lock);
-    int n = srv->n_clients;
-    pthread_mutex_unlock(&srv->ws_lock);
-    return n;
-}
+int lo_http_ws_clients(lo_http_server *srv) { return atomic_load(&srv->n_clients); }
 
 static char *build_message(lo_http_server *srv, bool full)
 {
@@ -422,10 +417,14 @@ static void *pusher_main(void *arg)
             pthread_mutex_lock(&srv->ws_lock);
             for (ws_client *c = srv->clients; c; c = c->next) {
                 const char *msg = c->need_full ? full : update;
-                if (!msg) continue;
+                if (!msg || c->dead) continue;
+                /* A display that stopped reading fails its write after civetweb's timeout;
+                 * it is not written to again, so it cannot hold up the others. */
                 if (mg_websocket_write(c->conn, MG_WEBSOCKET_OPCODE_TEXT, msg, strlen(msg)) > 0) {
-                    srv->ws_messages++;
+                    atomic_fetch_add(&srv->ws_messages, 1);
                     c->need_full = false;
+                } else {
+                    c->dead = true;
                 }
             }
             pthread_mutex_unlock(&srv->ws_lock);
@@ -508,6 +507,8 @@ lo_http_server *lo_http_start(const lo_http_config *cfg_in, lo_picture *pic, cha
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    atomic_init(&srv->n_clients, 0);
+    atomic_init(&srv->ws_messages, 0);
     srv->pic = pic;
     srv->has_token = has_token;
     if (has_token) snprintf(srv->token, sizeof srv->token, "%s", cfg.token);

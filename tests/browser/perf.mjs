@@ -34,6 +34,7 @@ try {
     draws.push((await page.evaluate(() => window.lookout.stats())).lastDrawMs);
   }
   draws.sort((a, b) => a - b);
+  if (process.env.LOOKOUT_SCREENSHOT) await page.screenshot({ path: process.env.LOOKOUT_SCREENSHOT });
   const s = await page.evaluate(() => window.lookout.stats());
   console.log(JSON.stringify({
     tracks: s.tracks, tracksDrawn: s.tracksDrawn, labelsDrawn: s.labelsDrawn,
