@@ -261,6 +261,54 @@ static void test_site_geodetic_and_impact(void **state)
     lo_picture_free(pic);
 }
 
+/* The hand-written JSON text: escaping, invalid UTF-8, non-finite and extreme numbers,
+ * rounding of negatives; jansson must read it back to the same values. */
+static void test_json_text_edge_cases(void **state)
+{
+    (void)state;
+    lo_picture *pic = lo_picture_new(NULL);
+    lo_picture_set_status(pic, "feed \"udp\"\\ \t tab \x01 ctrl, bad \xff\xfe utf8, ok \xc3\xa9");
+    lo_track tr = make_track(4000000000u, T0, -0.04, -1234567.891, 1e20);
+    tr.vel[0] = NAN;
+    tr.vel[1] = INFINITY;
+    tr.t_first = T0 - 0.25; /* exact in binary */
+    lo_picture_update_tracks(pic, &tr, 1);
+    lo_alert a = make_alert(UINT64_MAX, 4000000000u, LO_ALERT_ALARM, LO_ALERT_RAISED, T0, 12.345);
+    snprintf(a.zone_name, sizeof a.zone_name, "zone \"A\"");
+    lo_picture_update_alerts(pic, &a, 1);
+
+    size_t len = 0;
+    char *text = lo_picture_json_text(pic, LO_PIC_ALL, "full", &len);
+    assert_non_null(text);
+    assert_int_equal(len, strlen(text));
+    assert_non_null(strstr(text, "{\"type\":\"full\","));
+    json_error_t err;
+    json_t *root = json_loads(text, 0, &err);
+    if (!root) print_error("%s at %d: %.80s\n", err.text, err.position, text + (err.position > 20 ? err.position - 20 : 0));
+    assert_non_null(root);
+    assert_string_equal(json_string_value(json_object_get(root, "status")),
+                        "feed \"udp\"\\ \t tab \x01 ctrl, bad ?? utf8, ok \xc3\xa9");
+    json_t *t = json_array_get(json_object_get(root, "tracks"), 0);
+    assert_int_equal(json_integer_value(json_object_get(t, "id")), 4000000000LL);
+    json_t *enu = json_object_get(t, "enu_m");
+    assert_true(json_is_real(json_array_get(enu, 0)));
+    assert_near(json_real_value(json_array_get(enu, 0)), 0.0, 0);          /* -0.04 -> 0.0 */
+    assert_near(json_real_value(json_array_get(enu, 1)), -1234567.9, 1e-6);
+    assert_near(json_real_value(json_array_get(enu, 2)), 1e20, 1e5);
+    assert_true(json_is_null(json_array_get(json_object_get(t, "vel_mps"), 0)));
+    assert_true(json_is_null(json_array_get(json_object_get(t, "vel_mps"), 1)));
+    assert_true(json_is_null(json_object_get(t, "speed_mps")));
+    assert_near(json_real_value(json_object_get(t, "age_s")), 0.3, 1e-9); /* half rounds away from 0 */
+    json_t *al = json_array_get(json_object_get(root, "alerts"), 0);
+    assert_string_equal(json_string_value(json_object_get(al, "id")), "18446744073709551615");
+    assert_string_equal(json_string_value(json_object_get(al, "zone")), "zone \"A\"");
+    assert_near(json_real_value(json_object_get(al, "time_to_entry_s")), 12.3, 1e-9);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(t, "alert"), "zone")), "zone \"A\"");
+    json_decref(root);
+    free(text);
+    lo_picture_free(pic);
+}
+
 static void test_ellipse_orientation(void **state)
 {
     (void)state;
@@ -385,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_tracks_trail_and_delete),
         cmocka_unit_test(test_alerts_latest_join_and_ageing),
         cmocka_unit_test(test_site_geodetic_and_impact),
+        cmocka_unit_test(test_json_text_edge_cases),
         cmocka_unit_test(test_ellipse_orientation),
         cmocka_unit_test(test_metrics_and_latency),
         cmocka_unit_test(test_concurrent_readers),

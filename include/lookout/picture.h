@@ -11,7 +11,8 @@
  *   - counters for /metrics: plots in, dropped packets, alerts, and a plot-to-track latency
  *     histogram (p50/p90/p99).
  * Every function takes the picture's mutex; writers and readers may run on any thread.
- * Readers get JSON (jansson) or Prometheus text, never pointers into the store.
+ * Readers get JSON text (valid JSON, checked with jansson in the tests) or Prometheus text,
+ * never pointers into the store.
  *
  * Units: SI inside (m, s, rad, m/s). The JSON is an edge: its keys name their unit
  * (_m, _s, _mps, _deg), angles there are degrees, headings clockwise from true north.
@@ -113,16 +114,21 @@ enum lo_picture_parts {
     LO_PIC_ALL    = 0x1f
 };
 
-/* A new JSON object with the requested parts (caller json_decref's it), or NULL when out of
- * memory. Track objects: id, status, class (most likely fine class or "unknown"), group,
- * class_prob {name: p}, enu_m [e,n,u], lat_deg, lon_deg, alt_m (ellipsoid), height_m (ENU up),
- * speed_mps, heading_deg, climb_mps, t_s, age_s, and when an alert names the track: alert
- * {level, zone, time_to_entry_s, ...} and impact {enu_m, lat_deg, lon_deg, ellipse}.
- * docs/display.md lists every key. */
-json_t *lo_picture_json(lo_picture *pic, unsigned parts);
+/* The requested parts as compact JSON text, malloc'ed (caller frees), NULL when out of memory;
+ * `type` (may be NULL) adds "type": type first; `len` (may be NULL) receives the length.
+ * The picture is copied under the lock and formatted after it is released, so writers wait
+ * only for a memcpy. Track objects: id, status, class (most likely fine class or "unknown"),
+ * group, class_conf, class_prob {name: p}, t_s, age_s, enu_m [e,n,u], lat_deg, lon_deg,
+ * alt_m (ellipsoid), height_m (ENU up), vel_mps, speed_mps, heading_deg, climb_mps,
+ * n_updates, and when an alert names the track: alert {id, level, zone, time_to_entry_now_s}
+ * and impact {enu_m, lat_deg, lon_deg, cov_m2, ellipse95}. docs/display.md lists every key. */
+char *lo_picture_json_text(lo_picture *pic, unsigned parts, const char *type, size_t *len);
 
-/* The same, serialised compactly into a malloc'ed string (caller frees); NULL on failure. */
+/* The same without type and length. */
 char *lo_picture_json_string(lo_picture *pic, unsigned parts);
+
+/* The same parsed into a jansson object (caller json_decref's it); NULL on failure. */
+json_t *lo_picture_json(lo_picture *pic, unsigned parts);
 
 /* Prometheus text exposition (format 0.0.4) of the counters, malloc'ed; NULL on failure.
  * `extra` (may be NULL) is appended verbatim: the server adds its own lines. */

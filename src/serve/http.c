@@ -197,6 +197,16 @@ static int send_json(struct mg_connection *conn, json_t *j)
     return rc;
 }
 
+static int send_picture(struct mg_connection *conn, lo_picture *pic, unsigned parts)
+{
+    size_t len;
+    char *s = lo_picture_json_text(pic, parts, NULL, &len);
+    if (!s) return send_text(conn, 500, "out of memory\n");
+    int rc = send_body(conn, 200, "application/json", s, len, NULL);
+    free(s);
+    return rc;
+}
+
 static const char *mime_type(const char *path)
 {
     const char *dot = strrchr(path, '.');
@@ -274,10 +284,10 @@ static int handle_request(struct mg_connection *conn, void *cbdata)
         if (ri->query_string && mg_get_var(ri->query_string, strlen(ri->query_string), "trail", v, sizeof v) > 0 &&
             !strcmp(v, "0"))
             parts &= ~(unsigned)LO_PIC_TRAILS;
-        return send_json(conn, lo_picture_json(srv->pic, parts));
+        return send_picture(conn, srv->pic, parts);
     }
-    if (!strcmp(uri, "/api/alerts")) return send_json(conn, lo_picture_json(srv->pic, LO_PIC_ALERTS | LO_PIC_STATUS));
-    if (!strcmp(uri, "/api/zones")) return send_json(conn, lo_picture_json(srv->pic, LO_PIC_SITE));
+    if (!strcmp(uri, "/api/alerts")) return send_picture(conn, srv->pic, LO_PIC_ALERTS | LO_PIC_STATUS);
+    if (!strcmp(uri, "/api/zones")) return send_picture(conn, srv->pic, LO_PIC_SITE);
     if (!strcmp(uri, "/api/health")) return send_json(conn, health_json(srv));
     if (!strcmp(uri, "/metrics")) {
         char extra[512];
@@ -371,12 +381,7 @@ int lo_http_ws_clients(lo_http_server *srv) { return atomic_load(&srv->n_clients
 static char *build_message(lo_http_server *srv, bool full)
 {
     unsigned parts = full ? LO_PIC_ALL : (LO_PIC_TRACKS | LO_PIC_ALERTS | LO_PIC_STATUS);
-    json_t *j = lo_picture_json(srv->pic, parts);
-    if (!j) return NULL;
-    json_object_set_new(j, "type", json_string(full ? "full" : "update"));
-    char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
-    json_decref(j);
-    return s;
+    return lo_picture_json_text(srv->pic, parts, full ? "full" : "update", NULL);
 }
 
 static void *pusher_main(void *arg)
@@ -386,12 +391,15 @@ static void *pusher_main(void *arg)
     const double heartbeat_s = 2.0; /* resend an unchanged picture this often */
     uint64_t sent_version = UINT64_MAX;
     double last_send = 0;
+    double build_s = 0; /* how long the last messages took to build */
 
     pthread_mutex_lock(&srv->stop_lock);
     while (!srv->stopping) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        double frac = until.tv_nsec * 1e-9 + period;
+        /* At 10,000 tracks a message takes tens of ms to build: never spend more than a third
+         * of a core on it, whatever push_hz asks. */
+        double frac = until.tv_nsec * 1e-9 + fmax(period, 2.0 * build_s);
         until.tv_sec += (time_t)floor(frac);
         until.tv_nsec = (long)((frac - floor(frac)) * 1e9);
         pthread_cond_timedwait(&srv->stop_cond, &srv->stop_lock, &until);
@@ -412,6 +420,7 @@ static void *pusher_main(void *arg)
         bool changed = st.version != sent_version || now - last_send >= heartbeat_s;
         char *update = any && changed ? build_message(srv, false) : NULL;
         char *full = any_full ? build_message(srv, true) : NULL;
+        build_s = now_mono() - now;
 
         if (update || full) {
             pthread_mutex_lock(&srv->ws_lock);

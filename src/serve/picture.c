@@ -452,26 +452,295 @@ void lo_picture_ellipse95(const double cov[4], double *semi_major_m, double *sem
 
 /* ---- JSON --------------------------------------------------------------------------------- */
 
-/* A real rounded to `decimals`, or null when not finite (JSON has no NaN). Printed with
- * JSON_REAL_PRECISION(15) the rounding survives as short text ("123.4"). */
-static json_t *jreal(double v, int decimals)
+/* A snapshot is copied under the lock (plain memcpy, a few ms at 10,000 tracks) and turned
+ * into text after the lock is released, so the pipeline never waits for serialisation.
+ * The text is written directly with fixed decimals per field: printf("%.17g") for a quarter
+ * of a million numbers per message took longer than everything else together. Tests and
+ * lo_picture_json read the text back with jansson, which checks it is valid JSON. */
+
+typedef struct snap_track {
+    lo_track tr;
+    long alert;          /* index into snapshot.alerts of the track's alert, or -1 */
+    size_t trail_start;  /* into snapshot.trail */
+    int trail_len;
+} snap_track;
+
+typedef struct snapshot {
+    unsigned parts;
+    double clock;
+    char status[256];
+    lo_picture_stats st;
+    bool has_site;
+    char site_name[64];
+    lo_enu_frame frame;
+    sensor_info *sensors;
+    int n_sensors;
+    lo_zone *zones;
+    int n_zones;
+    snap_track *tracks;
+    size_t n_tracks;
+    trail_point *trail;
+    lo_alert *alerts;
+    size_t n_alerts;
+} snapshot;
+
+static void snapshot_free(snapshot *s)
 {
-    if (!isfinite(v)) return json_null();
-    double scale = pow(10.0, decimals);
-    return json_real(round(v * scale) / scale);
+    free(s->sensors);
+    free(s->zones);
+    free(s->tracks);
+    free(s->trail);
+    free(s->alerts);
 }
 
-static void set(json_t *obj, const char *key, json_t *val)
+/* The alert the display should show with a track: the most severe active one, then the
+ * soonest entry; an alert with an impact prediction wins a tie. */
+static bool alert_beats(const lo_alert *a, const lo_alert *b)
 {
-    if (val) json_object_set_new(obj, key, val);
+    if (!b) return true;
+    if (a->level != b->level) return a->level > b->level;
+    double ta = a->time_to_entry_s >= 0 ? a->time_to_entry_s : INFINITY;
+    double tb = b->time_to_entry_s >= 0 ? b->time_to_entry_s : INFINITY;
+    if (ta != tb) return ta < tb;
+    return a->has_impact && !b->has_impact;
 }
 
-static json_t *jvec(const double *v, int n, int decimals)
+static void *dup_mem(const void *p, size_t n)
 {
-    json_t *a = json_array();
-    for (int i = 0; i < n; i++) json_array_append_new(a, jreal(v[i], decimals));
-    return a;
+    if (n == 0) return NULL;
+    void *q = malloc(n);
+    if (q) memcpy(q, p, n);
+    return q;
 }
+
+/* Returns false when out of memory. Called with the lock held. */
+static bool snapshot_take(const lo_picture *pic, unsigned parts, snapshot *s)
+{
+    memset(s, 0, sizeof *s);
+    s->parts = parts;
+    s->clock = pic->clock;
+    memcpy(s->status, pic->status, sizeof s->status);
+    stats_locked(pic, &s->st);
+    s->has_site = pic->has_site;
+    memcpy(s->site_name, pic->site_name, sizeof s->site_name);
+    s->frame = pic->frame;
+    if (parts & LO_PIC_SITE) {
+        s->sensors = dup_mem(pic->sensors, (size_t)pic->n_sensors * sizeof *pic->sensors);
+        s->zones = dup_mem(pic->zones, (size_t)pic->n_zones * sizeof *pic->zones);
+        if ((pic->n_sensors && !s->sensors) || (pic->n_zones && !s->zones)) return false;
+        s->n_sensors = pic->n_sensors;
+        s->n_zones = pic->n_zones;
+    }
+    if (parts & (LO_PIC_ALERTS | LO_PIC_TRACKS)) {
+        s->alerts = dup_mem(pic->alerts, pic->n_alerts * sizeof *pic->alerts);
+        if (pic->n_alerts && !s->alerts) return false;
+        s->n_alerts = pic->n_alerts;
+    }
+    if (parts & LO_PIC_TRACKS) {
+        s->tracks = malloc((pic->n_tracks ? pic->n_tracks : 1) * sizeof *s->tracks);
+        if (!s->tracks) return false;
+        size_t n_points = 0;
+        if (parts & LO_PIC_TRAILS) {
+            for (size_t i = 0; i < pic->n_tracks; i++) n_points += (size_t)pic->tracks[i]->trail_len;
+            s->trail = malloc((n_points ? n_points : 1) * sizeof *s->trail);
+            if (!s->trail) return false;
+        }
+        size_t at = 0;
+        for (size_t i = 0; i < pic->n_tracks; i++) {
+            const track_entry *e = pic->tracks[i];
+            snap_track *st = &s->tracks[i];
+            st->tr = e->tr;
+            st->alert = -1;
+            st->trail_start = at;
+            st->trail_len = 0;
+            if (parts & LO_PIC_TRAILS) {
+                for (int k = 0; k < e->trail_len; k++) s->trail[at++] = e->trail[(e->trail_head + k) % pic->trail_cap];
+                st->trail_len = e->trail_len;
+            }
+        }
+        s->n_tracks = pic->n_tracks;
+        /* Each track's alert: one pass over the alerts, a binary search per alert. */
+        for (size_t i = 0; i < pic->n_alerts; i++) {
+            const lo_alert *a = &pic->alerts[i];
+            if (a->transition == LO_ALERT_CLEARED) continue;
+            long t = find_track(pic, a->track_id);
+            if (t >= 0 && alert_beats(a, s->tracks[t].alert >= 0 ? &pic->alerts[s->tracks[t].alert] : NULL))
+                s->tracks[t].alert = (long)i;
+        }
+    }
+    return true;
+}
+
+/* ---- a small JSON text writer ---- */
+
+typedef struct jw {
+    char *buf;
+    size_t len, cap;
+    bool failed;
+} jw;
+
+static bool jw_reserve(jw *w, size_t more)
+{
+    if (w->failed) return false;
+    if (w->len + more + 1 <= w->cap) return true;
+    size_t cap = w->cap ? w->cap : 4096;
+    while (cap < w->len + more + 1) cap *= 2;
+    char *p = realloc(w->buf, cap);
+    if (!p) {
+        w->failed = true;
+        return false;
+    }
+    w->buf = p;
+    w->cap = cap;
+    return true;
+}
+
+static void jw_raw(jw *w, const char *s, size_t n)
+{
+    if (!jw_reserve(w, n)) return;
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+    w->buf[w->len] = 0;
+}
+
+#define JW_LIT(w, s) jw_raw((w), (s), sizeof(s) - 1)
+
+static void jw_char(jw *w, char c) { jw_raw(w, &c, 1); }
+
+static void jw_uint(jw *w, unsigned long long v)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (!jw_reserve(w, (size_t)n)) return;
+    while (n) w->buf[w->len++] = tmp[--n];
+    w->buf[w->len] = 0;
+}
+
+static void jw_int(jw *w, long long v)
+{
+    if (v < 0) {
+        jw_char(w, '-');
+        jw_uint(w, (unsigned long long)(-(v + 1)) + 1);
+    } else {
+        jw_uint(w, (unsigned long long)v);
+    }
+}
+
+static const double pow10_table[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+
+/* A real with at most `dec` decimals, trailing zeros dropped but at least one decimal kept
+ * ("12.0", "0.25") so JSON readers see a real; null when not finite. */
+static void jw_real(jw *w, double v, int dec)
+{
+    if (!isfinite(v)) {
+        JW_LIT(w, "null");
+        return;
+    }
+    double scaled = fabs(v) * pow10_table[dec];
+    if (scaled >= 9e15) { /* beyond exact integers in a double: let printf do it */
+        char tmp[40];
+        int n = snprintf(tmp, sizeof tmp, "%.17g", v);
+        jw_raw(w, tmp, (size_t)n);
+        return;
+    }
+    unsigned long long q = (unsigned long long)llround(scaled);
+    unsigned long long p = (unsigned long long)pow10_table[dec];
+    if (v < 0 && q != 0) jw_char(w, '-');
+    jw_uint(w, q / p);
+    jw_char(w, '.');
+    if (dec == 0) {
+        jw_char(w, '0');
+        return;
+    }
+    char frac[10];
+    unsigned long long f = q % p;
+    for (int i = dec - 1; i >= 0; i--) {
+        frac[i] = (char)('0' + f % 10);
+        f /= 10;
+    }
+    int keep = dec;
+    while (keep > 1 && frac[keep - 1] == '0') keep--;
+    jw_raw(w, frac, (size_t)keep);
+}
+
+/* A string, escaped; bytes that are not valid UTF-8 become '?' so the output always parses. */
+static void jw_str(jw *w, const char *s)
+{
+    jw_char(w, '"');
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned char c = *p;
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            jw_raw(w, esc, 2);
+            p++;
+        } else if (c < 0x20) {
+            char esc[8];
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            jw_raw(w, esc, 6);
+            p++;
+        } else if (c < 0x80) {
+            jw_char(w, (char)c);
+            p++;
+        } else {
+            int n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+            bool ok = n > 0 && !(c == 0xC0 || c == 0xC1) && c <= 0xF4;
+            for (int i = 1; ok && i < n; i++) ok = (p[i] & 0xC0) == 0x80;
+            if (ok) {
+                jw_raw(w, (const char *)p, (size_t)n);
+                p += n;
+            } else {
+                jw_char(w, '?');
+                p++;
+            }
+        }
+    }
+    jw_char(w, '"');
+}
+
+/* "key": -- `first` says whether a comma goes before. */
+static void jw_key(jw *w, const char *key, bool *first)
+{
+    if (!*first) jw_char(w, ',');
+    *first = false;
+    jw_str(w, key);
+    jw_char(w, ':');
+}
+
+static void kv_real(jw *w, bool *first, const char *key, double v, int dec)
+{
+    jw_key(w, key, first);
+    jw_real(w, v, dec);
+}
+
+static void kv_int(jw *w, bool *first, const char *key, long long v)
+{
+    jw_key(w, key, first);
+    jw_int(w, v);
+}
+
+static void kv_str(jw *w, bool *first, const char *key, const char *v)
+{
+    jw_key(w, key, first);
+    jw_str(w, v);
+}
+
+static void kv_vec(jw *w, bool *first, const char *key, const double *v, int n, int dec)
+{
+    jw_key(w, key, first);
+    jw_char(w, '[');
+    for (int i = 0; i < n; i++) {
+        if (i) jw_char(w, ',');
+        jw_real(w, v[i], dec);
+    }
+    jw_char(w, ']');
+}
+
+/* ---- the picture as JSON text ---- */
 
 static double deg_bearing(double east, double north)
 {
@@ -480,14 +749,14 @@ static double deg_bearing(double east, double north)
 }
 
 /* lat/lon in degrees of an ENU point, when the site frame is known. */
-static void set_latlon(const lo_picture *pic, json_t *obj, const double enu[3], bool with_alt)
+static void kv_latlon(jw *w, bool *first, const snapshot *s, const double enu[3], bool with_alt)
 {
-    if (!pic->has_site) return;
+    if (!s->has_site) return;
     lo_geodetic g;
-    lo_enu_to_geodetic(&pic->frame, enu, &g);
-    set(obj, "lat_deg", jreal(g.lat * LO_RAD2DEG, 7));
-    set(obj, "lon_deg", jreal(g.lon * LO_RAD2DEG, 7));
-    if (with_alt) set(obj, "alt_m", jreal(g.h, 1));
+    lo_enu_to_geodetic(&s->frame, enu, &g);
+    kv_real(w, first, "lat_deg", g.lat * LO_RAD2DEG, 7);
+    kv_real(w, first, "lon_deg", g.lon * LO_RAD2DEG, 7);
+    if (with_alt) kv_real(w, first, "alt_m", g.h, 1);
 }
 
 static lo_class best_class(const lo_track *tr, double *prob)
@@ -503,175 +772,204 @@ static lo_class best_class(const lo_track *tr, double *prob)
     return (lo_class)best;
 }
 
-static json_t *impact_json(const lo_picture *pic, const lo_alert *a)
+static void write_alert_id(jw *w, bool *first, uint64_t id)
 {
-    json_t *o = json_object();
-    double enu[3] = {a->impact_enu[0], a->impact_enu[1], 0.0};
-    set(o, "enu_m", jvec(enu, 2, 1));
-    set_latlon(pic, o, enu, false);
-    set(o, "cov_m2", jvec(a->impact_cov, 4, 1));
-    double major, minor, orient;
-    lo_picture_ellipse95(a->impact_cov, &major, &minor, &orient);
-    json_t *ell = json_object();
-    set(ell, "semi_major_m", jreal(major, 1));
-    set(ell, "semi_minor_m", jreal(minor, 1));
-    set(ell, "orientation_deg", jreal(orient * LO_RAD2DEG, 1));
-    set(ell, "confidence", json_real(0.95));
-    set(o, "ellipse95", ell);
-    return o;
+    /* A string: JavaScript numbers stop at 2^53. */
+    char tmp[24];
+    snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)id);
+    kv_str(w, first, "id", tmp);
 }
 
-/* Time to entry as of the picture's clock: the alert's estimate aged by the time since. */
-static double tte_now(const lo_picture *pic, const lo_alert *a)
+static void write_impact(jw *w, const snapshot *s, const lo_alert *a)
+{
+    bool first = true;
+    double enu[3] = {a->impact_enu[0], a->impact_enu[1], 0.0};
+    jw_char(w, '{');
+    kv_vec(w, &first, "enu_m", enu, 2, 1);
+    kv_latlon(w, &first, s, enu, false);
+    kv_vec(w, &first, "cov_m2", a->impact_cov, 4, 1);
+    double major, minor, orient;
+    lo_picture_ellipse95(a->impact_cov, &major, &minor, &orient);
+    jw_key(w, "ellipse95", &first);
+    bool f2 = true;
+    jw_char(w, '{');
+    kv_real(w, &f2, "semi_major_m", major, 1);
+    kv_real(w, &f2, "semi_minor_m", minor, 1);
+    kv_real(w, &f2, "orientation_deg", orient * LO_RAD2DEG, 1);
+    kv_real(w, &f2, "confidence", 0.95, 2);
+    jw_char(w, '}');
+    jw_char(w, '}');
+}
+
+/* Time to entry as of the snapshot's clock: the alert's estimate aged by the time since. */
+static double tte_now(const snapshot *s, const lo_alert *a)
 {
     if (!(a->time_to_entry_s >= 0)) return -1;
-    double left = a->time_to_entry_s - (pic->clock - a->t);
+    double left = a->time_to_entry_s - (s->clock - a->t);
     return left < 0 ? 0 : left;
 }
 
-static json_t *alert_json(const lo_picture *pic, const lo_alert *a)
+static void write_alert(jw *w, const snapshot *s, const lo_alert *a)
 {
-    json_t *o = json_object();
-    char id[24];
-    snprintf(id, sizeof id, "%llu", (unsigned long long)a->alert_id);
-    set(o, "id", json_string(id)); /* a string: JavaScript numbers stop at 2^53 */
-    set(o, "track_id", json_integer(a->track_id));
-    set(o, "zone", json_string(a->zone_name));
-    set(o, "zone_index", json_integer(a->zone_index));
-    set(o, "level", json_string(lo_alert_level_name(a->level)));
-    set(o, "transition", json_string(lo_alert_transition_name(a->transition)));
-    set(o, "active", json_boolean(a->transition != LO_ALERT_CLEARED));
-    set(o, "t_s", jreal(a->t, 3));
-    set(o, "class", json_string(lo_class_name(a->cls)));
-    set(o, "group", json_string(lo_class_group_name(lo_class_group_of(a->cls))));
-    set(o, "class_conf", jreal(a->class_confidence, 3));
-    set(o, "distance_m", jreal(a->distance_m, 1));
+    bool first = true;
+    jw_char(w, '{');
+    write_alert_id(w, &first, a->alert_id);
+    kv_int(w, &first, "track_id", a->track_id);
+    kv_str(w, &first, "zone", a->zone_name);
+    kv_int(w, &first, "zone_index", a->zone_index);
+    kv_str(w, &first, "level", lo_alert_level_name(a->level));
+    kv_str(w, &first, "transition", lo_alert_transition_name(a->transition));
+    jw_key(w, "active", &first);
+    if (a->transition != LO_ALERT_CLEARED)
+        JW_LIT(w, "true");
+    else
+        JW_LIT(w, "false");
+    kv_real(w, &first, "t_s", a->t, 3);
+    kv_str(w, &first, "class", lo_class_name(a->cls));
+    kv_str(w, &first, "group", lo_class_group_name(lo_class_group_of(a->cls)));
+    kv_real(w, &first, "class_conf", a->class_confidence, 3);
+    kv_real(w, &first, "distance_m", a->distance_m, 1);
     if (a->time_to_entry_s >= 0) {
-        set(o, "time_to_entry_s", jreal(a->time_to_entry_s, 1));
-        set(o, "time_to_entry_sigma_s", jreal(a->time_to_entry_sigma_s, 1));
-        set(o, "time_to_entry_now_s", jreal(tte_now(pic, a), 1));
+        kv_real(w, &first, "time_to_entry_s", a->time_to_entry_s, 1);
+        kv_real(w, &first, "time_to_entry_sigma_s", a->time_to_entry_sigma_s, 1);
+        kv_real(w, &first, "time_to_entry_now_s", tte_now(s, a), 1);
     } else {
-        set(o, "time_to_entry_s", json_null());
+        jw_key(w, "time_to_entry_s", &first);
+        JW_LIT(w, "null");
     }
-    set(o, "reason", json_string(a->reason));
-    if (a->has_impact) set(o, "impact", impact_json(pic, a));
-    return o;
+    kv_str(w, &first, "reason", a->reason);
+    if (a->has_impact) {
+        jw_key(w, "impact", &first);
+        write_impact(w, s, a);
+    }
+    jw_char(w, '}');
 }
 
-/* The alert the display should show with a track: the most severe active one, then the
- * soonest entry; an alert with an impact prediction wins a tie. */
-static bool alert_beats(const lo_alert *a, const lo_alert *b)
+static void write_track(jw *w, const snapshot *s, const snap_track *st)
 {
-    if (!b) return true;
-    if (a->level != b->level) return a->level > b->level;
-    double ta = a->time_to_entry_s >= 0 ? a->time_to_entry_s : INFINITY;
-    double tb = b->time_to_entry_s >= 0 ? b->time_to_entry_s : INFINITY;
-    if (ta != tb) return ta < tb;
-    return a->has_impact && !b->has_impact;
-}
-
-static json_t *track_json(const lo_picture *pic, const track_entry *e, const lo_alert *alert,
-                          bool with_trail)
-{
-    const lo_track *tr = &e->tr;
-    json_t *o = json_object();
-    set(o, "id", json_integer(tr->id));
-    set(o, "status", json_string(lo_track_status_name(tr->status)));
+    const lo_track *tr = &st->tr;
+    bool first = true;
+    jw_char(w, '{');
+    kv_int(w, &first, "id", tr->id);
+    kv_str(w, &first, "status", lo_track_status_name(tr->status));
     double conf;
     lo_class c = best_class(tr, &conf);
-    set(o, "class", json_string(lo_class_name(c)));
-    set(o, "group", json_string(lo_class_group_name(lo_class_group_of(c))));
-    set(o, "class_conf", jreal(conf, 3));
-    json_t *probs = json_object();
+    kv_str(w, &first, "class", lo_class_name(c));
+    kv_str(w, &first, "group", lo_class_group_name(lo_class_group_of(c)));
+    kv_real(w, &first, "class_conf", conf, 3);
+    jw_key(w, "class_prob", &first);
+    jw_char(w, '{');
+    bool fp = true;
     for (int k = 0; k < LO_CLASS_COUNT; k++)
-        if (tr->class_prob[k] >= 0.0005) set(probs, lo_class_name((lo_class)k), jreal(tr->class_prob[k], 3));
-    set(o, "class_prob", probs);
-    set(o, "t_s", jreal(tr->t, 3));
-    set(o, "age_s", jreal(tr->t - tr->t_first, 1));
-    set(o, "enu_m", jvec(tr->pos, 3, 1));
-    set_latlon(pic, o, tr->pos, true);
-    set(o, "height_m", jreal(tr->pos[2], 1));
-    set(o, "vel_mps", jvec(tr->vel, 3, 2));
-    set(o, "speed_mps", jreal(hypot(tr->vel[0], tr->vel[1]), 1));
-    set(o, "heading_deg", jreal(deg_bearing(tr->vel[0], tr->vel[1]), 1));
-    set(o, "climb_mps", jreal(tr->vel[2], 1));
-    set(o, "n_updates", json_integer(tr->n_updates));
+        if (tr->class_prob[k] >= 0.0005) kv_real(w, &fp, lo_class_name((lo_class)k), tr->class_prob[k], 3);
+    jw_char(w, '}');
+    kv_real(w, &first, "t_s", tr->t, 3);
+    kv_real(w, &first, "age_s", tr->t - tr->t_first, 1);
+    kv_vec(w, &first, "enu_m", tr->pos, 3, 1);
+    kv_latlon(w, &first, s, tr->pos, true);
+    kv_real(w, &first, "height_m", tr->pos[2], 1);
+    kv_vec(w, &first, "vel_mps", tr->vel, 3, 2);
+    kv_real(w, &first, "speed_mps", hypot(tr->vel[0], tr->vel[1]), 1);
+    kv_real(w, &first, "heading_deg", deg_bearing(tr->vel[0], tr->vel[1]), 1);
+    kv_real(w, &first, "climb_mps", tr->vel[2], 1);
+    kv_int(w, &first, "n_updates", tr->n_updates);
     if (tr->last_flags & LO_PLOT_MODE_S) {
         char hex[8];
         snprintf(hex, sizeof hex, "%06X", tr->mode_s_address & 0xFFFFFFu);
-        set(o, "mode_s", json_string(hex));
+        kv_str(w, &first, "mode_s", hex);
     }
-    if (alert) {
-        json_t *al = json_object();
-        char id[24];
-        snprintf(id, sizeof id, "%llu", (unsigned long long)alert->alert_id);
-        set(al, "id", json_string(id));
-        set(al, "level", json_string(lo_alert_level_name(alert->level)));
-        set(al, "zone", json_string(alert->zone_name));
-        if (alert->time_to_entry_s >= 0) set(al, "time_to_entry_now_s", jreal(tte_now(pic, alert), 1));
-        set(o, "alert", al);
-        if (alert->has_impact) set(o, "impact", impact_json(pic, alert));
-    }
-    if (with_trail) {
-        json_t *trail = json_array();
-        for (int i = 0; i < e->trail_len; i++) {
-            const trail_point *p = &e->trail[(e->trail_head + i) % pic->trail_cap];
-            json_t *pt = json_array();
-            json_array_append_new(pt, jreal(p->e, 1));
-            json_array_append_new(pt, jreal(p->n, 1));
-            json_array_append_new(pt, jreal(p->u, 1));
-            json_array_append_new(pt, jreal(p->t, 2));
-            json_array_append_new(trail, pt);
+    if (st->alert >= 0) {
+        const lo_alert *a = &s->alerts[st->alert];
+        jw_key(w, "alert", &first);
+        bool fa = true;
+        jw_char(w, '{');
+        write_alert_id(w, &fa, a->alert_id);
+        kv_str(w, &fa, "level", lo_alert_level_name(a->level));
+        kv_str(w, &fa, "zone", a->zone_name);
+        if (a->time_to_entry_s >= 0) kv_real(w, &fa, "time_to_entry_now_s", tte_now(s, a), 1);
+        jw_char(w, '}');
+        if (a->has_impact) {
+            jw_key(w, "impact", &first);
+            write_impact(w, s, a);
         }
-        set(o, "trail", trail);
     }
-    return o;
+    if (s->parts & LO_PIC_TRAILS) {
+        jw_key(w, "trail", &first);
+        jw_char(w, '[');
+        for (int i = 0; i < st->trail_len; i++) {
+            const trail_point *p = &s->trail[st->trail_start + (size_t)i];
+            if (i) jw_char(w, ',');
+            jw_char(w, '[');
+            jw_real(w, p->e, 1);
+            jw_char(w, ',');
+            jw_real(w, p->n, 1);
+            jw_char(w, ',');
+            jw_real(w, p->u, 1);
+            jw_char(w, ',');
+            jw_real(w, p->t, 2);
+            jw_char(w, ']');
+        }
+        jw_char(w, ']');
+    }
+    jw_char(w, '}');
 }
 
-static json_t *zone_json(const lo_picture *pic, const lo_zone *z)
+static void write_zone(jw *w, const lo_zone *z)
 {
-    json_t *o = json_object();
-    set(o, "name", json_string(z->name));
-    set(o, "shape", json_string(z->shape == LO_ZONE_CIRCLE ? "circle" : "polygon"));
-    set(o, "priority", json_integer(z->priority));
-    set(o, "alt_min_m", jreal(z->alt_min_m, 1));
-    set(o, "alt_max_m", jreal(z->alt_max_m, 1));
+    bool first = true;
+    jw_char(w, '{');
+    kv_str(w, &first, "name", z->name);
+    kv_str(w, &first, "shape", z->shape == LO_ZONE_CIRCLE ? "circle" : "polygon");
+    kv_int(w, &first, "priority", z->priority);
+    kv_real(w, &first, "alt_min_m", z->alt_min_m, 1);
+    kv_real(w, &first, "alt_max_m", z->alt_max_m, 1);
+    kv_vec(w, &first, "center_enu_m", z->center_enu, 2, 1);
+    kv_real(w, &first, "center_lat_deg", z->center_lat * LO_RAD2DEG, 7);
+    kv_real(w, &first, "center_lon_deg", z->center_lon * LO_RAD2DEG, 7);
     if (z->shape == LO_ZONE_CIRCLE) {
-        set(o, "center_enu_m", jvec(z->center_enu, 2, 1));
-        set(o, "center_lat_deg", jreal(z->center_lat * LO_RAD2DEG, 7));
-        set(o, "center_lon_deg", jreal(z->center_lon * LO_RAD2DEG, 7));
-        set(o, "radius_m", jreal(z->radius_m, 1));
+        kv_real(w, &first, "radius_m", z->radius_m, 1);
     } else {
-        json_t *v = json_array();
         int n = z->n_vertices < LO_ZONE_MAX_VERTICES ? z->n_vertices : LO_ZONE_MAX_VERTICES;
-        for (int i = 0; i < n; i++) json_array_append_new(v, jvec(z->vertex_enu[i], 2, 1));
-        set(o, "vertices_enu_m", v);
+        jw_key(w, "vertices_enu_m", &first);
+        jw_char(w, '[');
+        for (int i = 0; i < n; i++) {
+            if (i) jw_char(w, ',');
+            jw_char(w, '[');
+            jw_real(w, z->vertex_enu[i][0], 1);
+            jw_char(w, ',');
+            jw_real(w, z->vertex_enu[i][1], 1);
+            jw_char(w, ']');
+        }
+        jw_char(w, ']');
     }
-    (void)pic;
-    return o;
+    jw_char(w, '}');
 }
 
-static json_t *site_json(const lo_picture *pic)
+static void write_site(jw *w, const snapshot *s)
 {
-    json_t *o = json_object();
-    set(o, "name", json_string(pic->site_name));
-    set(o, "lat_deg", jreal(pic->frame.origin.lat * LO_RAD2DEG, 7));
-    set(o, "lon_deg", jreal(pic->frame.origin.lon * LO_RAD2DEG, 7));
-    set(o, "h_m", jreal(pic->frame.origin.h, 1));
-    json_t *sensors = json_array();
-    for (int i = 0; i < pic->n_sensors; i++) {
-        const sensor_info *s = &pic->sensors[i];
-        json_t *so = json_object();
-        set(so, "name", json_string(s->name));
-        set(so, "id", json_integer(s->id));
-        set(so, "enu_m", jvec(s->enu, 3, 1));
-        set(so, "lat_deg", jreal(s->lat * LO_RAD2DEG, 7));
-        set(so, "lon_deg", jreal(s->lon * LO_RAD2DEG, 7));
-        set(so, "max_range_m", jreal(s->max_range_m, 0));
-        json_array_append_new(sensors, so);
+    bool first = true;
+    jw_char(w, '{');
+    kv_str(w, &first, "name", s->site_name);
+    kv_real(w, &first, "lat_deg", s->frame.origin.lat * LO_RAD2DEG, 7);
+    kv_real(w, &first, "lon_deg", s->frame.origin.lon * LO_RAD2DEG, 7);
+    kv_real(w, &first, "h_m", s->frame.origin.h, 1);
+    jw_key(w, "sensors", &first);
+    jw_char(w, '[');
+    for (int i = 0; i < s->n_sensors; i++) {
+        const sensor_info *si = &s->sensors[i];
+        bool fs = true;
+        if (i) jw_char(w, ',');
+        jw_char(w, '{');
+        kv_str(w, &fs, "name", si->name);
+        kv_int(w, &fs, "id", si->id);
+        kv_vec(w, &fs, "enu_m", si->enu, 3, 1);
+        kv_real(w, &fs, "lat_deg", si->lat * LO_RAD2DEG, 7);
+        kv_real(w, &fs, "lon_deg", si->lon * LO_RAD2DEG, 7);
+        kv_real(w, &fs, "max_range_m", si->max_range_m, 0);
+        jw_char(w, '}');
     }
-    set(o, "sensors", sensors);
-    return o;
+    jw_char(w, ']');
+    jw_char(w, '}');
 }
 
 static void iso_time(double t, char *buf, size_t len)
@@ -688,73 +986,98 @@ static void iso_time(double t, char *buf, size_t len)
     snprintf(buf, len, "%s.%01dZ", base, (int)floor((t - floor(t)) * 10.0));
 }
 
-json_t *lo_picture_json(lo_picture *pic, unsigned parts)
+static void write_snapshot(jw *w, const snapshot *s, const char *type)
 {
-    json_t *root = json_object();
-    if (!root) return NULL;
-    pthread_mutex_lock(&pic->lock);
-    if (parts & LO_PIC_STATUS) {
+    bool first = true;
+    jw_char(w, '{');
+    if (type) kv_str(w, &first, "type", type);
+    if (s->parts & LO_PIC_STATUS) {
         char iso[48];
-        iso_time(pic->clock, iso, sizeof iso);
-        set(root, "clock_s", jreal(pic->clock, 3));
-        set(root, "clock_utc", json_string(iso));
-        set(root, "status", json_string(pic->status));
-        set(root, "version", json_integer((json_int_t)pic->version));
-        lo_picture_stats st;
-        stats_locked(pic, &st);
-        json_t *c = json_object();
-        set(c, "tracks", json_integer((json_int_t)st.n_tracks));
-        set(c, "tentative", json_integer((json_int_t)st.n_tracks_by_status[LO_TRACK_TENTATIVE]));
-        set(c, "confirmed", json_integer((json_int_t)st.n_tracks_by_status[LO_TRACK_CONFIRMED]));
-        set(c, "coasting", json_integer((json_int_t)st.n_tracks_by_status[LO_TRACK_COASTING]));
-        set(c, "alarms", json_integer((json_int_t)st.n_alerts_by_level[LO_ALERT_ALARM]));
-        set(c, "warnings", json_integer((json_int_t)st.n_alerts_by_level[LO_ALERT_WARNING]));
-        set(c, "infos", json_integer((json_int_t)st.n_alerts_by_level[LO_ALERT_INFO]));
-        set(c, "plots_in", json_integer((json_int_t)st.plots_in));
-        set(c, "dropped", json_integer((json_int_t)st.dropped));
-        set(root, "counts", c);
+        iso_time(s->clock, iso, sizeof iso);
+        kv_real(w, &first, "clock_s", s->clock, 3);
+        kv_str(w, &first, "clock_utc", iso);
+        kv_str(w, &first, "status", s->status);
+        kv_int(w, &first, "version", (long long)s->st.version);
+        jw_key(w, "counts", &first);
+        bool fc = true;
+        jw_char(w, '{');
+        kv_int(w, &fc, "tracks", (long long)s->st.n_tracks);
+        kv_int(w, &fc, "tentative", (long long)s->st.n_tracks_by_status[LO_TRACK_TENTATIVE]);
+        kv_int(w, &fc, "confirmed", (long long)s->st.n_tracks_by_status[LO_TRACK_CONFIRMED]);
+        kv_int(w, &fc, "coasting", (long long)s->st.n_tracks_by_status[LO_TRACK_COASTING]);
+        kv_int(w, &fc, "alarms", (long long)s->st.n_alerts_by_level[LO_ALERT_ALARM]);
+        kv_int(w, &fc, "warnings", (long long)s->st.n_alerts_by_level[LO_ALERT_WARNING]);
+        kv_int(w, &fc, "infos", (long long)s->st.n_alerts_by_level[LO_ALERT_INFO]);
+        kv_int(w, &fc, "plots_in", (long long)s->st.plots_in);
+        kv_int(w, &fc, "dropped", (long long)s->st.dropped);
+        jw_char(w, '}');
     }
-    if (parts & LO_PIC_SITE) {
-        if (pic->has_site) set(root, "site", site_json(pic));
-        json_t *zones = json_array();
-        for (int i = 0; i < pic->n_zones; i++) json_array_append_new(zones, zone_json(pic, &pic->zones[i]));
-        set(root, "zones", zones);
+    if (s->parts & LO_PIC_SITE) {
+        if (s->has_site) {
+            jw_key(w, "site", &first);
+            write_site(w, s);
+        }
+        jw_key(w, "zones", &first);
+        jw_char(w, '[');
+        for (int i = 0; i < s->n_zones; i++) {
+            if (i) jw_char(w, ',');
+            write_zone(w, &s->zones[i]);
+        }
+        jw_char(w, ']');
     }
-    if (parts & LO_PIC_TRACKS) {
-        /* Each track's alert: one pass over the alerts, a binary search per alert. */
-        const lo_alert **best = calloc(pic->n_tracks ? pic->n_tracks : 1, sizeof *best);
-        if (best)
-            for (size_t i = 0; i < pic->n_alerts; i++) {
-                const lo_alert *a = &pic->alerts[i];
-                if (a->transition == LO_ALERT_CLEARED) continue;
-                long at = find_track(pic, a->track_id);
-                if (at >= 0 && alert_beats(a, best[at])) best[at] = a;
-            }
-        json_t *tracks = json_array();
-        for (size_t i = 0; i < pic->n_tracks; i++)
-            json_array_append_new(tracks, track_json(pic, pic->tracks[i], best ? best[i] : NULL,
-                                                     (parts & LO_PIC_TRAILS) != 0));
-        free(best);
-        set(root, "tracks", tracks);
+    if (s->parts & LO_PIC_TRACKS) {
+        jw_key(w, "tracks", &first);
+        jw_char(w, '[');
+        for (size_t i = 0; i < s->n_tracks; i++) {
+            if (i) jw_char(w, ',');
+            write_track(w, s, &s->tracks[i]);
+        }
+        jw_char(w, ']');
     }
-    if (parts & LO_PIC_ALERTS) {
-        json_t *alerts = json_array();
-        for (size_t i = 0; i < pic->n_alerts; i++)
-            json_array_append_new(alerts, alert_json(pic, &pic->alerts[i]));
-        set(root, "alerts", alerts);
+    if (s->parts & LO_PIC_ALERTS) {
+        jw_key(w, "alerts", &first);
+        jw_char(w, '[');
+        for (size_t i = 0; i < s->n_alerts; i++) {
+            if (i) jw_char(w, ',');
+            write_alert(w, s, &s->alerts[i]);
+        }
+        jw_char(w, ']');
     }
+    jw_char(w, '}');
+}
+
+char *lo_picture_json_text(lo_picture *pic, unsigned parts, const char *type, size_t *len)
+{
+    snapshot s;
+    pthread_mutex_lock(&pic->lock);
+    bool ok = snapshot_take(pic, parts, &s);
     pthread_mutex_unlock(&pic->lock);
-    return root;
+    jw w = {0};
+    if (ok) write_snapshot(&w, &s, type);
+    snapshot_free(&s);
+    if (!ok || w.failed) {
+        free(w.buf);
+        return NULL;
+    }
+    if (len) *len = w.len;
+    return w.buf;
 }
 
 char *lo_picture_json_string(lo_picture *pic, unsigned parts)
 {
-    json_t *j = lo_picture_json(pic, parts);
-    if (!j) return NULL;
-    char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
-    json_decref(j);
-    return s;
+    return lo_picture_json_text(pic, parts, NULL, NULL);
 }
+
+json_t *lo_picture_json(lo_picture *pic, unsigned parts)
+{
+    char *text = lo_picture_json_text(pic, parts, NULL, NULL);
+    if (!text) return NULL;
+    json_error_t err;
+    json_t *j = json_loads(text, 0, &err);
+    free(text);
+    return j;
+}
+
 
 /* ---- Prometheus --------------------------------------------------------------------------- */
 
