@@ -392,11 +392,41 @@
     ctx.fillText('N', 24, 34);
   }
 
+  // Zone and sensor names: each tries above, below, right, left of its shape and takes the
+  // first place no earlier name covers (small circles near each other would overlap otherwise).
+  function placeName(placed, text, font, x, y, ry, rx) {
+    ctx.font = font;
+    const w = ctx.measureText(text).width, h = 13;
+    const tries = [[x - w / 2, y - ry - 4 - h], [x - w / 2, y + ry + 4], [x + rx + 5, y - h / 2], [x - rx - 5 - w, y - h / 2]];
+    let pick = tries[0];
+    for (const t of tries) {
+      if (!placed.some((p) => t[0] < p[0] + p[2] && t[0] + w > p[0] && t[1] < p[1] + p[3] && t[1] + h > p[1])) { pick = t; break; }
+    }
+    placed.push([pick[0], pick[1], w, h]);
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'top';
+    ctx.fillText(text, pick[0], pick[1]);
+  }
+
   function drawZones() {
     stats.zonesDrawn = 0;
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
-    for (const z of state.zones) {
+    const placed = [];
+    const names = [];
+    // Sensors first: their symbols and names sit at the centre of the picture.
+    if (state.site && state.site.sensors) {
+      ctx.fillStyle = '#e8eef4';
+      for (const s of state.site.sensors) {
+        const [x, y] = toScreen(s.enu_m[0], s.enu_m[1]);
+        ctx.beginPath();
+        ctx.moveTo(x, y - 6); ctx.lineTo(x + 5, y + 4); ctx.lineTo(x - 5, y + 4); ctx.closePath();
+        ctx.fill();
+        placed.push([x - 6, y - 7, 12, 12]);
+        names.push([s.name, '11px monospace', '#e8eef4', x, y, 7, 7]);
+      }
+    }
+    // Small, high-priority zones name first: they have the least room.
+    const zones = state.zones.slice().sort((a, b) => (a.priority || 9) - (b.priority || 9) || (a.radius_m || 1e9) - (b.radius_m || 1e9));
+    for (const z of zones) {
       const high = (z.priority || 9) <= 1;
       const alarmed = state.alerts.some((a) => a.active && a.level === 'alarm' && a.zone === z.name);
       ctx.strokeStyle = alarmed ? ALARM_COLOR : (high ? '#e05252' : '#b08a2e');
@@ -404,42 +434,36 @@
       ctx.lineWidth = alarmed ? 2.5 : 1.5;
       ctx.setLineDash(high ? [] : [8, 6]);
       ctx.beginPath();
-      let lx, ly;
+      let lx, ly, ry, rx;
       if (z.shape === 'circle' && z.center_enu_m) {
         const [x, y] = toScreen(z.center_enu_m[0], z.center_enu_m[1]);
-        ctx.arc(x, y, Math.max(1, z.radius_m * state.view.scale), 0, 2 * Math.PI);
-        lx = x; ly = y - z.radius_m * state.view.scale - 9;
+        const r = Math.max(1, z.radius_m * state.view.scale);
+        ctx.arc(x, y, r, 0, 2 * Math.PI);
+        lx = x; ly = y; ry = rx = r;
       } else if (z.vertices_enu_m && z.vertices_enu_m.length) {
-        let top = Infinity, sx = 0;
+        let top = Infinity, bottom = -Infinity, left = Infinity, right = -Infinity;
         z.vertices_enu_m.forEach((p, i) => {
           const [x, y] = toScreen(p[0], p[1]);
           if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
-          if (y < top) { top = y; }
-          sx += x;
+          top = Math.min(top, y); bottom = Math.max(bottom, y); left = Math.min(left, x); right = Math.max(right, x);
         });
         ctx.closePath();
-        lx = sx / z.vertices_enu_m.length; ly = top + 10;
+        // Inside the top edge: a wide polygon's name belongs to its border, not its middle.
+        lx = (left + right) / 2; ly = top + 20; ry = 0; rx = (right - left) / 2;
       } else continue;
       ctx.fill();
       ctx.stroke();
       ctx.setLineDash([]);
-      ctx.fillStyle = alarmed ? '#ff8080' : (high ? '#e88d8d' : '#c9a45a');
-      ctx.font = (high ? 'bold ' : '') + '12px monospace';
-      ctx.fillText(z.name, lx, ly);
+      names.push([z.name, (high ? 'bold ' : '') + '12px monospace', alarmed ? '#ff8080' : (high ? '#e88d8d' : '#c9a45a'), lx, ly, ry, rx]);
       stats.zonesDrawn++;
     }
-    // Sensors.
-    if (state.site && state.site.sensors) {
-      ctx.fillStyle = '#e8eef4';
-      ctx.font = '11px monospace';
-      ctx.textAlign = 'left';
-      for (const s of state.site.sensors) {
-        const [x, y] = toScreen(s.enu_m[0], s.enu_m[1]);
-        ctx.beginPath();
-        ctx.moveTo(x, y - 6); ctx.lineTo(x + 5, y + 4); ctx.lineTo(x - 5, y + 4); ctx.closePath();
-        ctx.fill();
-        ctx.fillText(s.name, x + 8, y + 6);
-      }
+    for (const [text, font, color, x, y, ry, rx] of names.slice(state.site && state.site.sensors ? state.site.sensors.length : 0)) {
+      ctx.fillStyle = color;
+      placeName(placed, text, font, x, y, ry, rx);
+    }
+    for (const [text, font, color, x, y, ry, rx] of names.slice(0, state.site && state.site.sensors ? state.site.sensors.length : 0)) {
+      ctx.fillStyle = color;
+      placeName(placed, text, font, x, y, ry, rx);
     }
   }
 
