@@ -68,5 +68,22 @@ echo "server: $server_cmd -> $url"
 shot=$here/browser-display.png
 (cd "$work" && LOOKOUT_URL=$url LOOKOUT_SCREENSHOT=$shot CHROMIUM=$chromium node display.test.mjs)
 rc=$?
-[ $rc -ne 0 ] && { echo "--- server log"; tail -20 "$log"; }
+[ $rc -ne 0 ] && { echo "--- server log"; tail -20 "$log"; exit $rc; }
+stop_server
+
+# With a token (fixture only): the page takes it from its URL and passes it to the WebSocket.
+if [ -z "${LOOKOUT_BROWSER_SERVER:-}" ]; then
+  "$here/test_http" --fixture --port 0 --token "browser-test-token" >"$log" 2>&1 &
+  server_pid=$!
+  url=
+  for _ in $(seq 300); do
+    url=$(grep -o 'http://[^ ]*' "$log" | head -1)
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  case "$url" in *token=browser-test-token*) ;; *) echo "FAIL: token URL not printed: '$url'"; exit 1 ;; esac
+  echo "server with token -> $url"
+  (cd "$work" && LOOKOUT_URL=$url LOOKOUT_QUICK=1 LOOKOUT_SCREENSHOT=$here/browser-token.png CHROMIUM=$chromium node display.test.mjs)
+  rc=$?
+fi
 exit $rc
