@@ -32,7 +32,9 @@
 
 typedef struct fixture_site {
     lo_site site;
-    lo_sensor sensor;
+    bool loaded;              /* site from tests/data/site-green-zone.yaml (lo_site_load) */
+    const lo_zone *residence; /* where the drones go */
+    lo_sensor sensor;         /* the hand-built fallback */
     lo_zone zones[3];
 } fixture_site;
 
@@ -45,11 +47,23 @@ static void zone_latlon(const lo_enu_frame *f, const double xy[2], double *lat, 
     *lon = g.lon;
 }
 
-/* The green-zone geometry (shared/reference/green-zone.md), built by hand: no YAML. */
+/* The green-zone geometry (shared/reference/green-zone.md): tests/data/site-green-zone.yaml,
+ * or the same built by hand if that cannot be read. */
 static void fixture_site_init(fixture_site *fs)
 {
     memset(fs, 0, sizeof *fs);
     lo_site *s = &fs->site;
+    lo_diag_sink quiet = {.fn = lo_diag_print_and_continue, .ctx = stderr};
+    const char *path = lo_test_source_path("tests/data/site-green-zone.yaml");
+    if (path && lo_site_load(path, s, &quiet) == 0) {
+        fs->loaded = true;
+        for (int z = 0; z < s->n_zones; z++)
+            if (!strcmp(s->zones[z].name, "residence")) fs->residence = &s->zones[z];
+        if (fs->residence) return;
+        lo_site_free(s);
+        fs->loaded = false;
+    }
+    memset(s, 0, sizeof *s);
     snprintf(s->name, sizeof s->name, "green-zone (test fixture)");
     s->reference = (lo_geodetic){33.2985 * LO_DEG2RAD, 44.3950 * LO_DEG2RAD, 35.0};
     lo_enu_frame_init(&s->frame, &s->reference);
@@ -89,6 +103,12 @@ static void fixture_site_init(fixture_site *fs)
     }
     s->zones = fs->zones;
     s->n_zones = 3;
+    fs->residence = &fs->zones[1];
+}
+
+static void fixture_site_free(fixture_site *fs)
+{
+    if (fs->loaded) lo_site_free(&fs->site);
 }
 
 static void set_class(lo_track *tr, lo_class c, double p)
@@ -153,7 +173,7 @@ static void fixture_scan(double s, int extra, lo_track *out, int *n_out, lo_aler
         0);
 
     /* Three drones from 12-14 km east, heading for the residence; a new wave every cycle. */
-    const lo_zone *res = &fs->zones[1];
+    const lo_zone *res = fs->residence;
     int wave = (int)floor(s / DRONE_CYCLE_S);
     double ws = s - wave * DRONE_CYCLE_S;
     static const double speed[3] = {40, 36, 16}, start_n[3] = {1500, -500, 2500}, start_e[3] = {13000, 12000, 12500};
@@ -176,7 +196,7 @@ static void fixture_scan(double s, int extra, lo_track *out, int *n_out, lo_aler
         memset(a, 0, sizeof *a);
         a->alert_id = (uint64_t)id * 100 + 1;
         a->track_id = id;
-        a->zone_index = 1;
+        a->zone_index = (int)(res - fs->site.zones);
         snprintf(a->zone_name, sizeof a->zone_name, "%s", res->name);
         a->level = to_edge < 8000 ? LO_ALERT_ALARM : LO_ALERT_WARNING;
         a->transition = ws < 1.0 ? LO_ALERT_RAISED : LO_ALERT_UPDATED;
@@ -306,7 +326,8 @@ static int run_fixture(int argc, char **argv)
     lo_picture *pic = lo_picture_new(NULL);
     lo_picture_set_site(pic, &fs.site);
     char status[128];
-    snprintf(status, sizeof status, "TEST FIXTURE: synthetic tracks, %gx", speed);
+    snprintf(status, sizeof status, "TEST FIXTURE: synthetic tracks, %gx%s", speed,
+             fs.loaded ? "" : " (hand-built site)");
     lo_picture_set_status(pic, status);
     /* Start 100 s in, with a minute of history so trails are there at once. */
     fixture_fill(pic, &fs, start_s - 60, start_s, extra);
@@ -316,6 +337,7 @@ static int run_fixture(int argc, char **argv)
     if (!srv) {
         fprintf(stderr, "test_http --fixture: %s\n", err);
         lo_picture_free(pic);
+        fixture_site_free(&fs);
         return 1;
     }
     printf("lookout: display at %s\n", lo_http_url(srv));
@@ -344,6 +366,7 @@ static int run_fixture(int argc, char **argv)
     free(tracks);
     lo_http_stop(srv);
     lo_picture_free(pic);
+    fixture_site_free(&fs);
     fprintf(stderr, "test_http --fixture: stopped\n");
     return 0;
 }
@@ -484,6 +507,7 @@ static int teardown_server(void **state)
     env *e = *state;
     lo_http_stop(e->srv);
     lo_picture_free(e->pic);
+    fixture_site_free(&e->fs);
     free(e);
     return 0;
 }
