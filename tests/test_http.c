@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lookout/config.h"
 #include "lookout/geo.h"
 #include "lookout/http.h"
 #include "lookout/picture.h"
@@ -500,7 +501,7 @@ static int setup_server(void **state, const char *token)
 }
 
 static int setup_open(void **state) { return setup_server(state, NULL); }
-static int setup_token(void **state) { return setup_server(state, "s3cret-Token"); }
+static int setup_token(void **state) { return setup_server(state, "s3cret-Token-0123456789"); }
 
 static int teardown_server(void **state)
 {
@@ -676,20 +677,20 @@ static void test_token_required(void **state)
     r = http_get(e->port, "/api/tracks", "Authorization: Bearer s3cret-Tok\r\n"); /* a prefix */
     assert_int_equal(r.status, 401);
     response_free(&r);
-    r = http_get(e->port, "/api/health", "Authorization: Bearer s3cret-Token\r\n");
+    r = http_get(e->port, "/api/health", "Authorization: Bearer s3cret-Token-0123456789\r\n");
     assert_int_equal(r.status, 200);
     response_free(&r);
-    r = http_get(e->port, "/api/health", "X-Lookout-Token: s3cret-Token\r\n");
+    r = http_get(e->port, "/api/health", "X-Lookout-Token: s3cret-Token-0123456789\r\n");
     assert_int_equal(r.status, 200);
     response_free(&r);
-    r = http_get(e->port, "/metrics?token=s3cret-Token", NULL);
+    r = http_get(e->port, "/metrics?token=s3cret-Token-0123456789", NULL);
     assert_int_equal(r.status, 200);
     response_free(&r);
     /* The display page itself holds no data and loads without the token. */
     r = http_get(e->port, "/", NULL);
     assert_int_equal(r.status, 200);
     response_free(&r);
-    assert_non_null(strstr(lo_http_url(e->srv), "?token=s3cret-Token"));
+    assert_non_null(strstr(lo_http_url(e->srv), "?token=s3cret-Token-0123456789"));
 }
 
 static void test_nonlocal_bind_needs_token(void **state)
@@ -715,6 +716,96 @@ static void test_nonlocal_bind_needs_token(void **state)
     assert_false(lo_http_is_loopback("0.0.0.0") || lo_http_is_loopback("10.0.0.1") ||
                  lo_http_is_loopback("128.0.0.1") || lo_http_is_loopback(NULL));
     lo_picture_free(pic);
+}
+
+static void test_token_rules(void **state)
+{
+    (void)state;
+    lo_picture *pic = lo_picture_new(NULL);
+    lo_http_config cfg;
+    lo_http_config_defaults(&cfg);
+    cfg.port = 0;
+    char err[256];
+    cfg.token = "short-token";
+    assert_null(lo_http_start(&cfg, pic, err, sizeof err));
+    assert_non_null(strstr(err, "shorter"));
+    cfg.token = "a token with spaces in it";
+    assert_null(lo_http_start(&cfg, pic, err, sizeof err));
+    assert_non_null(strstr(err, "space"));
+    lo_picture_free(pic);
+}
+
+/* service.http from a site file: values, the token file relative to the site file, errors
+ * with key paths, and defaults when the section is absent. */
+static void test_site_service_http(void **state)
+{
+    (void)state;
+    const char *base_path = lo_test_source_path("tests/data/site-green-zone.yaml");
+    FILE *f = fopen(base_path, "r");
+    assert_non_null(f);
+    char base[16384];
+    size_t n = fread(base, 1, sizeof base - 1, f);
+    fclose(f);
+    base[n] = 0;
+    char dir[] = "/tmp/lookout-http-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], token_path[256], text[20000];
+    snprintf(token_path, sizeof token_path, "%s/token.txt", dir);
+    f = fopen(token_path, "w");
+    fputs("  0123456789abcdef-token  \nsecond line ignored\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/site.yaml", dir);
+
+    snprintf(text, sizeof text, "%s\nservice:\n  http:\n    bind: 127.0.0.2\n    port: 0\n    push_hz: 2\n"
+             "    token_file: token.txt\n", base);
+    f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    lo_test_diags d;
+    lo_test_diags_init(&d, false);
+    lo_site site;
+    assert_int_equal(lo_site_load(path, &site, &d.sink), 0);
+    lo_http_site_config hs;
+    assert_int_equal(lo_http_config_from_site(&site, &hs, &d.sink), 0);
+    assert_string_equal(hs.cfg.bind_addr, "127.0.0.2");
+    assert_int_equal(hs.cfg.port, 0);
+    assert_near(hs.cfg.push_hz, 2.0, 0);
+    assert_string_equal(hs.cfg.token, "0123456789abcdef-token");
+    lo_site_free(&site);
+
+    snprintf(text, sizeof text, "%s\nservice:\n  journal: x.sqlite\n  http:\n    bind_addr: 0.0.0.0\n"
+             "    port: 70000\n    token_file: missing.txt\n", base);
+    f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    assert_int_equal(lo_site_load(path, &site, &d.sink), 0);
+    lo_test_diags_init(&d, false);
+    assert_int_equal(lo_http_config_from_site(&site, &hs, &d.sink), -1);
+    assert_int_equal(d.n, 3);
+    assert_non_null(strstr(d.all, "service.http"));
+    assert_non_null(strstr(d.all, "bind_addr"));
+    assert_non_null(strstr(d.all, "port"));
+    assert_non_null(strstr(d.all, "missing.txt"));
+    lo_site_free(&site);
+
+    /* No section: the defaults. */
+    assert_int_equal(lo_site_load(base_path, &site, &d.sink), 0);
+    assert_int_equal(lo_http_config_from_site(&site, &hs, &d.sink), 0);
+    assert_string_equal(hs.cfg.bind_addr, "127.0.0.1");
+    assert_int_equal(hs.cfg.port, 8080);
+    assert_null(hs.cfg.token);
+    lo_site_free(&site);
+
+    /* The token file on its own: too short is refused. */
+    f = fopen(token_path, "w");
+    fputs("tiny\n", f);
+    fclose(f);
+    char tok[128], err[256];
+    assert_int_equal(lo_http_read_token_file(token_path, tok, sizeof tok, err, sizeof err), -1);
+    assert_non_null(strstr(err, "16"));
+    remove(token_path);
+    remove(path);
+    rmdir(dir);
 }
 
 /* A WebSocket client: handshake, then read one text frame. */
@@ -849,7 +940,7 @@ static void test_websocket_token(void **state)
     int fd = ws_open(e->port, "/ws", NULL, status, sizeof status);
     assert_null(strstr(status, "101"));
     close(fd);
-    fd = ws_open(e->port, "/ws?token=s3cret-Token", NULL, status, sizeof status);
+    fd = ws_open(e->port, "/ws?token=s3cret-Token-0123456789", NULL, status, sizeof status);
     assert_non_null(strstr(status, "101"));
     char *first = ws_read_text(fd);
     assert_non_null(first);
@@ -903,6 +994,8 @@ int main(int argc, char **argv)
     };
     const struct CMUnitTest no_server[] = {
         cmocka_unit_test(test_nonlocal_bind_needs_token),
+        cmocka_unit_test(test_token_rules),
+        cmocka_unit_test(test_site_service_http),
         cmocka_unit_test(test_many_clients_and_stop),
     };
     int failed = cmocka_run_group_tests_name("open server", open_server, setup_open, teardown_server);

@@ -14,7 +14,7 @@
  * It never writes to the picture and owns no pipeline state.
  *
  * Security: the API is read-only (any method but GET/HEAD gets 405). Binding an address other
- * than loopback needs a token; when a token is set, every /api, /metrics and /ws request must
+ * than loopback needs a token (at least LO_HTTP_TOKEN_MIN characters); when a token is set, every /api, /metrics and /ws request must
  * carry it ("Authorization: Bearer T", "X-Lookout-Token: T" or "?token=T"), compared in
  * constant time. Without a token (loopback only), the Host header must name a loopback host,
  * which defeats DNS rebinding, and a WebSocket's Origin, when sent, must match its Host.
@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lookout/diag.h"
 #include "lookout/picture.h"
 
 #ifdef __cplusplus
@@ -46,7 +47,33 @@ typedef struct lo_http_config {
 
 typedef struct lo_http_server lo_http_server;
 
+/* Shortest token accepted: a guessable token is no protection. */
+#define LO_HTTP_TOKEN_MIN 16
+#define LO_HTTP_TOKEN_MAX 127
+
 void lo_http_config_defaults(lo_http_config *cfg);
+
+/* The `service.http` section of a site file (all keys optional; every other key is an error):
+ *   service:
+ *     http:
+ *       bind: 0.0.0.0          # IPv4 address
+ *       port: 8080
+ *       token_file: token.txt  # first line is the token; relative to the site file
+ *       push_hz: 4
+ * `out->cfg` starts from the defaults and points into `out`'s buffers; command-line options
+ * given by the user should be applied on top. Returns 0, or -1 after reporting every error
+ * (key path and line) through `sink`. A site without the section gives the defaults. */
+typedef struct lo_http_site_config {
+    lo_http_config cfg;
+    char bind[64];
+    char token[LO_HTTP_TOKEN_MAX + 1];
+} lo_http_site_config;
+struct lo_site;
+int lo_http_config_from_site(const struct lo_site *site, lo_http_site_config *out, lo_diag_sink *sink);
+
+/* Read a token from the first line of a file (surrounding white space dropped). Returns 0, or
+ * -1 with one line in `err` (unreadable, empty, shorter than LO_HTTP_TOKEN_MIN, too long). */
+int lo_http_read_token_file(const char *path, char *token, size_t len, char *err, size_t errlen);
 
 /* True for 127.0.0.0/8, "localhost" and "::1". */
 bool lo_http_is_loopback(const char *addr);

@@ -28,9 +28,11 @@
 
 #include <civetweb.h>
 
+#include "common/yamldoc.h"
+#include "lookout/config.h"
 #include "serve/web_assets.h"
 
-#define TOKEN_MAX 128
+#define TOKEN_MAX (LO_HTTP_TOKEN_MAX + 1)
 #define FILE_MAX (4u << 20) /* a web_root file larger than this is refused */
 
 typedef struct ws_client {
@@ -502,10 +504,19 @@ lo_http_server *lo_http_start(const lo_http_config *cfg_in, lo_picture *pic, cha
                  cfg.bind_addr);
         return NULL;
     }
-    if (has_token && strlen(cfg.token) >= TOKEN_MAX) {
-        snprintf(err, errlen, "token longer than %d characters", TOKEN_MAX - 1);
+    if (has_token && strlen(cfg.token) > LO_HTTP_TOKEN_MAX) {
+        snprintf(err, errlen, "token longer than %d characters", LO_HTTP_TOKEN_MAX);
         return NULL;
     }
+    if (has_token && strlen(cfg.token) < LO_HTTP_TOKEN_MIN) {
+        snprintf(err, errlen, "token shorter than %d characters: too easy to guess", LO_HTTP_TOKEN_MIN);
+        return NULL;
+    }
+    for (const char *p = has_token ? cfg.token : ""; *p; p++)
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
+            snprintf(err, errlen, "token has a space or control character: printable ASCII only");
+            return NULL;
+        }
     if (cfg.port < 0 || cfg.port > 65535) {
         snprintf(err, errlen, "port %d out of range", cfg.port);
         return NULL;
@@ -587,6 +598,77 @@ lo_http_server *lo_http_start(const lo_http_config *cfg_in, lo_picture *pic, cha
     }
     srv->pusher_running = true;
     return srv;
+}
+
+int lo_http_read_token_file(const char *path, char *token, size_t len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "token file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[512] = "";
+    if (!fgets(line, sizeof line, f)) line[0] = 0;
+    fclose(f);
+    char *b = line, *e = line + strlen(line);
+    while (*b == ' ' || *b == '\t') b++;
+    while (e > b && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t')) e--;
+    size_t n = (size_t)(e - b);
+    if (n < LO_HTTP_TOKEN_MIN || n > LO_HTTP_TOKEN_MAX || n >= len) {
+        snprintf(err, errlen, "token file %s: the first line must hold a token of %d to %d characters",
+                 path, LO_HTTP_TOKEN_MIN, LO_HTTP_TOKEN_MAX);
+        return -1;
+    }
+    memcpy(token, b, n);
+    token[n] = 0;
+    return 0;
+}
+
+int lo_http_config_from_site(const lo_site *site, lo_http_site_config *out, lo_diag_sink *sink)
+{
+    memset(out, 0, sizeof *out);
+    lo_http_config_defaults(&out->cfg);
+    if (!site || !site->doc) return 0;
+    lo_yctx c = {.doc = site->doc, .sink = sink, .errors = 0};
+    const lo_ynode *root = lo_ydoc_root(site->doc);
+    const lo_ynode *service = root ? lo_ymap_get(site->doc, root, "service") : NULL;
+    if (!service || lo_ynode_kind(site->doc, service) != LO_Y_MAPPING) return 0;
+    const lo_ynode *http = lo_ymap_get(site->doc, service, "http");
+    if (!http) return 0;
+    if (lo_ynode_kind(site->doc, http) != LO_Y_MAPPING) {
+        lo_yerror(&c, http, "service.http", "expected a mapping (bind, port, token_file, push_hz)");
+        return -1;
+    }
+    static const char *const keys[] = {"bind", "port", "token_file", "push_hz", NULL};
+    lo_ycheck_keys(&c, http, "service.http", keys);
+    if (lo_ymap_get(site->doc, http, "bind") &&
+        lo_yget_string(&c, http, "service.http", "bind", false, out->bind, sizeof out->bind)) {
+        struct in_addr a;
+        if (inet_pton(AF_INET, out->bind, &a) != 1)
+            lo_yerror(&c, lo_ymap_get(site->doc, http, "bind"), "service.http.bind",
+                      "'%s' is not an IPv4 address", out->bind);
+        out->cfg.bind_addr = out->bind;
+    }
+    long port = out->cfg.port;
+    if (lo_yget_int(&c, http, "service.http", "port", false, 0, 65535, &port)) out->cfg.port = (int)port;
+    lo_yget_double(&c, http, "service.http", "push_hz", false, 0.1, 50, &out->cfg.push_hz);
+    char file[1024] = "";
+    const lo_ynode *tf = lo_ymap_get(site->doc, http, "token_file");
+    if (tf && lo_yget_string(&c, http, "service.http", "token_file", false, file, sizeof file)) {
+        /* Relative to the site file's directory, so a site directory moves as one. */
+        char path[2048];
+        const char *slash = site->path ? strrchr(site->path, '/') : NULL;
+        if (file[0] != '/' && slash)
+            snprintf(path, sizeof path, "%.*s/%s", (int)(slash - site->path), site->path, file);
+        else
+            snprintf(path, sizeof path, "%s", file);
+        char err[512];
+        if (lo_http_read_token_file(path, out->token, sizeof out->token, err, sizeof err) != 0)
+            lo_yerror(&c, tf, "service.http.token_file", "%s", err);
+        else
+            out->cfg.token = out->token;
+    }
+    return c.errors ? -1 : 0;
 }
 
 int lo_http_port(const lo_http_server *srv) { return srv->port; }
