@@ -33,6 +33,7 @@ static void usage(FILE *f)
             "  --site FILE         site YAML: its sensors turn SNR into RCS (radar equation)\n"
             "  --out FILE          the parameter file to write (e.g. data/classifier-v2.json)\n"
             "  --name NAME         model name in the file (default: the --out file name)\n"
+            "  --note TEXT         added to the file's provenance (e.g. code revisions)\n"
             "  --ages LIST         track ages (s since confirmation) to sample and score at\n"
             "                      (default 5,10,30)\n"
             "  --every S           and every S seconds after the last age when training\n"
@@ -200,7 +201,7 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 int cmd_train_classifier(int argc, char **argv)
 {
     enum { O_TRACKS = 256, O_TRUTH, O_SITE, O_OUT, O_NAME, O_AGES, O_EVERY, O_TEMP, O_EVID,
-           O_UNIFORM, O_BALL, O_CV, O_FLOCK, O_MODEL, O_ETRACKS, O_ETRUTH };
+           O_UNIFORM, O_BALL, O_CV, O_FLOCK, O_MODEL, O_ETRACKS, O_ETRUTH, O_NOTE };
     static const struct option opts[] = {
         {"tracks", required_argument, NULL, O_TRACKS},
         {"truth", required_argument, NULL, O_TRUTH},
@@ -218,13 +219,14 @@ int cmd_train_classifier(int argc, char **argv)
         {"model", required_argument, NULL, O_MODEL},
         {"eval-tracks", required_argument, NULL, O_ETRACKS},
         {"eval-truth", required_argument, NULL, O_ETRUTH},
+        {"note", required_argument, NULL, O_NOTE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     enum { MAX_RUNS = 256 };
     const char *tracks[MAX_RUNS], *truth[MAX_RUNS], *etracks[MAX_RUNS], *etruth[MAX_RUNS];
     int n_tracks = 0, n_truth = 0, n_etracks = 0, n_etruth = 0;
-    const char *site_path = NULL, *out = NULL, *name = NULL, *model_path = NULL;
+    const char *site_path = NULL, *out = NULL, *name = NULL, *model_path = NULL, *note = NULL;
     double ages[MAX_AGES] = {5, 10, 30}, every = 10, temperature = 3, evidence = 10;
     int n_ages = 3;
     bool uniform = false;
@@ -252,6 +254,7 @@ int cmd_train_classifier(int argc, char **argv)
         case O_SITE: site_path = optarg; break;
         case O_OUT: out = optarg; break;
         case O_NAME: name = optarg; break;
+        case O_NOTE: note = optarg; break;
         case O_MODEL: model_path = optarg; break;
         case O_UNIFORM: uniform = true; break;
         case O_AGES: {
@@ -357,6 +360,10 @@ int cmd_train_classifier(int argc, char **argv)
                  "lookout train-classifier on %d run%s (%s + %s%s): %zu samples from %ld "
                  "reports; temperature %g, evidence %g", n_tracks, n_tracks == 1 ? "" : "s",
                  tracks[0], truth[0], n_tracks > 1 ? ", ..." : "", ns, n, temperature, evidence);
+        if (note) {
+            size_t used = strlen(model.provenance);
+            snprintf(model.provenance + used, sizeof model.provenance - used, "; %s", note);
+        }
         lo_trainer_free(tr);
         FILE *f = fopen(out, "w");
         if (!f || lo_classifier_model_write(&model, f) != 0 || fclose(f) != 0) {

@@ -120,7 +120,7 @@ int lo_classify_count_neighbours(const lo_track *tracks, size_t n, double radius
 typedef struct lo_classifier_model {
     int version;                       /* of the parameter file format (1) */
     char name[64];                     /* e.g. "classifier-v1" */
-    char provenance[256];              /* how the parameters were obtained */
+    char provenance[512];              /* how the parameters were obtained */
     double temperature;                /* log-likelihoods are divided by this: the features
                                           are not independent, naive Bayes over-counts */
     double evidence_reports;           /* evidence weight ramps up over this many reports */
