@@ -226,6 +226,32 @@ static void test_prior_model_v1(void **state)
     assert_true(p[LO_CLASS_ROCKET] > 0.9);
 }
 
+
+/* The trained parameter file in the repo loads, says where it came from, and knows the classes
+ * the simulated training data had. */
+static void test_trained_model_v2(void **state)
+{
+    (void)state;
+    lo_classifier_model m;
+    lo_test_diags d;
+    lo_test_diags_init(&d, false);
+    if (lo_classifier_model_load(lo_test_source_path("data/classifier-v2.json"), &m, &d.sink))
+        fail_msg("classifier-v2.json: %s", d.all);
+    assert_string_equal(m.name, "classifier-v2");
+    assert_non_null(strstr(m.provenance, "lookout train-classifier"));
+    assert_non_null(strstr(m.provenance, "held out"));
+    static const lo_class want[] = {LO_CLASS_MULTIROTOR, LO_CLASS_FIXED_WING, LO_CLASS_BIRD,
+                                    LO_CLASS_ROCKET, LO_CLASS_HELICOPTER, LO_CLASS_GROUND_VEHICLE};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) assert_true(m.class_used[want[i]]);
+    assert_true(m.log_scale[LO_FEAT_TURN_RATE_RMS]);
+    /* Physics the fit must have found: rockets fall at about g, drones are brighter than birds. */
+    assert_near(m.mean[LO_CLASS_ROCKET][LO_FEAT_VERTICAL_ACC_MEAN], -LO_G0, 3);
+    assert_true(m.mean[LO_CLASS_FIXED_WING][LO_FEAT_RCS_DBSM_MEAN] >
+                m.mean[LO_CLASS_BIRD][LO_FEAT_RCS_DBSM_MEAN] + 8);
+    assert_true(m.mean[LO_CLASS_MULTIROTOR][LO_FEAT_RCS_DBSM_MEAN] >
+                m.mean[LO_CLASS_BIRD][LO_FEAT_RCS_DBSM_MEAN] + 4);
+}
+
 static void test_model_file_errors(void **state)
 {
     (void)state;
@@ -418,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_features_hover_ballistic_rcs_extras),
         cmocka_unit_test(test_flock_neighbours),
         cmocka_unit_test(test_prior_model_v1),
+        cmocka_unit_test(test_trained_model_v2),
         cmocka_unit_test(test_model_file_errors),
         cmocka_unit_test(test_fit_and_round_trip),
         cmocka_unit_test(test_rocket_within_three_scans),
