@@ -76,8 +76,11 @@ typedef struct lo_threat_config {
                                       or the mean impact point is inside */
     double max_speed_mps[LO_GROUP_COUNT]; /* top speed by class group, for reach times */
     double approach_min_m;       /* a straight path passing within max(this, ... */
-    double approach_angle_rad;   /* ... tan(this) * distance) of a zone is heading in: course
-                                    corrections of a few degrees far out must not hide it */
+    double approach_angle_rad;   /* ... tan(this + approach_sigmas * heading sigma) *
+                                    distance) of a zone is heading in: course corrections
+                                    of a few degrees far out, and the track's own heading
+                                    error, must not hide it (relaxed x1.5 while alerted) */
+    double approach_sigmas;
 
     /* Classification input. */
     double min_class_probability; /* a group is believed when its summed class_prob >= this;
@@ -123,7 +126,8 @@ typedef struct lo_zone_threat {
     double time_to_entry_sigma_s; /* 1 sigma over the sigma points that also enter */
     double entry_fraction;      /* share (by UT weight) of sigma points that enter */
     double approach_tolerance_m; /* a path passing this close counts as heading in:
-                                   max(approach_min_m, tan(approach_angle) * distance) */
+                                   max(approach_min_m, tan(approach_angle + approach_sigmas *
+                                   heading sigma) * distance) */
     double reach_time_s;        /* distance to the volume / top speed of the class group */
     double time_to_impact_s;    /* ballistic: predicted time to impact, -1 when none */
     bool impact_in_zone;        /* ballistic: impact counts for this zone */

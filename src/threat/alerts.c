@@ -49,6 +49,7 @@ void lo_threat_config_default(lo_threat_config *cfg)
     cfg->max_speed_mps[LO_GROUP_CLUTTER] = 0;
     cfg->approach_min_m = 100;
     cfg->approach_angle_rad = 5 * LO_DEG2RAD;
+    cfg->approach_sigmas = 2;
     cfg->min_class_probability = 0.5;
     cfg->hold_s = 10;
     cfg->margin_m = 50;
@@ -99,7 +100,7 @@ int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
         "ballistic_model_probability", "ballistic_min_speed_mps", "ballistic_min_descent_acc_mps2",
         "impact_min_probability", "min_class_probability", "hold_s", "margin_m",
         "margin_time_fraction", "update_period_s", "ballistic_update_period_s", "stale_s", "max_speed_mps", "rules",
-        "approach_min_m", "approach_angle_deg", NULL};
+        "approach_min_m", "approach_angle_deg", "approach_sigmas", NULL};
     lo_ycheck_keys(&c, sec, "alerts", keys);
     const char *P = "alerts";
     lo_yget_double(&c, sec, P, "horizon_s", false, 1, 3600, &cfg->horizon_s);
@@ -126,6 +127,7 @@ int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
                    &cfg->ballistic_update_period_s);
     lo_yget_double(&c, sec, P, "stale_s", false, 0, 3600, &cfg->stale_s);
     lo_yget_double(&c, sec, P, "approach_min_m", false, 0, 1e5, &cfg->approach_min_m);
+    lo_yget_double(&c, sec, P, "approach_sigmas", false, 0, 10, &cfg->approach_sigmas);
     double angle_deg = cfg->approach_angle_rad * LO_RAD2DEG;
     if (lo_yget_double(&c, sec, P, "approach_angle_deg", false, 0, 45, &angle_deg))
         cfg->approach_angle_rad = angle_deg * LO_DEG2RAD;
@@ -203,7 +205,7 @@ int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, doub
         if (zt->impact_in_zone) threat_time = zt->time_to_impact_s;
     } else if (zt->time_to_entry_s >= 0) {
         threat_time = zt->time_to_entry_s;
-    } else if (zt->cpa_distance_m <= zt->approach_tolerance_m + margin_m) {
+    } else if (zt->cpa_distance_m <= (relax ? 1.5 : 1) * zt->approach_tolerance_m + margin_m) {
         threat_time = zt->cpa_time_s; /* heading in, give or take a course correction */
     }
     int best = -1;
