@@ -199,7 +199,9 @@ static void test_no_flapping_at_boundary(void **state)
     for (int k = 0; k < 400; k++) {
         double t = t0 + 200 + k;
         double x = 200 + 20.0 * k;
-        if (t_left < 0 && x > 150 + cfg.approach_min_m + cfg.margin_m) t_left = t;
+        /* Leaves the relaxed "close" condition: a still or receding track is close while its
+         * distance d satisfies d <= 0.5 d + margin, i.e. d <= 2 margin. */
+        if (t_left < 0 && x - 150 > 2 * cfg.margin_m) t_left = t;
         lo_track trk = track_at(9, LO_CLASS_MULTIROTOR, t, x, 0, 80, 20, 0);
         assert_int_equal(lo_threat_update(e, t, &trk, 1, log_alert, log), 0);
     }

@@ -79,7 +79,9 @@ typedef struct lo_threat_config {
     double approach_angle_rad;   /* ... tan(this + approach_sigmas * heading sigma) *
                                     distance) of a zone is heading in: course corrections
                                     of a few degrees far out, and the track's own heading
-                                    error, must not hide it (relaxed x1.5 while alerted) */
+                                    error, must not hide it (angle at most 20 degrees;
+                                    relaxed x1.5 while alerted; the closest approach must
+                                    also halve the distance) */
     double approach_sigmas;
 
     /* Classification input. */

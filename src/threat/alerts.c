@@ -205,7 +205,10 @@ int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, doub
         if (zt->impact_in_zone) threat_time = zt->time_to_impact_s;
     } else if (zt->time_to_entry_s >= 0) {
         threat_time = zt->time_to_entry_s;
-    } else if (zt->cpa_distance_m <= (relax ? 1.5 : 1) * zt->approach_tolerance_m + margin_m) {
+    } else if (zt->cpa_distance_m <= (relax ? 1.5 : 1) * zt->approach_tolerance_m + margin_m &&
+               zt->cpa_distance_m <= 0.5 * zt->edge_distance_m + margin_m) {
+        /* Within the tolerance and actually closing in (halving its distance at least): a
+         * slow bird's or a hovering drone's velocity points somewhere, that is all. */
         threat_time = zt->cpa_time_s; /* heading in, give or take a course correction */
     }
     int best = -1;

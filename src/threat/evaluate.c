@@ -421,7 +421,7 @@ void lo_threat_evaluate_zone(const lo_threat_config *cfg, const lo_track *trk,
         sigma_heading = sqrt(fmax(0, var_lat)) / vh;
     }
     double angle = fmin(cfg->approach_angle_rad + cfg->approach_sigmas * sigma_heading,
-                        45 * LO_DEG2RAD);
+                        20 * LO_DEG2RAD);
     out->approach_tolerance_m = fmax(cfg->approach_min_m, tan(angle) * fmax(0, out->edge_distance_m));
     out->time_to_impact_s = -1;
     out->reach_time_s = vmax > 0 ? hypot(dh, dv) / vmax : -1;
