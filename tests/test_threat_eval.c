@@ -449,13 +449,13 @@ static void test_approach_tolerance(void **state)
     assert_near(zt.time_to_entry_s, -1, 0);
     assert_near(zt.approach_tolerance_m, tan(5 * LO_DEG2RAD) * 9850, 1e-6);
     assert_near(zt.cpa_distance_m, 10000 * sin(a) - 150, 1e-6);
-    assert_int_equal(lo_threat_rule_level(&c, LO_GROUP_DRONE, 0.9, &z, &zt, false), -1);
+    assert_int_equal(lo_threat_rule_level(&c, LO_GROUP_DRONE, 0.9, 60, &z, &zt, false), -1);
     /* The same track with 2 m/s velocity sigma: heading sigma 2/40 rad, tolerance at
      * 5 deg + 2 x 2.86 deg = 10.7 deg: heading in, alarm. */
     t.vel_cov[0] = t.vel_cov[4] = 4;
     lo_threat_evaluate_zone(&c, &t, LO_GROUP_DRONE, &z, NULL, &zt);
     assert_near(zt.approach_tolerance_m, tan(5 * LO_DEG2RAD + 2 * 2.0 / 40) * 9850, 1e-6);
-    assert_int_equal(lo_threat_rule_level(&c, LO_GROUP_DRONE, 0.9, &z, &zt, false), LO_ALERT_ALARM);
+    assert_int_equal(lo_threat_rule_level(&c, LO_GROUP_DRONE, 0.9, 60, &z, &zt, false), LO_ALERT_ALARM);
     /* Close in, the 100 m floor. */
     t = make_track(300, 260, 100, -10, 0, 0);
     lo_threat_evaluate_zone(&c, &t, LO_GROUP_DRONE, &z, NULL, &zt);

@@ -97,6 +97,9 @@ typedef struct lo_threat_config {
     double update_period_s;      /* an active alert is re-published at least this often */
     double ballistic_update_period_s; /* ... a rocket's (its impact point is news every scan) */
     double stale_s;              /* alerts of a track not reported for this long are cleared */
+    double alarm_class_hold_s;   /* a drone (or other non-rocket) alarm needs its class group
+                                    held this long: one flicker of "drone" on a bird is not
+                                    an alarm (rockets are exempt: physics, and seconds count) */
 } lo_threat_config;
 
 /* Defaults (documented in docs/threat.md): the rule table for drones, rockets and unknown
@@ -165,9 +168,12 @@ void lo_threat_evaluate_zone(const lo_threat_config *cfg, const lo_track *trk,
                              const lo_ballistic *ballistic, lo_zone_threat *out);
 
 /* The level the rule table gives (-1 for none) for a track of `group` believed with
- * `confidence` (lo_threat_track_group). `relax` applies the hysteresis margins. */
+ * `confidence` (lo_threat_track_group) for `class_age_s` seconds without a break. Alarm rules
+ * other than rocket ones need class_age_s >= alarm_class_hold_s. `relax` applies the
+ * hysteresis margins (and drops that hold: the alarm is already out). */
 int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, double confidence,
-                         const lo_zone *zone, const lo_zone_threat *zt, bool relax);
+                         double class_age_s, const lo_zone *zone, const lo_zone_threat *zt,
+                         bool relax);
 
 /* ---- the alert engine --------------------------------------------------------------------- */
 
