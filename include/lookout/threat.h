@@ -46,8 +46,9 @@ struct lo_ydoc;
  * `max_priority` (1 = highest priority), and the track is inside the zone or its threat time
  * is at most `max_time_s`. The threat time is the time to entry; without an exact entry, the
  * time of closest approach when the path passes within the approach tolerance; for a
- * ballistic track (group rocket) the time to impact, when the impact counts for the zone. With `use_reach` the time compared is instead the worst-case time to
- * reach the zone at the class's top speed (a drone may turn towards the zone at any time). */
+ * ballistic track (group rocket) the time to impact, when the impact counts for the zone.
+ * With `use_reach` the time compared is instead the worst-case time to reach the zone at the
+ * class's top speed (a drone may turn towards the zone at any time). */
 typedef struct lo_alert_rule {
     lo_class_group group;
     int max_priority;
