@@ -46,6 +46,11 @@ typedef enum lo_feature {
     LO_FEAT_RADIAL_VEL_SPREAD, /* Doppler spread the caller measured (micro-Doppler), m/s */
     LO_FEAT_FLOCK_NEIGHBOURS,  /* neighbours moving with it, counted by the caller */
     LO_FEAT_MANOEUVRE_MODEL_PROB, /* the IMM's belief it is not flying straight: 1 - P(CV) */
+    /* From displacement over ~5 s instead of the instantaneous velocity, whose noise at long
+     * range swamps a small target's behaviour: */
+    LO_FEAT_NET_SPEED_MEAN,    /* m/s */
+    LO_FEAT_NET_SPEED_STD,     /* m/s: stop-and-go */
+    LO_FEAT_NET_HOVER_FRACTION,/* share of reports that moved less than the hover speed */
     LO_FEAT_COUNT
 } lo_feature;
 
@@ -76,6 +81,7 @@ typedef struct lo_track_features {
     double m_turn2;
     double ball_weight, m_ball;
     double cv_weight, m_noncv;
+    double net_weight, m_net, m_net2, m_nethover;
     double rcs_weight, m_rcs, m_rcs2;
     double rv_weight, m_rv;
     double flock_weight, m_flock;
