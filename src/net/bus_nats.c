@@ -362,16 +362,14 @@ static int ensure_stream(lo_bus *b, const char *name, const char *subject, doubl
     return -1;
 }
 
-static int ensure_streams(lo_bus *b)
+/* The alert stream gates alert publishing. The plots stream is a replay aid and best effort:
+ * with one replica it lives on one server, and while that server is away plots still flow
+ * to live subscribers; failing to set it up must never hold alerts back. */
+static int ensure_alert_stream(lo_bus *b)
 {
     int replicas = 0;
-    if (ensure_stream(b, ALERT_STREAM, "lookout.alerts.>", b->cfg.alert_max_age_s, 1024.0,
+    if (ensure_stream(b, ALERT_STREAM, "lookout.alerts.>", b->cfg.alert_max_age_s, 256.0,
                       b->cfg.alert_replicas, b->cfg.alert_dedup_window_s, &replicas) != 0)
-        return -1;
-    /* Plots are high volume and only a replay aid: one replica, a bounded window. */
-    if (b->cfg.plot_window_s > 0 &&
-        ensure_stream(b, PLOT_STREAM, "lookout.plots.>", b->cfg.plot_window_s,
-                      b->cfg.plot_stream_mb, 1, fmin(b->cfg.plot_window_s, 60.0), NULL) != 0)
         return -1;
     pthread_mutex_lock(&b->mu);
     b->streams_ready = true;
@@ -379,6 +377,14 @@ static int ensure_streams(lo_bus *b)
     pthread_cond_broadcast(&b->done);
     pthread_mutex_unlock(&b->mu);
     return 0;
+}
+
+static int ensure_plot_stream(lo_bus *b)
+{
+    if (b->cfg.plot_window_s <= 0)
+        return 0;
+    return ensure_stream(b, PLOT_STREAM, "lookout.plots.>", b->cfg.plot_window_s,
+                         b->cfg.plot_stream_mb, 1, fmin(b->cfg.plot_window_s, 60.0), NULL);
 }
 
 /* ---- subscriptions -------------------------------------------------------------------------- */
@@ -727,7 +733,8 @@ static void publish_own_health(lo_bus *b)
 static void *bus_main(void *arg)
 {
     lo_bus *b = arg;
-    double next_stream_try = 0, next_alert_try = 0, next_health = 0;
+    double next_stream_try = 0, next_alert_try = 0, next_health = 0, next_plot_stream_try = 0;
+    bool plot_stream_ready = false;
     while (!stopping(b)) {
         if (!b->nc && connect_nats(b) != 0) {
             sleep_s(b->cfg.reconnect_wait_s);
@@ -744,9 +751,14 @@ static void *bus_main(void *arg)
         bool alert_blocked = false;
         if (up) {
             if (!ready && t >= next_stream_try) {
-                ready = ensure_streams(b) == 0;
+                ready = ensure_alert_stream(b) == 0;
                 if (!ready)
                     next_stream_try = t + 0.5;
+            }
+            if (ready && !plot_stream_ready && t >= next_plot_stream_try) {
+                plot_stream_ready = ensure_plot_stream(b) == 0;
+                if (!plot_stream_ready)
+                    next_plot_stream_try = t + 5.0;
             }
             if (b->cfg.health_interval_s > 0 && t >= next_health) {
                 publish_own_health(b);

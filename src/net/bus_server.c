@@ -103,7 +103,7 @@ static int write_conf(lo_nats_cluster *c, int i)
         return -1;
     fprintf(f, "server_name: n%d\nlisten: 127.0.0.1:%d\n", i + 1, s->port);
     fprintf(f, "jetstream {\n  store_dir: \"%s/n%d\"\n  max_memory_store: 64MB\n"
-               "  max_file_store: 1GB\n}\n", c->dir, i + 1);
+               "  max_file_store: 4GB\n}\n", c->dir, i + 1);
     if (c->n > 1) {
         fprintf(f, "cluster {\n  name: lookout\n  listen: 127.0.0.1:%d\n  routes: [\n",
                 s->cluster_port);
