@@ -641,27 +641,38 @@ static int connect_nats(lo_bus *b)
     return 0;
 }
 
-/* Hand everything in one ring to libnats. */
+/* Hand everything in one ring to libnats, in batches so the lock is taken once per batch
+ * rather than once per plot. */
+#define DRAIN_BATCH 256
+
 static void drain_ring(lo_bus *b, ring *r)
 {
+    bus_msg *batch[DRAIN_BATCH];
     for (;;) {
+        int n = 0;
         pthread_mutex_lock(&b->mu);
-        bus_msg *m = ring_pop(r);
-        if (m)
-            b->in_flight++;
+        while (n < DRAIN_BATCH && (batch[n] = ring_pop(r)) != NULL)
+            n++;
+        b->in_flight += n;
         pthread_mutex_unlock(&b->mu);
-        if (!m)
+        if (n == 0)
             return;
-        natsStatus s = natsConnection_Publish(b->nc, m->subject, m->data, (int)m->len);
+        int sent = 0;
+        natsStatus s = NATS_OK;
+        for (int i = 0; i < n; i++) {
+            if (s == NATS_OK)
+                s = natsConnection_Publish(b->nc, batch[i]->subject, batch[i]->data,
+                                           (int)batch[i]->len);
+            if (s == NATS_OK)
+                sent++;
+            free(batch[i]);
+        }
         pthread_mutex_lock(&b->mu);
-        if (s == NATS_OK)
-            r->published++;
-        else
-            r->dropped++; /* the connection fell over between check and publish */
-        b->in_flight--;
+        r->published += (uint64_t)sent;
+        r->dropped += (uint64_t)(n - sent); /* the connection fell over mid-batch */
+        b->in_flight -= n;
         pthread_cond_broadcast(&b->done);
         pthread_mutex_unlock(&b->mu);
-        free(m);
         if (s != NATS_OK)
             return;
     }
