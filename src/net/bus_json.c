@@ -87,8 +87,9 @@ char *lo_bus_alert_to_json(const lo_alert *a, const char *node, uint64_t seq)
     json_object_set_new(trk, "pos_m", vec(a->snapshot.pos, 3));
     json_object_set_new(trk, "vel_mps", vec(a->snapshot.vel, 3));
     json_object_set_new(o, "track", trk);
-    /* Compact output: no raw newline or tab, which the spool file relies on. */
-    char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17));
+    /* Compact output: no raw newline or tab, which the spool file relies on. 16 significant
+     * digits keep microseconds of a UTC time and print 0.93 as 0.93. */
+    char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(16));
     json_decref(o);
     return s;
 }
