@@ -520,6 +520,7 @@ static void *alert_sub_main(void *arg)
     alert_sub *as = arg;
     lo_bus *b = as->bus;
     natsSubscription *sub = NULL;
+    int failures = 0; /* consecutive fetch errors other than "nothing new" */
     while (!stopping(b)) {
         pthread_mutex_lock(&b->mu);
         bool ready = b->connected && b->streams_ready && b->js;
@@ -562,8 +563,19 @@ static void *alert_sub_main(void *arg)
             if (list.Msgs[i])
                 deliver_alert(as, list.Msgs[i]);
         natsMsgList_Destroy(&list);
-        if (s != NATS_OK && s != NATS_TIMEOUT)
+        if (s == NATS_OK || s == NATS_TIMEOUT) {
+            failures = 0;
+        } else {
             sleep_s(0.1); /* disconnected or a leader election: try again shortly */
+            /* Still failing after ~5 s: the consumer may be gone (a stream recreated on a
+             * fresh cluster); bind again, which recreates it. */
+            if (++failures >= 50) {
+                set_error(b, "alert fetch", s, ec);
+                natsSubscription_Destroy(sub);
+                sub = NULL;
+                failures = 0;
+            }
+        }
     }
     /* Destroy without unsubscribing: the durable consumer stays on the server. */
     natsSubscription_Destroy(sub);
@@ -974,8 +986,10 @@ bool lo_bus_flush(lo_bus *b, double timeout_s)
         pthread_cond_timedwait(&b->done, &b->mu, &ts);
     }
     double left = end - now_s();
-    return b->nc && natsConnection_FlushTimeout(b->nc, (int64_t)(fmax(left, 0.05) * 1000)) ==
-                        NATS_OK;
+    pthread_mutex_lock(&b->mu);
+    natsConnection *nc = b->nc;
+    pthread_mutex_unlock(&b->mu);
+    return nc && natsConnection_FlushTimeout(nc, (int64_t)(fmax(left, 0.05) * 1000)) == NATS_OK;
 }
 
 static int push_lossy(lo_bus *b, ring *r, const char *subject, const void *data, size_t len)
@@ -1019,8 +1033,11 @@ int lo_bus_publish_alert(lo_bus *b, const lo_alert *alert, uint64_t seq)
 {
     if (!b || !alert)
         return -1;
-    if (seq == 0)
+    if (seq == 0) {
+        if (!(alert->t >= 0 && alert->t < 1e12))
+            return -1; /* no usable time to number it by */
         seq = (uint64_t)llround(alert->t * 1e6);
+    }
     char *json = lo_bus_alert_to_json(alert, b->cfg.node, seq);
     if (!json)
         return -1;
