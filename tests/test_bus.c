@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lookout/bus.h"
 #include "nats/bus_testutil.h"
@@ -256,6 +257,19 @@ static void test_publish_subscribe(void **state)
     assert_non_null(d);
     assert_int_equal(d->n, 200);
     stream_dump_free(d);
+    /* Replay from the plots stream through the bus: the same 200, in order. */
+    receiver replay;
+    rx_init(&replay);
+    assert_int_equal(lo_bus_replay_plots(display, "site-edge-1", 0, on_plot, &replay, 10), 200);
+    assert_int_equal(replay.n_plots, 200);
+    assert_string_equal(replay.plot[0], "cat048 #0");
+    assert_string_equal(replay.plot[199], "cat048 #199");
+    assert_string_equal(replay.plot_sensor, "radar_1");
+    assert_int_equal(lo_bus_replay_plots(display, "no-such-site", 0, on_plot, &replay, 10), 0);
+    /* By start time: an hour ago takes all of them, an hour ahead none. */
+    double now = (double)time(NULL);
+    assert_int_equal(lo_bus_replay_plots(display, NULL, now - 3600, on_plot, &replay, 10), 200);
+    assert_int_equal(lo_bus_replay_plots(display, NULL, now + 3600, on_plot, &replay, 10), 0);
     d = stream_read(f->url, "LOOKOUT_ALERTS", "lookout.alerts.residence");
     assert_non_null(d);
     assert_int_equal(d->n, 10);

@@ -9,8 +9,8 @@
  *
  * The one rule that shapes everything here: local warning never waits for the network. Every
  * publish call only copies into a queue and returns at once, whether or not NATS is reachable
- * (no call in this header blocks on the network except lo_bus_wait_ready and lo_bus_flush,
- * which say so). While NATS is down:
+ * (no call in this header blocks on the network except lo_bus_wait_ready, lo_bus_flush and
+ * lo_bus_replay_plots, which say so). While NATS is down:
  *   - plots, tracks and health messages wait in bounded rings; when a ring is full the OLDEST
  *     message is dropped and counted (lo_bus_stats, /metrics);
  *   - alert transitions are never dropped: they wait in an unbounded FIFO (optionally mirrored
@@ -171,6 +171,14 @@ int lo_bus_subscribe_plots(lo_bus *bus, const char *site, lo_bus_msg_fn fn, void
 int lo_bus_subscribe_tracks(lo_bus *bus, const char *node, lo_bus_msg_fn fn, void *ctx);
 int lo_bus_subscribe_health(lo_bus *bus, lo_bus_msg_fn fn, void *ctx);
 
+/* Replay what the plots stream holds for one site (NULL: all) since a UTC time (0: all of
+ * it), in stream order, calling fn on this thread; returns when the stored plots are
+ * exhausted or timeout_s has passed. BLOCKS (a start-up or tool call: a fusion node that
+ * restarts can rebuild from the last minutes). Returns the number replayed, or -1 when not
+ * connected or the stream is missing. */
+long lo_bus_replay_plots(lo_bus *bus, const char *site, double since_utc_s, lo_bus_msg_fn fn,
+                         void *ctx, double timeout_s);
+
 /* One alert transition from the stream. */
 typedef struct lo_bus_alert_msg {
     const char *node;             /* publishing node */
@@ -214,8 +222,9 @@ const char *lo_nats_server_path(void);
 /* Start n (1..5) nats-server processes listening on 127.0.0.1 only, on free ports, with
  * JetStream, each with its own store directory under `dir` (created; removed by free). With
  * n > 1 they form one cluster with routes on loopback. Waits until every client port accepts
- * connections. Returns NULL with a reason in err on failure. The servers die with this
- * process (PR_SET_PDEATHSIG). */
+ * connections. Returns NULL with a reason in err on failure. The servers die with the
+ * calling thread (PR_SET_PDEATHSIG): call this from the main thread, or one that outlives
+ * the servers. */
 lo_nats_cluster *lo_nats_cluster_start(int n, const char *dir, char *err, size_t errlen);
 int lo_nats_cluster_size(const lo_nats_cluster *c);
 const char *lo_nats_cluster_url(const lo_nats_cluster *c, int i); /* "nats://127.0.0.1:P" */

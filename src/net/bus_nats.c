@@ -398,29 +398,35 @@ static void on_core_complete(void *closure)
     pthread_mutex_unlock(&cs->bus->mu);
 }
 
-static void on_core_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+/* Fill m from a received message: subject tokens lookout.<kind>.<a>[.<b>] into `tokens`. */
+static void fill_msg(lo_bus_msg *m, core_kind kind, natsMsg *msg, char *tokens, size_t len)
 {
-    (void)nc;
-    (void)sub;
-    core_sub *cs = closure;
     const char *subject = natsMsg_GetSubject(msg);
-    char tokens[SUBJECT_MAX];
-    snprintf(tokens, sizeof tokens, "%s", subject);
-    /* lookout.<kind>.<a>[.<b>] */
+    snprintf(tokens, len, "%s", subject);
     char *save = NULL;
     strtok_r(tokens, ".", &save);
     strtok_r(NULL, ".", &save);
     char *a = strtok_r(NULL, ".", &save);
     char *bb = strtok_r(NULL, ".", &save);
-    lo_bus_msg m = {.subject = subject,
-                    .data = (const uint8_t *)natsMsg_GetData(msg),
-                    .len = (size_t)natsMsg_GetDataLength(msg)};
-    if (cs->kind == CORE_PLOTS) {
-        m.site = a;
-        m.sensor = bb;
+    *m = (lo_bus_msg){.subject = subject,
+                      .data = (const uint8_t *)natsMsg_GetData(msg),
+                      .len = (size_t)natsMsg_GetDataLength(msg)};
+    if (kind == CORE_PLOTS) {
+        m->site = a;
+        m->sensor = bb;
     } else {
-        m.node = a;
+        m->node = a;
     }
+}
+
+static void on_core_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)nc;
+    (void)sub;
+    core_sub *cs = closure;
+    char tokens[SUBJECT_MAX];
+    lo_bus_msg m;
+    fill_msg(&m, cs->kind, msg, tokens, sizeof tokens);
     pthread_mutex_lock(&cs->bus->mu);
     if (cs->kind == CORE_PLOTS)
         cs->bus->st.plots_received++;
@@ -1201,4 +1207,63 @@ int lo_bus_subscribe_alerts(lo_bus *b, const char *durable, const char *zone,
     b->alert_subs = as;
     pthread_mutex_unlock(&b->mu);
     return 0;
+}
+
+long lo_bus_replay_plots(lo_bus *b, const char *site, double since_utc_s, lo_bus_msg_fn fn,
+                         void *ctx, double timeout_s)
+{
+    if (!b || !fn)
+        return -1;
+    pthread_mutex_lock(&b->mu);
+    jsCtx *js = b->connected ? b->js : NULL;
+    pthread_mutex_unlock(&b->mu);
+    if (!js)
+        return -1;
+    char tok[LO_NAME_MAX], subject[SUBJECT_MAX];
+    if (site)
+        snprintf(subject, sizeof subject, "lookout.plots.%s.*", lo_bus_token(site, tok, sizeof tok));
+    else
+        snprintf(subject, sizeof subject, "lookout.plots.>");
+    /* An ordered consumer: ephemeral, in stream order, gaps repaired by the library. */
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = PLOT_STREAM;
+    so.Ordered = true;
+    if (since_utc_s > 0) {
+        so.Config.DeliverPolicy = js_DeliverByStartTime;
+        so.Config.OptStartTime = (int64_t)(since_utc_s * NS_PER_S);
+    }
+    natsSubscription *sub = NULL;
+    jsErrCode ec = 0;
+    natsStatus s = js_SubscribeSync(&sub, js, subject, NULL, &so, &ec);
+    if (s != NATS_OK) {
+        set_error(b, "plot replay", s, ec);
+        natsSubscription_Destroy(sub);
+        return -1;
+    }
+    long n = 0;
+    double end = now_s() + timeout_s;
+    for (;;) {
+        natsMsg *msg = NULL;
+        s = natsSubscription_NextMsg(&msg, sub, 500);
+        if (s != NATS_OK)
+            break; /* NATS_TIMEOUT: nothing (more) stored */
+        uint64_t pending = 0;
+        jsMsgMetaData *meta = NULL;
+        if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+            pending = meta->NumPending;
+            jsMsgMetaData_Destroy(meta);
+        }
+        char tokens[SUBJECT_MAX];
+        lo_bus_msg m;
+        fill_msg(&m, CORE_PLOTS, msg, tokens, sizeof tokens);
+        fn(ctx, &m);
+        natsMsg_Destroy(msg);
+        n++;
+        if (pending == 0 || now_s() > end)
+            break;
+    }
+    natsSubscription_Unsubscribe(sub);
+    natsSubscription_Destroy(sub);
+    return n;
 }
