@@ -67,16 +67,45 @@ static int stream_leader(const lo_nats_cluster *c, const char *stream)
     return leader;
 }
 
+/* The cluster lives in a fixture so that a failed assertion still stops the servers and
+ * removes their directory. */
+typedef struct fixture {
+    char dir[64];
+    lo_nats_cluster *nats;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    char sub[80], err[256];
+    if (!f || !test_tmpdir(f->dir, sizeof f->dir))
+        return -1;
+    snprintf(sub, sizeof sub, "%s/nats", f->dir);
+    f->nats = lo_nats_cluster_start(3, sub, err, sizeof err);
+    if (!f->nats) {
+        print_error("%s\n", err);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    lo_nats_cluster_free(f->nats);
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
 static void test_cluster_server_loss(void **state)
 {
-    (void)state;
-    char dir[64], sub[80], err[256];
-    assert_non_null(test_tmpdir(dir, sizeof dir));
-    snprintf(sub, sizeof sub, "%s/nats", dir);
-    lo_nats_cluster *c = lo_nats_cluster_start(3, sub, err, sizeof err);
-    if (!c)
-        print_error("%s\n", err);
-    assert_non_null(c);
+    fixture *f = *state;
+    lo_nats_cluster *c = f->nats;
+    char err[256];
     const char *urls[3] = {lo_nats_cluster_url(c, 0), lo_nats_cluster_url(c, 1),
                            lo_nats_cluster_url(c, 2)};
 
@@ -156,10 +185,6 @@ static void test_cluster_server_loss(void **state)
 
     lo_bus_close(display);
     lo_bus_close(edge);
-    lo_nats_cluster_free(c);
-    char cmd[96];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -169,7 +194,7 @@ int main(void)
         return LO_TEST_SKIP;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cluster_server_loss),
+        cmocka_unit_test_setup_teardown(test_cluster_server_loss, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     lo_bus_library_cleanup();
