@@ -7,10 +7,14 @@
  * acknowledges writes, so the edge's publishes in flight at that moment time out and are
  * retried with the same message id while the two others elect a new leader. Skips (77) when
  * nats-server is not installed. Takes about ten seconds.
+ *
+ * Also: a node given a single seed server learns the others from the cluster (INFO
+ * connect_urls) and fails over to one of them by itself when its server stops.
  */
 #include "testutil.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,6 +191,57 @@ static void test_cluster_server_loss(void **state)
     lo_bus_close(edge);
 }
 
+static atomic_int plots_seen;
+
+static void count_plot(void *ctx, const lo_bus_msg *m)
+{
+    (void)ctx;
+    if (m->sensor && strcmp(m->sensor, "radar-b") == 0)
+        atomic_fetch_add(&plots_seen, 1);
+}
+
+/* A node given one seed server learns the others from the cluster and moves to one of them
+ * by itself when its server stops. */
+static void test_cluster_discovered_failover(void **state)
+{
+    fixture *f = *state;
+    lo_nats_cluster *c = f->nats;
+    char err[256];
+    const char *seed0 = lo_nats_cluster_url(c, 0), *seed1 = lo_nats_cluster_url(c, 1);
+    lo_bus_config cx = test_bus_config("edge-b", &seed0, 1);
+    lo_bus_config cy = test_bus_config("fusion-b", &seed1, 1);
+    cy.role = LO_BUS_ROLE_FUSION;
+    lo_bus *edge = lo_bus_open(&cx, err, sizeof err);
+    lo_bus *fusion = lo_bus_open(&cy, err, sizeof err);
+    assert_non_null(edge);
+    assert_non_null(fusion);
+    atomic_store(&plots_seen, 0);
+    assert_int_equal(lo_bus_subscribe_plots(fusion, "site-edge-b", count_plot, NULL), 0);
+    assert_true(lo_bus_wait_ready(edge, 30));
+    assert_true(lo_bus_wait_ready(fusion, 30));
+    assert_true(lo_bus_flush(fusion, 10));
+
+    assert_int_equal(lo_nats_cluster_stop(c, 0, false), 0);
+    lo_bus_stats s;
+    double end = mono() + 20;
+    do {
+        nap(0.05);
+        lo_bus_get_stats(edge, &s);
+    } while (!(s.reconnects >= 1 && s.connected) && mono() < end);
+    assert_true(s.reconnects >= 1);
+    assert_true(s.connected);
+
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(lo_bus_publish_plot(edge, "radar-b", "plot", 4), 0);
+    assert_true(lo_bus_flush(edge, 10));
+    end = mono() + 10;
+    while (atomic_load(&plots_seen) < 50 && mono() < end)
+        nap(0.02);
+    assert_int_equal(atomic_load(&plots_seen), 50);
+    lo_bus_close(fusion);
+    lo_bus_close(edge);
+}
+
 int main(void)
 {
     if (!lo_nats_server_path()) {
@@ -195,6 +250,7 @@ int main(void)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_cluster_server_loss, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cluster_discovered_failover, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     lo_bus_library_cleanup();
