@@ -402,6 +402,22 @@ static void test_durable_consumer_catch_up(void **state)
     for (int i = 0; i < 7; i++)
         assert_int_equal(rx2.alert_ids[i], 6 + i);
     pthread_mutex_unlock(&rx2.mu);
+
+    /* NATS restarts under a running consumer: it carries on by itself. */
+    assert_int_equal(lo_nats_cluster_stop(f->nats, 0, false), 0);
+    nap(0.5);
+    assert_int_equal(lo_nats_cluster_restart(f->nats, 0), 0);
+    for (uint64_t i = 13; i <= 15; i++) {
+        lo_alert a = test_alert(i, "residence", LO_ALERT_RAISED, 4000.0 + (double)i);
+        lo_bus_publish_alert(edge, &a, i);
+    }
+    assert_true(lo_bus_flush(edge, 15));
+    assert_true(rx_wait(&rx2, &rx2.n_alerts, 10, 20));
+    nap(0.3);
+    pthread_mutex_lock(&rx2.mu);
+    assert_int_equal(rx2.n_alerts, 10);
+    assert_int_equal(rx2.alert_ids[9], 15);
+    pthread_mutex_unlock(&rx2.mu);
     lo_bus_close(journal);
     lo_bus_close(edge);
 }
