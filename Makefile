@@ -38,7 +38,7 @@ asan: deps-check $(ASAN)/CMakeCache.txt
 	cmake --build $(ASAN) -j $(JOBS)
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS) -LE nosan
+	  ctest --output-on-failure -j $(JOBS) -LE "nosan|long"
 
 check: test asan
 
