@@ -284,7 +284,7 @@ int cmd_decode(int argc, char **argv)
     double midnight = 0.0;
     int o;
     opterr = 0;
-    while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (o) {
         case 'j': c.json = true; break;
         case 'f':
