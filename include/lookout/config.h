@@ -55,6 +55,8 @@ int lo_site_sensor_index(const lo_site *site, uint16_t sensor_id);
  * and the signed horizontal distance to its edge (negative inside). */
 bool lo_zone_contains_xy(const lo_zone *z, const double xy[2]);
 double lo_zone_edge_distance(const lo_zone *z, const double xy[2]);
+/* Inside the footprint and within the altitude band [alt_min_m, alt_max_m] (enu[2]). */
+bool lo_zone_contains_enu(const lo_zone *z, const double enu[3]);
 
 #ifdef __cplusplus
 }

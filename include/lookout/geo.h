@@ -67,6 +67,15 @@ void lo_polar_to_sensor_enu(const lo_enu_frame *sensor, lo_propagation prop, dou
 void lo_sensor_enu_to_polar(const lo_enu_frame *sensor, lo_propagation prop, const double enu[3],
                             double *range_m, double *azimuth_rad, double *elevation_rad);
 
+/* The same with an explicit effective-earth-radius factor k (the ray travels straight over
+ * a sphere of radius k * sensor->earth_radius_m; the ground arc carries over to the true
+ * sphere). k = 1 is plain spherical geometry (= LO_PROP_STRAIGHT up to rounding), k = 4/3 is
+ * LO_PROP_4_3_EARTH. */
+void lo_polar_to_sensor_enu_k(const lo_enu_frame *sensor, double k, double range_m,
+                              double azimuth_rad, double elevation_rad, double enu[3]);
+void lo_sensor_enu_to_polar_k(const lo_enu_frame *sensor, double k, const double enu[3],
+                              double *range_m, double *azimuth_rad, double *elevation_rad);
+
 /* Polar measurement from `sensor` -> position in the system frame `sys`, and back. */
 void lo_polar_to_system_enu(const lo_enu_frame *sys, const lo_enu_frame *sensor, lo_propagation prop,
                             double range_m, double azimuth_rad, double elevation_rad, double enu[3]);
@@ -77,10 +86,17 @@ void lo_system_enu_to_polar(const lo_enu_frame *sys, const lo_enu_frame *sensor,
 /* Converted-measurement covariance: the 3x3 covariance (row-major, m^2) in the system frame of
  * a polar measurement with the given 1-sigma errors, by first-order propagation through the
  * polar -> ENU Jacobian, rotated from the sensor's frame into the system frame. `sigma_el` of
- * a 2D plot is the spread of possible elevations (e.g. the beam's vertical coverage). */
+ * a 2D plot is the spread of possible elevations (e.g. the beam's vertical coverage).
+ * First order holds while r * sigma_el^2 and r * sigma_az^2 stay well below sigma_range (a
+ * few degrees at tens of km breaks it: ingest.c treats 2D plots separately). The straight-ray
+ * Jacobian serves both propagation models (refraction changes it by parts in 10^4). */
 void lo_polar_covariance(const lo_enu_frame *sys, const lo_enu_frame *sensor, double range_m,
                          double azimuth_rad, double elevation_rad, double sigma_range_m,
                          double sigma_azimuth_rad, double sigma_elevation_rad, double cov[9]);
+
+/* A point (not a vector) given in `from`'s ENU frame -> the same point in `to`'s. */
+void lo_enu_transform_point(const lo_enu_frame *from, const lo_enu_frame *to, const double in[3],
+                            double out[3]);
 
 /* Rotate a vector (not a point) from `from`'s ENU axes to `to`'s ENU axes. */
 void lo_enu_rotate_vector(const lo_enu_frame *from, const lo_enu_frame *to, const double v[3],

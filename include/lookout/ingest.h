@@ -18,12 +18,34 @@
 extern "C" {
 #endif
 
+/* Vertical 1-sigma given to a 2D plot: placed at the caller's default height, or at its
+ * pressure altitude (which differs from geometric height by tens of metres with the weather,
+ * and Mode C reports in 100 ft steps). */
+#define LO_INGEST_2D_SIGMA_UP_M 1000.0
+#define LO_INGEST_BARO_SIGMA_UP_M 50.0
+
 /* Fill p->enu and p->enu_cov (LO_PLOT_CARTESIAN | LO_PLOT_COVARIANCE) from its polar part,
  * or its covariance from the sensor's sigmas when it came Cartesian without one. A 2D plot
  * (no elevation) is placed at `default_height_m` above the system reference (or at the
  * baro altitude when it has one) with a large vertical variance.
  * Returns 0, or -1 with `why` set when the plot cannot be used (unknown sensor, NaN). */
 int lo_ingest_plot(const lo_site *site, lo_plot *p, double default_height_m, const char **why);
+/*
+ * Details of the contract:
+ * - The sensor's configured biases are known systematic errors (measured = true + bias): they
+ *   are subtracted before conversion. The plot's own range/azimuth fields are left as measured.
+ * - Per-plot sigmas (LO_PLOT_SIGMAS, non-zero) replace the sensor's.
+ * - A 2D plot's height: its baro altitude (taken as height above the ellipsoid) when it has
+ *   LO_PLOT_FLIGHT_LVL, else `default_height_m` above the reference point's level, both
+ *   following the earth's curvature; the elevation that puts it there is solved for with the
+ *   site's propagation model. Vertical sigma LO_INGEST_BARO_SIGMA_UP_M or
+ *   LO_INGEST_2D_SIGMA_UP_M; the horizontal covariance follows from range, azimuth and that
+ *   height spread.
+ * - A plot with both polar and Cartesian parts is converted from its polar part.
+ * - Refused: unknown sensor, non-finite time or values, no position, negative range, an
+ *   elevation outside [-90, 90] deg, a range beyond twice the sensor's max_range_m (a wrong
+ *   sensor or unit), a negative sigma.
+ */
 
 #ifdef __cplusplus
 }
