@@ -68,8 +68,9 @@ static bool plausible_ff(const uint8_t *b, size_t n)
     if (n < FF_HEADER + 3 + FF_PADDING) return false;
     size_t fl = lo_be16(b);
     if (fl < FF_HEADER + 3 + FF_PADDING || fl > n) return false;
-    return !memcmp(b + fl - FF_PADDING, "\xa5\xa5\xa5\xa5", FF_PADDING) &&
-           lo_be16(b + FF_HEADER + 1) == fl - FF_HEADER - FF_PADDING;
+    size_t bl = lo_be16(b + FF_HEADER + 1); /* first block inside the frame */
+    return !memcmp(b + fl - FF_PADDING, "\xa5\xa5\xa5\xa5", FF_PADDING) && bl >= 3 &&
+           bl <= fl - FF_HEADER - FF_PADDING;
 }
 
 static bool plausible_gps(const uint8_t *b, size_t n)
