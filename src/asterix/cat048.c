@@ -285,7 +285,11 @@ double lo_cat048_azimuth_rad(const lo_cat048 *r)
 {
     double th = r->theta;
     if (r->sp_lookout & LO_SP048_FINE) th += r->sp_azimuth_fine / 256.0;
-    return lo_wrap_2pi(th * (2.0 * LO_PI / 65536.0));
+    double a = th * (2.0 * LO_PI / 65536.0);
+    /* Only the fine residual can leave [0, 2pi); no fmod on the hot path. */
+    if (a < 0) a += 2.0 * LO_PI;
+    else if (a >= 2.0 * LO_PI) a -= 2.0 * LO_PI;
+    return a;
 }
 
 /* Height above the antenna of a target at slant range R, elevation el (4/3 earth). */
