@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lookout/asterix.h"
+#include "lookout/geo.h"
 #include "lookout/recording.h"
 
 static char *temp_path(const char *suffix)
@@ -321,6 +322,149 @@ static void test_plot_source_time_order_across_midnight(void **state)
     unlink(path);
 }
 
+/* A simulated radar written as CAT048/CAT034 and read back as plots: the same plots (within
+ * the wire resolution), in time order, with north markers at every scan. This is what makes
+ * "track from ASTERIX" equal "track from CSV". */
+static void test_plot_writer_round_trip(void **state)
+{
+    (void)state;
+    lo_sensor sensors[2];
+    memset(sensors, 0, sizeof sensors);
+    sensors[0].sac = 10; sensors[0].sic = 1; sensors[0].id = 101; sensors[0].kind = LO_SENSOR_ROTATING;
+    sensors[0].scan_period_s = 2.0; sensors[0].height_m = 50; sensors[0].has_elevation = true;
+    sensors[1].sac = 10; sensors[1].sic = 2; sensors[1].id = 102; sensors[1].kind = LO_SENSOR_STARING;
+    sensors[1].scan_period_s = 0.5; sensors[1].height_m = 20;
+    const char *path = temp_path(".pcap");
+    lo_asterix_plot_writer *w = lo_asterix_plot_writer_open(path, LO_REC_PCAP, 8600, sensors, 2, 0);
+    assert_non_null(w);
+    enum { N = 400 };
+    static lo_plot in[N];
+    double t0 = 1795305600.0 + 36000.0;
+    uint32_t seed = 99;
+    for (int i = 0; i < N; i++) {
+        lo_plot *p = &in[i];
+        memset(p, 0, sizeof *p);
+        seed = seed * 1103515245u + 12345u;
+        /* 20 s of plots, on the 1/128 s grid of I048/140 so times compare exactly */
+        p->t = floor((t0 + i * 0.05) * 128.0) / 128.0;
+        p->sensor_id = (i % 3) ? 101 : 102;
+        p->flags = LO_PLOT_POLAR | LO_PLOT_SNR;
+        p->range_m = 500.0 + (seed % 20000);
+        p->azimuth_rad = (seed % 6283) * 1e-3;
+        p->snr_db = 10.0 + (seed % 100) * 0.1;
+        p->truth_id = (uint32_t)(i % 7);
+        if (p->sensor_id == 101) {
+            p->flags |= LO_PLOT_ELEVATION | LO_PLOT_RADIAL_VEL;
+            p->elevation_rad = (seed % 300) * 1e-3;
+            p->radial_velocity_mps = (double)(seed % 80) - 40.0;
+        }
+        assert_int_equal(lo_asterix_plot_writer_write(w, p), 0);
+    }
+    lo_plot stranger = in[0];
+    stranger.sensor_id = 999;
+    lo_asterix_plot_writer_write(w, &stranger);
+    assert_int_equal(lo_asterix_plot_writer_dropped(w), 1);
+    assert_int_equal(lo_asterix_plot_writer_close(w), 0);
+
+    lo_asterix_plot_source *s = lo_asterix_plot_source_open(path, LO_REC_AUTO, sensors, 2, NAN, 0, NULL);
+    assert_non_null(s);
+    lo_plot q;
+    int i = 0;
+    double last = 0;
+    while (lo_asterix_plot_source_next(s, &q) == 1) {
+        assert_true(i < N);
+        const lo_plot *p = &in[i];
+        assert_true(q.t >= last);
+        last = q.t;
+        assert_near(q.t, p->t, 1e-6);
+        assert_int_equal(q.sensor_id, p->sensor_id);
+        assert_near(q.range_m, p->range_m, 0.03);
+        assert_near(lo_wrap_pi(q.azimuth_rad - p->azimuth_rad), 0.0, 2e-6);
+        assert_near(q.snr_db, p->snr_db, 1.0 / 256);
+        assert_int_equal(q.truth_id, p->truth_id);
+        assert_int_equal(q.flags & LO_PLOT_ELEVATION, p->flags & LO_PLOT_ELEVATION);
+        if (p->flags & LO_PLOT_ELEVATION) {
+            assert_near(q.elevation_rad, p->elevation_rad, 1e-4);
+            assert_near(q.radial_velocity_mps, p->radial_velocity_mps, 1.0 / 64);
+        }
+        i++;
+    }
+    assert_int_equal(i, N);
+    const lo_asterix_stats *st = lo_asterix_plot_source_stats(s);
+    /* 20 s of a 2 s rotating radar: 10 or 11 north markers and 7 sector crossings per scan */
+    assert_true(st->records_by_cat[34] >= 80 && st->records_by_cat[34] <= 90);
+    assert_int_equal(st->malformed, 0);
+    lo_asterix_plot_source_close(s);
+
+    if (system("tshark --version >/dev/null 2>&1") == 0) {
+        char cmd[512], out[256];
+        snprintf(cmd, sizeof cmd, "tshark -r '%s' -Y '_ws.malformed || _ws.expert.severity>=error' "
+                                  "2>/dev/null | wc -l", path);
+        assert_int_equal(lo_test_run(cmd, out, sizeof out), 0);
+        assert_int_equal(atoi(out), 0);
+        snprintf(cmd, sizeof cmd, "tshark -r '%s' -T fields -e asterix.034_000_VALUE 2>/dev/null | "
+                                  "tr ',' '\\n' | grep -c '^1$'", path);
+        lo_test_run(cmd, out, sizeof out);
+        assert_true(atoi(out) >= 10 && atoi(out) <= 11);
+    }
+    unlink(path);
+}
+
+static void test_track_writer(void **state)
+{
+    (void)state;
+    lo_geodetic o = {52.0 * LO_DEG2RAD, 21.0 * LO_DEG2RAD, 100};
+    lo_enu_frame sys;
+    lo_enu_frame_init(&sys, &o);
+    const char *path = temp_path(".raw");
+    lo_asterix_track_writer *w = lo_asterix_track_writer_open(path, LO_REC_RAW, 0, NULL, &sys, 7, 8, NULL, 0);
+    assert_non_null(w);
+    lo_track t[3];
+    memset(t, 0, sizeof t);
+    for (int k = 0; k < 3; k++) {
+        for (int j = 0; j < 3; j++) {
+            t[j].id = 100 + (uint32_t)j;
+            t[j].t = 1000.0 + k;
+            t[j].status = (k == 2 && j == 1) ? LO_TRACK_DELETED : LO_TRACK_CONFIRMED;
+            t[j].pos[0] = 100.0 * j + 10.0 * k;
+        }
+        assert_int_equal(lo_asterix_track_writer_write_batch(w, t, 3), 0);
+    }
+    assert_int_equal(lo_asterix_track_writer_close(w), 0);
+    size_t len;
+    uint8_t *b = slurp(path, &len);
+    lo_recording *r = lo_recording_open_memory(b, len, LO_REC_RAW, path, NULL);
+    lo_rec_chunk c;
+    int blocks = 0, tsb = 0, tse = 0, recs = 0;
+    while (lo_recording_next(r, &c) == 1) {
+        blocks++;
+        lo_cat062 rec;
+        long skipped = 0;
+        const char *why, *item;
+        size_t pos = 3;
+        while (pos < c.len) {
+            long n = lo_cat062_decode(c.data + pos, c.len - pos, &rec, &skipped, &why, &item);
+            assert_true(n > 0);
+            tsb += rec.tsb;
+            tse += rec.tse;
+            if (rec.tse) assert_int_equal(rec.track_number, 101);
+            assert_int_equal(rec.sac, 7);
+            lo_track q;
+            lo_cat062_to_track(&rec, &sys, 0, &q);
+            assert_near(q.pos[0], 100.0 * (q.id - 100) + 10.0 * (blocks - 1), 0.6);
+            pos += (size_t)n;
+            recs++;
+        }
+    }
+    assert_int_equal(blocks, 3);
+    assert_int_equal(recs, 9);
+    assert_int_equal(tsb, 3);
+    assert_int_equal(tse, 1);
+    lo_recording_close(r);
+    free(b);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +473,8 @@ int main(void)
         cmocka_unit_test(test_memory_formats),
         cmocka_unit_test(test_real_file_formats),
         cmocka_unit_test(test_plot_source_time_order_across_midnight),
+        cmocka_unit_test(test_plot_writer_round_trip),
+        cmocka_unit_test(test_track_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

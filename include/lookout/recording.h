@@ -98,6 +98,39 @@ const lo_asterix_stats *lo_asterix_plot_source_stats(const lo_asterix_plot_sourc
 long lo_asterix_plot_source_dropped(const lo_asterix_plot_source *s); /* unknown radar, no position */
 void lo_asterix_plot_source_close(lo_asterix_plot_source *s);
 
+/* ---- plot writer: lo_plot in, a radar's CAT048 + CAT034 datagrams out --------------------- */
+
+typedef struct lo_asterix_plot_writer lo_asterix_plot_writer;
+
+/* Write plots (in time order) from `sensors` as a radar would send them: per sensor, CAT048
+ * records packed into data blocks, a datagram when the block is full or `flush_s` (0 = 0.25 s)
+ * after its first plot; for rotating sensors a CAT034 north marker at every scan start (times
+ * k * scan_period_s, azimuth north_azimuth_rad) and a sector crossing every 1/8 scan.
+ * fmt: LO_REC_PCAP or LO_REC_RAW. Plots of sensors not listed are dropped and counted. */
+lo_asterix_plot_writer *lo_asterix_plot_writer_open(const char *path, lo_rec_format fmt,
+                                                    uint16_t udp_port, const lo_sensor *sensors,
+                                                    int n_sensors, double flush_s);
+int lo_asterix_plot_writer_write(lo_asterix_plot_writer *w, const lo_plot *p); /* 0 or -1 */
+long lo_asterix_plot_writer_dropped(const lo_asterix_plot_writer *w);
+int lo_asterix_plot_writer_close(lo_asterix_plot_writer *w); /* flushes; -1 if a write failed */
+
+/* ---- track writer: lo_track reports in, CAT062 datagrams out ------------------------------ */
+
+typedef struct lo_asterix_track_writer lo_asterix_track_writer;
+
+/* CAT062 from track reports for a file (fmt PCAP or RAW; path may be NULL) and/or a UDP sender
+ * (may be NULL). TSB is set on the first report of each track id, TSE on a DELETED report.
+ * Reports of one call to lo_asterix_track_writer_write_batch share datagrams. `sys` is the
+ * system frame for I062/105; `sensors` give I062/340. */
+struct lo_udp_sender;
+lo_asterix_track_writer *lo_asterix_track_writer_open(const char *path, lo_rec_format fmt,
+                                                      uint16_t udp_port, struct lo_udp_sender *udp,
+                                                      const lo_enu_frame *sys, uint8_t sac,
+                                                      uint8_t sic, const lo_sensor *sensors,
+                                                      int n_sensors);
+int lo_asterix_track_writer_write_batch(lo_asterix_track_writer *w, const lo_track *tracks, int n);
+int lo_asterix_track_writer_close(lo_asterix_track_writer *w);
+
 #ifdef __cplusplus
 }
 #endif
