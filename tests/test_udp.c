@@ -59,7 +59,7 @@ static void test_allow_list(void **state)
     char dest[64];
     snprintf(dest, sizeof dest, "127.0.0.1:%u", lo_udp_receiver_port(r, 0));
     const char *dests[] = {dest};
-    lo_udp_sender *s = lo_udp_sender_open(dests, 1, 0, &d.sink);
+    lo_udp_sender *s = lo_udp_sender_open(dests, 1, 0, NULL, &d.sink);
     assert_non_null(s);
     uint8_t buf[128];
     size_t n = block048(7, buf);
@@ -99,7 +99,7 @@ static void test_unknown_sender_dropped(void **state)
     char dest[64];
     snprintf(dest, sizeof dest, "127.0.0.1:%u", lo_udp_receiver_port(r, 0));
     const char *dests[] = {dest};
-    lo_udp_sender *s = lo_udp_sender_open(dests, 1, 0, NULL);
+    lo_udp_sender *s = lo_udp_sender_open(dests, 1, 0, NULL, NULL);
     uint8_t buf[128];
     size_t n = block048(7, buf);
     lo_udp_sender_send(s, buf, n);
@@ -125,7 +125,7 @@ static void test_malformed_flood_is_counted_and_rate_limited(void **state)
     char dest[64];
     snprintf(dest, sizeof dest, "127.0.0.1:%u", lo_udp_receiver_port(r, 0));
     const char *dests[] = {dest};
-    lo_udp_sender *s = lo_udp_sender_open(dests, 1, 0, NULL);
+    lo_udp_sender *s = lo_udp_sender_open(dests, 1, 0, NULL, NULL);
     uint8_t junk[64];
     const int n_junk = 200;
     for (int i = 0; i < n_junk; i++) {
@@ -170,8 +170,45 @@ static void test_bad_configuration(void **state)
     lo_udp_listen l2 = {0};
     assert_null(lo_udp_receiver_open(&l2, 1, &bad, 1, false, 5, &d.sink));
     const char *dests[] = {"127.0.0.1"};
-    assert_null(lo_udp_sender_open(dests, 1, 0, &d.sink));
+    assert_null(lo_udp_sender_open(dests, 1, 0, NULL, &d.sink));
     assert_non_null(strstr(d.all, "host:port"));
+}
+
+/* Multicast on the loopback interface; skipped where the host does not route it. */
+static void test_multicast_loopback(void **state)
+{
+    (void)state;
+    lo_udp_listen l = {0};
+    strcpy(l.multicast_group, "239.255.42.99");
+    strcpy(l.multicast_if, "127.0.0.1");
+    lo_udp_allow allow = {25, 7, "127.0.0.1"};
+    lo_test_diags d;
+    lo_test_diags_init(&d, false);
+    lo_udp_receiver *r = lo_udp_receiver_open(&l, 1, &allow, 1, false, 5, &d.sink);
+    if (!r) {
+        printf("SKIP multicast: cannot join on 127.0.0.1: %s\n", d.last);
+        skip();
+        return;
+    }
+    char dest[64];
+    snprintf(dest, sizeof dest, "239.255.42.99:%u", lo_udp_receiver_port(r, 0));
+    const char *dests[] = {dest};
+    lo_udp_sender *s = lo_udp_sender_open(dests, 1, 1, "127.0.0.1", &d.sink);
+    assert_non_null(s);
+    uint8_t buf[128];
+    size_t n = block048(7, buf);
+    assert_int_equal(lo_udp_sender_send(s, buf, n), 0);
+    seen got = {0};
+    poll_for(r, &got, 1);
+    lo_udp_sender_close(s);
+    lo_udp_receiver_close(r);
+    if (got.n == 0) {
+        printf("SKIP multicast: nothing looped back on 127.0.0.1 here\n");
+        skip();
+        return;
+    }
+    assert_int_equal(got.n, 1);
+    assert_int_equal(got.sic[0], 7);
 }
 
 int main(void)
@@ -181,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_unknown_sender_dropped),
         cmocka_unit_test(test_malformed_flood_is_counted_and_rate_limited),
         cmocka_unit_test(test_bad_configuration),
+        cmocka_unit_test(test_multicast_loopback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,9 +82,10 @@ void lo_udp_receiver_close(lo_udp_receiver *r);
 
 typedef struct lo_udp_sender lo_udp_sender;
 
-/* destinations: "host:port" (IPv4 address or name). ttl: multicast TTL (0 = 1). */
+/* destinations: "host:port" (IPv4 address or name). ttl: multicast TTL (0 = 1).
+ * multicast_if: local interface address for multicast destinations (NULL or "" = default). */
 lo_udp_sender *lo_udp_sender_open(const char *const *destinations, int n, int ttl,
-                                  lo_diag_sink *sink);
+                                  const char *multicast_if, lo_diag_sink *sink);
 /* Send one datagram to every destination. Returns the number of destinations that failed. */
 int lo_udp_sender_send(lo_udp_sender *s, const uint8_t *data, size_t len);
 long lo_udp_sender_sent(const lo_udp_sender *s);   /* datagrams sent (per destination) */

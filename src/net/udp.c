@@ -284,7 +284,8 @@ struct lo_udp_sender {
     lo_diag_sink *sink;
 };
 
-lo_udp_sender *lo_udp_sender_open(const char *const *destinations, int n, int ttl, lo_diag_sink *sink)
+lo_udp_sender *lo_udp_sender_open(const char *const *destinations, int n, int ttl,
+                                  const char *multicast_if, lo_diag_sink *sink)
 {
     if (n < 1) return NULL;
     lo_udp_sender *s = calloc(1, sizeof *s);
@@ -324,6 +325,18 @@ lo_udp_sender *lo_udp_sender_open(const char *const *destinations, int n, int tt
     if (s->fd < 0) { lo_udp_sender_close(s); return NULL; }
     unsigned char t = (unsigned char)(ttl > 0 ? ttl : 1);
     setsockopt(s->fd, IPPROTO_IP, IP_MULTICAST_TTL, &t, sizeof t);
+    if (multicast_if && *multicast_if) {
+        uint32_t ifa;
+        struct in_addr ia;
+        if (!parse_ipv4(multicast_if, &ifa)) {
+            lo_diag_report(sink, LO_DIAG_ERROR, "udp destinations", 0, 0, -1, "multicast_if",
+                           "'%s' is not an IPv4 address", multicast_if);
+            lo_udp_sender_close(s);
+            return NULL;
+        }
+        ia.s_addr = htonl(ifa);
+        setsockopt(s->fd, IPPROTO_IP, IP_MULTICAST_IF, &ia, sizeof ia);
+    }
     fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK);
     return s;
 }
