@@ -465,6 +465,43 @@ static void test_track_writer(void **state)
     unlink(path);
 }
 
+/* A real CAT062 recording read as track reports: 34,957 reports of 191 tracks over 30 min,
+ * in time order, WGS-84 positions within a few hundred km of a Baltic reference point. */
+static void test_track_source_real_recording(void **state)
+{
+    (void)state;
+    const char *path = lo_test_shared_path("data/asterix/jade/final_frame_062_30min.ff");
+    if (!path) { skip(); return; }
+    lo_geodetic o = {54.0 * LO_DEG2RAD, 18.0 * LO_DEG2RAD, 0};
+    lo_enu_frame sys;
+    lo_enu_frame_init(&sys, &o);
+    double midnight;
+    assert_true(lo_parse_date("2020-06-01", &midnight));
+    lo_asterix_track_source *s = lo_asterix_track_source_open(path, LO_REC_AUTO, &sys, midnight, 0, NULL);
+    assert_non_null(s);
+    lo_track t;
+    long n = 0;
+    double last = -1, first = 0;
+    static uint8_t ids[65536];
+    memset(ids, 0, sizeof ids);
+    int distinct = 0;
+    while (lo_asterix_track_source_next(s, &t) == 1) {
+        if (n == 0) first = t.t;
+        assert_true(t.t >= last);
+        last = t.t;
+        assert_true(hypot(t.pos[0], t.pos[1]) < 1500e3);
+        assert_true(isfinite(t.vel[0]) && isfinite(t.vel[1]));
+        if (!ids[t.id & 0xffff]) { ids[t.id & 0xffff] = 1; distinct++; }
+        n++;
+    }
+    assert_int_equal(n, 34957);
+    assert_int_equal(distinct, 191);
+    assert_true(last - first > 25 * 60 && last - first < 35 * 60);
+    assert_true(first >= midnight && first < midnight + 86400);
+    assert_int_equal(lo_asterix_track_source_stats(s)->malformed, 0);
+    lo_asterix_track_source_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_plot_source_time_order_across_midnight),
         cmocka_unit_test(test_plot_writer_round_trip),
         cmocka_unit_test(test_track_writer),
+        cmocka_unit_test(test_track_source_real_recording),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

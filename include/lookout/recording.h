@@ -98,6 +98,22 @@ const lo_asterix_stats *lo_asterix_plot_source_stats(const lo_asterix_plot_sourc
 long lo_asterix_plot_source_dropped(const lo_asterix_plot_source *s); /* unknown radar, no position */
 void lo_asterix_plot_source_close(lo_asterix_plot_source *s);
 
+/* ---- track source: another tracker's CAT062 recording as lo_track reports ----------------- */
+
+typedef struct lo_asterix_track_source lo_asterix_track_source;
+
+/* Track reports from the CAT062 records of a recording, in time order (reorder window
+ * `window_s`, 0 = 10 s: a system's reports lag each other by several seconds). Position via
+ * `sys` from I062/105 when given, else I062/100 (see lo_cat062_to_track). Track ids are the
+ * I062/040 track numbers. Times as for the plot source. */
+lo_asterix_track_source *lo_asterix_track_source_open(const char *path, lo_rec_format fmt,
+                                                      const lo_enu_frame *sys,
+                                                      double date_midnight, double window_s,
+                                                      lo_diag_sink *sink);
+int lo_asterix_track_source_next(lo_asterix_track_source *s, lo_track *out); /* 1, 0, -1 */
+const lo_asterix_stats *lo_asterix_track_source_stats(const lo_asterix_track_source *s);
+void lo_asterix_track_source_close(lo_asterix_track_source *s);
+
 /* ---- plot writer: lo_plot in, a radar's CAT048 + CAT034 datagrams out --------------------- */
 
 typedef struct lo_asterix_plot_writer lo_asterix_plot_writer;
