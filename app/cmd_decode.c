@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,7 @@
 #include "commands.h"
 #include "lookout/asterix.h"
 #include "lookout/recording.h"
+#include "lookout/udp.h"
 
 typedef struct decode_ctx {
     bool json;
@@ -260,10 +262,61 @@ static void on_record(void *ctx, const lo_asterix_record *rec)
     }
 }
 
+static void on_udp_record(void *ctx, const lo_asterix_record *rec, const lo_udp_from *from)
+{
+    decode_ctx *c = ctx;
+    c->chunk_t = from->t_recv; /* times of day resolve against the receive time */
+    on_record(c, rec);
+}
+
+static volatile sig_atomic_t stop_listening;
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_listening = 1;
+}
+
+/* --listen: decode a live feed from any sender until --count records or --seconds passed. */
+static int listen_udp(decode_ctx *c, const char *spec, const char *group, long count, double seconds)
+{
+    lo_udp_listen l;
+    memset(&l, 0, sizeof l);
+    const char *colon = strrchr(spec, ':');
+    const char *port_s = colon ? colon + 1 : spec;
+    char *end;
+    long port = strtol(port_s, &end, 10);
+    if (*end || port < 0 || port > 65535 || (colon && (size_t)(colon - spec) >= sizeof l.bind_addr))
+        return lo_usage_error("decode", "bad --listen '%s' (want [ADDR:]PORT)", spec);
+    l.port = (uint16_t)port;
+    if (colon) memcpy(l.bind_addr, spec, (size_t)(colon - spec));
+    if (group) snprintf(l.multicast_group, sizeof l.multicast_group, "%s", group);
+    lo_diag_sink sink = {0};
+    lo_udp_receiver *r = lo_udp_receiver_open(&l, 1, NULL, 0, true, 10, &sink);
+    if (!r) return LO_EXIT_FAIL;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    fprintf(stderr, "lookout decode: listening on udp port %u (any sender)\n", lo_udp_receiver_port(r, 0));
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = LO_EXIT_OK;
+    while (!stop_listening && (count <= 0 || c->n < count)) {
+        if (lo_udp_receiver_poll(r, 100, on_udp_record, c) < 0) { rc = LO_EXIT_FAIL; break; }
+        fflush(c->out);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (seconds > 0 && (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9 >= seconds) break;
+    }
+    const lo_udp_rx_stats *st = lo_udp_receiver_stats(r);
+    fprintf(stderr, "lookout decode: %ld datagrams, %ld records, %ld malformed datagrams\n",
+            st->datagrams, st->records, st->malformed_datagrams);
+    lo_udp_receiver_close(r);
+    return rc;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: lookout decode FILE [--json] [--format auto|pcap|raw|gps|ff] [--date YYYY-MM-DD]\n"
+            "       lookout decode --listen [ADDR:]PORT [--group MCAST] [--count N] [--seconds S] [--json]\n"
             "Print every CAT048, CAT034 and CAT062 record of an ASTERIX recording, one per line.\n"
             "Other categories are skipped and counted. Bad data is reported with the file and byte\n"
             "offset on stderr and skipped.\n\n"
@@ -271,6 +324,9 @@ static void usage(FILE *f)
             "  --format F       container format (default: auto-detect)\n"
             "  --date D         UTC date of the recording (times of day become absolute times;\n"
             "                   default: the pcap capture date, or 1970-01-01)\n"
+            "  --listen A:P     decode a live UDP feed (from any sender) instead of a file\n"
+            "  --group G        join IPv4 multicast group G for --listen\n"
+            "  --count N        stop --listen after N records;  --seconds S  after S seconds\n"
             "  -h, --help       this text\n");
 }
 
@@ -278,7 +334,13 @@ int cmd_decode(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'}, {"format", required_argument, NULL, 'f'},
-        {"date", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+        {"date", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
+        {"listen", required_argument, NULL, 'l'}, {"group", required_argument, NULL, 'g'},
+        {"count", required_argument, NULL, 'c'}, {"seconds", required_argument, NULL, 's'},
+        {0, 0, 0, 0}};
+    const char *listen = NULL, *group = NULL;
+    long count = 0;
+    double seconds = 0;
     decode_ctx c = {.out = stdout, .chunk_t = NAN};
     lo_rec_format fmt = LO_REC_AUTO;
     double midnight = 0.0;
@@ -297,9 +359,17 @@ int cmd_decode(int argc, char **argv)
             c.have_date = true;
             break;
         case 'h': usage(stdout); return LO_EXIT_OK;
+        case 'l': listen = optarg; break;
+        case 'g': group = optarg; break;
+        case 'c': count = strtol(optarg, NULL, 10); break;
+        case 's': seconds = strtod(optarg, NULL); break;
         default:
             return lo_usage_error("decode", "unknown option '%s'", argv[optind - 1]);
         }
+    }
+    if (listen) {
+        if (optind != argc) return lo_usage_error("decode", "--listen takes no FILE");
+        return listen_udp(&c, listen, group, count, seconds);
     }
     if (optind != argc - 1)
         return lo_usage_error("decode", optind >= argc ? "missing FILE" : "more than one FILE");

@@ -40,6 +40,22 @@ head -c 30 "$shared/data/asterix/croatiacontrol-asterix/cat048.raw" >"$tmp/cut.r
 "$bin" decode "$tmp/cut.raw" --format raw >/dev/null 2>"$tmp/err.txt"
 grep -q "cut.raw: byte 0" "$tmp/err.txt" || { echo "FAIL: no file/offset in the error"; cat "$tmp/err.txt"; fail=1; }
 
+# Live UDP on 127.0.0.1: two datagrams in, two JSON records out, then --count stops it.
+port=$((40000 + $$ % 20000))
+"$bin" decode --listen "127.0.0.1:$port" --count 2 --seconds 20 --json >"$tmp/live.jsonl" 2>"$tmp/live.err" &
+pid=$!
+for _ in $(seq 50); do grep -q listening "$tmp/live.err" 2>/dev/null && break; sleep 0.1; done
+python3 - "$port" "$shared/data/asterix/croatiacontrol-asterix/cat048.raw" <<'PY'
+import socket, sys, time
+data = open(sys.argv[2], "rb").read()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(2):
+    s.sendto(data, ("127.0.0.1", int(sys.argv[1])))
+    time.sleep(0.05)
+PY
+wait $pid || { echo "FAIL: --listen exit status"; cat "$tmp/live.err"; fail=1; }
+[ "$(grep -c '"cat":48' "$tmp/live.jsonl")" -eq 2 ] || { echo "FAIL: --listen did not decode 2 records"; cat "$tmp/live.err" "$tmp/live.jsonl"; fail=1; }
+
 # Usage errors: exit 2 with one line.
 "$bin" decode >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: no FILE should exit 2"; fail=1; }
 "$bin" decode /nonexistent/file.pcap >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: missing file should exit 2"; fail=1; }
