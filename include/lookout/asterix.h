@@ -101,7 +101,7 @@ typedef struct lo_cat048 {
     bool modec_v, modec_g;
     int16_t height_3d;         /* 110, 25 ft, 14-bit signed */
     bool has_doppler_cal;      /* 120 CAL */
-    int16_t doppler_cal;       /* m/s, 10-bit signed, positive = receding? (as the radar says) */
+    int16_t doppler_cal;       /* m/s, 10-bit signed; lookout takes positive = receding */
     bool doppler_doubtful;
     uint8_t n_doppler_raw;     /* 120 RDS repetitions */
     uint16_t i230;             /* 230 */
@@ -298,18 +298,21 @@ bool lo_parse_date(const char *s, double *midnight);
  * Primary-only plots without a height stay 2D (no LO_PLOT_ELEVATION). Returns false when the
  * record has no position (no I048/040). */
 bool lo_cat048_to_plot(const lo_cat048 *rec, const lo_sensor *sensor, double t, lo_plot *out);
-/* Plot (from `sensor`) -> CAT048 record: 010, 140, 020, 040, 070/090/220 where the plot has
- * them, 130 (PAM from SNR when known), 110 with elevation (3D), 120 CAL with radial velocity,
- * and the lookout SP (exact elevation, SNR, radial velocity, truth id, fine range). */
+/* Plot (from `sensor`, may be NULL) -> CAT048 record: 010, 140, 020 (TYP 1 PSR, 3 SSR+PSR,
+ * 5 Mode S), 040, 070/090/220 where the plot has them, 110 (3D height, needs the sensor's
+ * antenna height) with an elevation, 120 CAL with a radial velocity, and the lookout SP
+ * (exact elevation, SNR, radial velocity, truth id, fine range/azimuth; docs/asterix.md). */
 void lo_cat048_from_plot(const lo_plot *p, const lo_sensor *sensor, lo_cat048 *out);
 
 /* North marker / sector crossing for `sensor` at time t (sector in radians for crossings). */
 void lo_cat034_make(const lo_sensor *sensor, int msg_type, double t, double sector_az_rad,
                     lo_cat034 *out);
 
-/* Track -> CAT062: 010, 015, 070, 105 (via `sys`), 100, 185, 210, 040, 080 (TSB on the
- * first report, TSE on the last: pass first/last), 290, 200, 136, 130, 220, 340, 500, SP
- * (class probabilities). `sensors` (n_sensors) supplies 340's SAC/SIC and polar position. */
+/* Track -> CAT062: 010, 015, 070, 105 and 130 (via `sys`, may be NULL), 100, 185, 210, 060 and
+ * 380 ADR (when the last plot had Mode 3/A / Mode S), 040, 080 (TSB on the first report, TSE
+ * on the last or DELETED: pass first/last; CST when coasting), 290, 200, 220, 340, 500, SP
+ * (class probabilities). Never 510. 136 is not filled (a track has no measured flight level).
+ * `sensors` (n_sensors) supplies 340's SAC/SIC and polar position. */
 void lo_cat062_from_track(const lo_track *trk, const lo_enu_frame *sys, uint8_t sac, uint8_t sic,
                           bool first, bool last, const lo_sensor *sensors, int n_sensors,
                           lo_cat062 *out);
