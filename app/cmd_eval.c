@@ -1,14 +1,230 @@
-/* lookout eval: not built yet; see the open issues. Refuses with a clear message. */
+/* lookout eval: score track reports against truth (GOSPA and track figures; docs/eval.md). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
+#include "lookout/config.h"
+#include "lookout/eval.h"
+#include "lookout/formats.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: lookout eval --tracks TRACKS [--truth TRUTH] [OPTIONS]\n"
+            "Scores track reports against ground truth: GOSPA per truth time (localisation,\n"
+            "missed and false parts) and its mean, track purity, continuity (tracks per object,\n"
+            "identity swaps), latency to confirmation, false tracks per hour, position and\n"
+            "velocity RMS. Without --truth, only Mode S purity (tracks mixing addresses).\n"
+            "Files are CSV or JSON lines (docs/formats.md); '-' reads stdin.\n\n"
+            "Options:\n"
+            "  --truth FILE      truth samples (time, truth_id, class, x_m .. vz_mps)\n"
+            "  --tracks FILE     track reports (time, track_id, status, x_m .. vz_mps, ...)\n"
+            "  --plots FILE      plots with truth_id: first detection time of each object\n"
+            "  --site FILE       site YAML: without --plots, an object counts as detectable\n"
+            "                    from its first truth sample inside a sensor's coverage\n"
+            "  --cutoff M        GOSPA cut-off distance c in metres (default 100)\n"
+            "  --order P         GOSPA order p >= 1 (default 2)\n"
+            "  --alpha A         GOSPA alpha in (0, 2] (default 2)\n"
+            "  --max-age S       oldest track report used at a truth time, seconds\n"
+            "                    (default: twice the median interval between reports)\n"
+            "  --json            print the results as JSON instead of a table\n"
+            "  --plot FILE.svg   draw truth and tracks (plan view) and GOSPA over time\n"
+            "  -h, --help        this text\n");
+}
+
+static bool parse_positive(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v) || v <= 0) return false;
+    *out = v;
+    return true;
+}
+
+/* Inside some sensor's range and elevation coverage (config.h: min/max range, elevation). */
+static bool in_site_coverage(void *ctx, const double enu[3])
+{
+    const lo_site *site = ctx;
+    for (int i = 0; i < site->n_sensors; i++) {
+        const lo_sensor *s = &site->sensors[i];
+        double range, azimuth, elevation;
+        lo_system_enu_to_polar(&site->frame, &site->sensor_frames[i], site->propagation, enu,
+                               &range, &azimuth, &elevation);
+        if (range < s->min_range_m || range > s->max_range_m) continue;
+        if (s->max_elevation_rad > s->min_elevation_rad &&
+            (elevation < s->min_elevation_rad || elevation > s->max_elevation_rad))
+            continue;
+        return true;
+    }
+    return false;
+}
+
+/* "read 1200000 track reports" on a terminal, every 100,000 records. */
+static void progress(const char *what, long n)
+{
+    if (n % 100000 == 0 && lo_progress_wanted())
+        fprintf(stderr, "\rlookout eval: read %ld %s   ", n, what);
+}
+
+static bool readable(const char *path)
+{
+    return strcmp(path, "-") == 0 || access(path, R_OK) == 0;
+}
 
 int cmd_eval(int argc, char **argv)
 {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("Usage: lookout eval ...\n(not available in this build yet)\n");
-        return LO_EXIT_OK;
+    enum { OPT_TRUTH = 1000, OPT_TRACKS, OPT_PLOTS, OPT_SITE, OPT_CUTOFF, OPT_ORDER, OPT_ALPHA, OPT_MAX_AGE,
+           OPT_JSON, OPT_PLOT };
+    static const struct option longopts[] = {
+        {"truth", required_argument, NULL, OPT_TRUTH},
+        {"tracks", required_argument, NULL, OPT_TRACKS},
+        {"plots", required_argument, NULL, OPT_PLOTS},
+        {"site", required_argument, NULL, OPT_SITE},
+        {"cutoff", required_argument, NULL, OPT_CUTOFF},
+        {"order", required_argument, NULL, OPT_ORDER},
+        {"alpha", required_argument, NULL, OPT_ALPHA},
+        {"max-age", required_argument, NULL, OPT_MAX_AGE},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"plot", required_argument, NULL, OPT_PLOT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *truth_path = NULL, *tracks_path = NULL, *plots_path = NULL, *svg_path = NULL,
+               *site_path = NULL;
+    bool json = false;
+    lo_eval_options opt;
+    lo_eval_options_default(&opt);
+
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'h': usage(stdout); return LO_EXIT_OK;
+        case OPT_TRUTH: truth_path = optarg; break;
+        case OPT_TRACKS: tracks_path = optarg; break;
+        case OPT_PLOTS: plots_path = optarg; break;
+        case OPT_PLOT: svg_path = optarg; break;
+        case OPT_SITE: site_path = optarg; break;
+        case OPT_JSON: json = true; break;
+        case OPT_CUTOFF:
+            if (!parse_positive(optarg, &opt.gospa.cutoff_m))
+                return lo_usage_error("eval", "--cutoff needs a distance in metres > 0, not '%s'", optarg);
+            break;
+        case OPT_ORDER:
+            if (!parse_positive(optarg, &opt.gospa.order_p) || opt.gospa.order_p < 1)
+                return lo_usage_error("eval", "--order needs a number >= 1, not '%s'", optarg);
+            break;
+        case OPT_ALPHA:
+            if (!parse_positive(optarg, &opt.gospa.alpha) || opt.gospa.alpha > 2)
+                return lo_usage_error("eval", "--alpha needs a number in (0, 2], not '%s'", optarg);
+            break;
+        case OPT_MAX_AGE:
+            if (!parse_positive(optarg, &opt.max_age_s))
+                return lo_usage_error("eval", "--max-age needs seconds > 0, not '%s'", optarg);
+            break;
+        case ':': return lo_usage_error("eval", "option '%s' needs a value", argv[optind - 1]);
+        default: return lo_usage_error("eval", "unknown option '%s'", argv[optind - 1]);
+        }
     }
-    fprintf(stderr, "lookout eval: not available in this build yet\n");
-    return LO_EXIT_FAIL;
+    if (optind < argc) return lo_usage_error("eval", "unexpected argument '%s'", argv[optind]);
+    if (!tracks_path) return lo_usage_error("eval", "--tracks FILE is required");
+    const char *inputs[] = {truth_path, tracks_path, plots_path};
+    int n_stdin = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!inputs[i]) continue;
+        if (!readable(inputs[i]))
+            return lo_usage_error("eval", "cannot read '%s': %s", inputs[i], strerror(errno));
+        n_stdin += strcmp(inputs[i], "-") == 0;
+    }
+    if (n_stdin > 1) return lo_usage_error("eval", "only one input can be '-' (stdin)");
+    if (site_path && access(site_path, R_OK) != 0)
+        return lo_usage_error("eval", "cannot read '%s': %s", site_path, strerror(errno));
+
+    lo_diag_sink sink = {0}; /* print each problem on stderr, skip the record, go on */
+    lo_site site;
+    bool have_site = false;
+    if (site_path) {
+        if (lo_site_load(site_path, &site, &sink) != 0) {
+            fprintf(stderr, "lookout eval: cannot use the site file '%s' (see above)\n", site_path);
+            return LO_EXIT_FAIL;
+        }
+        have_site = true;
+    }
+    lo_eval *e = lo_eval_new(&opt);
+    if (!e) {
+        if (have_site) lo_site_free(&site);
+        return LO_EXIT_FAIL;
+    }
+    if (have_site) lo_eval_set_coverage(e, in_site_coverage, &site);
+    int status = LO_EXIT_OK;
+    long n_read = 0;
+
+    if (truth_path) {
+        lo_reader *r = lo_truth_reader_open(truth_path, &sink);
+        n_read = 0;
+        lo_truth t;
+        int got = 0;
+        while (r && (got = lo_truth_reader_next(r, &t)) == 1)
+            if (lo_eval_add_truth(e, &t)) got = -1;
+            else progress("truth samples", ++n_read);
+        lo_reader_close(r);
+        if (!r || got < 0) status = LO_EXIT_FAIL;
+    }
+    if (status == LO_EXIT_OK) {
+        lo_reader *r = lo_track_reader_open(tracks_path, &sink);
+        n_read = 0;
+        lo_track k;
+        int got = 0;
+        while (r && (got = lo_track_reader_next(r, &k)) == 1)
+            if (lo_eval_add_track(e, &k)) got = -1;
+            else progress("track reports", ++n_read);
+        lo_reader_close(r);
+        if (!r || got < 0) status = LO_EXIT_FAIL;
+    }
+    if (status == LO_EXIT_OK && plots_path) {
+        lo_reader *r = lo_plot_reader_open(plots_path, &sink);
+        n_read = 0;
+        lo_plot p;
+        int got = 0;
+        while (r && (got = lo_plot_reader_next(r, &p)) == 1)
+            if (lo_eval_add_plot(e, &p)) got = -1;
+            else progress("plots", ++n_read);
+        lo_reader_close(r);
+        if (!r || got < 0) status = LO_EXIT_FAIL;
+    }
+    if (status != LO_EXIT_OK) {
+        fprintf(stderr, "lookout eval: cannot read the input (see the messages above)\n");
+        lo_eval_free(e);
+        if (have_site) lo_site_free(&site);
+        return status;
+    }
+    if (lo_progress_wanted()) fprintf(stderr, "\rlookout eval: scoring...%40s", "");
+    int run_rc = lo_eval_run(e);
+    if (lo_progress_wanted()) fprintf(stderr, "\r%64s\r", ""); /* clear the progress line */
+    if (run_rc) {
+        fprintf(stderr, "lookout eval: out of memory\n");
+        lo_eval_free(e);
+        if (have_site) lo_site_free(&site);
+        return LO_EXIT_FAIL;
+    }
+    if (sink.errors > 0)
+        fprintf(stderr, "lookout eval: %ld bad record(s) skipped (see above)\n", sink.errors);
+
+    int rc = json ? lo_eval_write_json(e, stdout) : lo_eval_print_table(e, stdout);
+    if (rc) status = LO_EXIT_FAIL;
+    if (svg_path) {
+        FILE *f = fopen(svg_path, "w");
+        if (!f || lo_eval_write_svg(e, f) || fclose(f)) {
+            fprintf(stderr, "lookout eval: cannot write '%s': %s\n", svg_path, strerror(errno));
+            status = LO_EXIT_FAIL;
+        }
+    }
+    lo_eval_free(e);
+    if (have_site) lo_site_free(&site);
+    return status;
 }

@@ -27,6 +27,9 @@ extern "C" {
 
 typedef enum lo_text_format { LO_FORMAT_CSV = 0, LO_FORMAT_JSONL } lo_text_format;
 
+/* The three record kinds (lo_writer_from_stream's record_kind). */
+enum lo_record_kind { LO_RECORD_PLOT = 0, LO_RECORD_TRUTH, LO_RECORD_TRACK };
+
 /* Format from a file name: *.jsonl / *.ndjson / *.json -> JSONL, anything else CSV. */
 lo_text_format lo_format_from_path(const char *path);
 
