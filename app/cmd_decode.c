@@ -11,6 +11,8 @@
 
 #include "commands.h"
 #include "lookout/asterix.h"
+#include "lookout/config.h"
+#include "lookout/formats.h"
 #include "lookout/recording.h"
 #include "lookout/udp.h"
 
@@ -312,6 +314,62 @@ static int listen_udp(decode_ctx *c, const char *spec, const char *group, long c
     return rc;
 }
 
+/* --plots / --tracks: the recording as data-model records in time order, through the text
+ * writers (CSV, or JSON lines for *.jsonl), for `lookout track` and `lookout eval`. */
+static int convert(const char *path, lo_rec_format fmt, double midnight, const lo_site *site,
+                   const char *plots_out, const char *tracks_out)
+{
+    lo_diag_sink sink = {0};
+    int rc = LO_EXIT_OK;
+    if (plots_out) {
+        lo_asterix_plot_source *src = lo_asterix_plot_source_open(
+            path, fmt, site ? site->sensors : NULL, site ? site->n_sensors : 0, midnight, 0, &sink);
+        if (!src) return LO_EXIT_FAIL;
+        lo_writer *w = lo_plot_writer_open(plots_out, lo_format_from_path(plots_out));
+        if (!w) {
+            lo_asterix_plot_source_close(src);
+            fprintf(stderr, "lookout decode: cannot write '%s'\n", plots_out);
+            return LO_EXIT_FAIL;
+        }
+        lo_plot p;
+        long n = 0;
+        int r;
+        while ((r = lo_asterix_plot_source_next(src, &p)) == 1) {
+            if (lo_plot_write(w, &p) < 0) { rc = LO_EXIT_FAIL; break; }
+            n++;
+        }
+        if (r < 0) rc = LO_EXIT_FAIL;
+        if (lo_writer_close(w) < 0) rc = LO_EXIT_FAIL;
+        fprintf(stderr, "lookout decode: %ld plots to %s (%ld records without a usable plot%s)\n", n,
+                plots_out, lo_asterix_plot_source_dropped(src), site ? " or from unknown radars" : "");
+        lo_asterix_plot_source_close(src);
+    }
+    if (tracks_out) {
+        lo_asterix_track_source *src = lo_asterix_track_source_open(
+            path, fmt, site ? &site->frame : NULL, midnight, 0, &sink);
+        if (!src) return LO_EXIT_FAIL;
+        lo_writer *w = lo_track_writer_open(tracks_out, lo_format_from_path(tracks_out),
+                                            site ? &site->frame : NULL);
+        if (!w) {
+            lo_asterix_track_source_close(src);
+            fprintf(stderr, "lookout decode: cannot write '%s'\n", tracks_out);
+            return LO_EXIT_FAIL;
+        }
+        lo_track t;
+        long n = 0;
+        int r;
+        while ((r = lo_asterix_track_source_next(src, &t)) == 1) {
+            if (lo_track_write(w, &t) < 0) { rc = LO_EXIT_FAIL; break; }
+            n++;
+        }
+        if (r < 0) rc = LO_EXIT_FAIL;
+        if (lo_writer_close(w) < 0) rc = LO_EXIT_FAIL;
+        fprintf(stderr, "lookout decode: %ld track reports to %s\n", n, tracks_out);
+        lo_asterix_track_source_close(src);
+    }
+    return rc;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -324,6 +382,11 @@ static void usage(FILE *f)
             "  --format F       container format (default: auto-detect)\n"
             "  --date D         UTC date of the recording (times of day become absolute times;\n"
             "                   default: the pcap capture date, or 1970-01-01)\n"
+            "  --plots OUT      write the CAT048 plots (time order) to OUT (.csv, or .jsonl) instead\n"
+            "  --tracks OUT     write the CAT062 track reports (time order) to OUT instead\n"
+            "  --site FILE      site YAML: radars by SAC/SIC (ids, antenna heights), system frame\n"
+            "                   (CAT062 WGS-84 -> ENU); without it sensor_id = SAC*256+SIC and\n"
+            "                   CAT062 positions come from I062/100\n"
             "  --listen A:P     decode a live UDP feed (from any sender) instead of a file\n"
             "  --group G        join IPv4 multicast group G for --listen\n"
             "  --count N        stop --listen after N records;  --seconds S  after S seconds\n"
@@ -337,7 +400,9 @@ int cmd_decode(int argc, char **argv)
         {"date", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
         {"listen", required_argument, NULL, 'l'}, {"group", required_argument, NULL, 'g'},
         {"count", required_argument, NULL, 'c'}, {"seconds", required_argument, NULL, 's'},
-        {0, 0, 0, 0}};
+        {"plots", required_argument, NULL, 'P'}, {"tracks", required_argument, NULL, 'T'},
+        {"site", required_argument, NULL, 'S'}, {0, 0, 0, 0}};
+    const char *plots_out = NULL, *tracks_out = NULL, *site_path = NULL;
     const char *listen = NULL, *group = NULL;
     long count = 0;
     double seconds = 0;
@@ -363,6 +428,9 @@ int cmd_decode(int argc, char **argv)
         case 'g': group = optarg; break;
         case 'c': count = strtol(optarg, NULL, 10); break;
         case 's': seconds = strtod(optarg, NULL); break;
+        case 'P': plots_out = optarg; break;
+        case 'T': tracks_out = optarg; break;
+        case 'S': site_path = optarg; break;
         default:
             return lo_usage_error("decode", "unknown option '%s'", argv[optind - 1]);
         }
@@ -378,6 +446,16 @@ int cmd_decode(int argc, char **argv)
     if (!probe) return lo_usage_error("decode", "cannot open '%s'", path);
     fclose(probe);
     lo_tod_resolver_init(&c.tod, midnight);
+    if (plots_out || tracks_out) {
+        lo_site site;
+        memset(&site, 0, sizeof site);
+        lo_diag_sink sink = {0};
+        if (site_path && lo_site_load(site_path, &site, &sink) < 0) return LO_EXIT_FAIL;
+        int rc = convert(path, fmt, c.have_date ? midnight : NAN, site_path ? &site : NULL,
+                         plots_out, tracks_out);
+        if (site_path) lo_site_free(&site);
+        return rc;
+    }
 
     lo_diag_sink sink = {0};
     lo_recording *rec = lo_recording_open(path, fmt, &sink);

@@ -40,6 +40,29 @@ head -c 30 "$shared/data/asterix/croatiacontrol-asterix/cat048.raw" >"$tmp/cut.r
 "$bin" decode "$tmp/cut.raw" --format raw >/dev/null 2>"$tmp/err.txt"
 grep -q "cut.raw: byte 0" "$tmp/err.txt" || { echo "FAIL: no file/offset in the error"; cat "$tmp/err.txt"; fail=1; }
 
+# --plots / --tracks: the recording as data-model files, in time order.
+"$bin" decode "$rec" --json 2>/dev/null >"$tmp/all.jsonl"
+want=$(grep '"cat":48' "$tmp/all.jsonl" | grep -c rho_nm)
+"$bin" decode "$rec" --plots "$tmp/plots.csv" 2>/dev/null || { echo "FAIL: --plots exit"; fail=1; }
+[ "$(($(wc -l <"$tmp/plots.csv") - 1))" -eq "$want" ] || { echo "FAIL: --plots wrote $(wc -l <"$tmp/plots.csv") lines, want $want + header"; fail=1; }
+head -1 "$tmp/plots.csv" | grep -q "range_m" || { echo "FAIL: plots CSV has no header"; fail=1; }
+awk -F, 'NR>2 && $1 < prev {bad=1} NR>1 {prev=$1} END {exit bad}' "$tmp/plots.csv" || { echo "FAIL: plots not in time order"; fail=1; }
+cat >"$tmp/site.yaml" <<'YAML'
+site:
+  name: test
+  reference: {lat_deg: 45.8, lon_deg: 16.0}
+sensors:
+  - name: r13
+    sac: 25
+    sic: 13
+    position: {lat_deg: 45.7, lon_deg: 16.1, height_m: 300}
+YAML
+want13=$(grep '"cat":48' "$tmp/all.jsonl" | grep '"sic":13,' | grep -c rho_nm)
+"$bin" decode "$rec" --plots "$tmp/p13.jsonl" --site "$tmp/site.yaml" 2>/dev/null || { echo "FAIL: --site exit"; fail=1; }
+[ "$(wc -l <"$tmp/p13.jsonl")" -eq "$want13" ] && [ "$want13" -gt 0 ] || { echo "FAIL: --site kept $(wc -l <"$tmp/p13.jsonl") plots, want $want13"; fail=1; }
+"$bin" decode "$shared/data/asterix/croatiacontrol-asterix/cat_062_065.pcap" --tracks "$tmp/t.csv" 2>/dev/null || { echo "FAIL: --tracks exit"; fail=1; }
+[ "$(wc -l <"$tmp/t.csv")" -eq 3 ] || { echo "FAIL: --tracks wrote $(wc -l <"$tmp/t.csv") lines, want 2 + header"; fail=1; }
+
 # Live UDP on 127.0.0.1: two datagrams in, two JSON records out, then --count stops it.
 port=$((40000 + $$ % 20000))
 "$bin" decode --listen "127.0.0.1:$port" --count 2 --seconds 20 --json >"$tmp/live.jsonl" 2>"$tmp/live.err" &
