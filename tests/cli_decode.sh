@@ -64,10 +64,10 @@ want13=$(grep '"cat":48' "$tmp/all.jsonl" | grep '"sic":13,' | grep -c rho_nm)
 [ "$(wc -l <"$tmp/t.csv")" -eq 3 ] || { echo "FAIL: --tracks wrote $(wc -l <"$tmp/t.csv") lines, want 2 + header"; fail=1; }
 
 # Live UDP on 127.0.0.1: two datagrams in, two JSON records out, then --count stops it.
-port=$((40000 + $$ % 20000))
-"$bin" decode --listen "127.0.0.1:$port" --count 2 --seconds 20 --json >"$tmp/live.jsonl" 2>"$tmp/live.err" &
+"$bin" decode --listen "127.0.0.1:0" --count 2 --seconds 20 --json >"$tmp/live.jsonl" 2>"$tmp/live.err" &
 pid=$!
 for _ in $(seq 50); do grep -q listening "$tmp/live.err" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/.*listening on udp port \([0-9]*\).*/\1/p' "$tmp/live.err")
 python3 - "$port" "$shared/data/asterix/croatiacontrol-asterix/cat048.raw" <<'PY'
 import socket, sys, time
 data = open(sys.argv[2], "rb").read()
