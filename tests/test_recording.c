@@ -159,6 +159,15 @@ static void test_pcap_link_types(void **state)
     assert_int_equal(lo_recording_next(r, &c), 0);
     assert_int_equal(lo_recording_skipped_packets(r), 1);
     lo_recording_close(r);
+    /* IPv4 total length that ends inside the UDP header (found by fuzz_pcap): skipped, and
+     * nothing is read past the packet. */
+    tn = ipv4_udp(ip, blk, bn, 17, false);
+    ip[2] = 0; ip[3] = 24;
+    dump_one(path, DLT_RAW, ip, tn);
+    r = lo_recording_open(path, LO_REC_PCAP, NULL);
+    assert_int_equal(lo_recording_next(r, &c), 0);
+    assert_int_equal(lo_recording_skipped_packets(r), 1);
+    lo_recording_close(r);
     /* An unsupported link type is refused with a message. */
     dump_one(path, DLT_IEEE802_11, ip, tn);
     lo_test_diags d;

@@ -284,6 +284,7 @@ static long udp_payload(lo_recording *r, const uint8_t *pkt, size_t caplen, lo_r
     size_t avail = caplen - off - ihl;
     if (iplen >= ihl && iplen - ihl < avail) avail = iplen - ihl; /* Ethernet padding */
     if (ulen > avail) ulen = avail;                 /* truncated capture: decode what is there */
+    if (ulen < 8) return -1;                        /* IP length cuts into the UDP header */
     out->src_addr = lo_be32(ip + 12);
     out->dst_addr = lo_be32(ip + 16);
     out->src_port = (uint16_t)lo_be16(udp);
