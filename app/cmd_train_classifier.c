@@ -33,6 +33,9 @@ static void usage(FILE *f)
             "  --site FILE         site YAML: its sensors turn SNR into RCS (radar equation)\n"
             "  --out FILE          the parameter file to write (e.g. data/classifier-v2.json)\n"
             "  --name NAME         model name in the file (default: the --out file name)\n"
+            "  --note TEXT         added to the file's provenance (e.g. code revisions)\n"
+            "  --no-clutter        reports whose plot has truth id 0 (a false alarm) are\n"
+            "                      unlabelled instead of class clutter\n"
             "  --ages LIST         track ages (s since confirmation) to sample and score at\n"
             "                      (default 5,10,30)\n"
             "  --every S           and every S seconds after the last age when training\n"
@@ -96,9 +99,10 @@ static truth_class *read_truth_classes(const char *path, size_t *n_out)
     return map;
 }
 
-static lo_class class_of(const truth_class *map, size_t n, uint32_t truth_id)
+static lo_class class_of(const truth_class *map, size_t n, uint32_t truth_id, bool zero_clutter)
 {
-    if (!truth_id) return LO_CLASS_UNKNOWN;
+    /* Simulated plots with truth id 0 are false alarms: a track living on them is clutter. */
+    if (!truth_id) return zero_clutter ? LO_CLASS_CLUTTER : LO_CLASS_UNKNOWN;
     truth_class key = {truth_id, LO_CLASS_UNKNOWN};
     const truth_class *f = bsearch(&key, map, n, sizeof *map, cmp_truth);
     return f ? f->cls : LO_CLASS_UNKNOWN;
@@ -106,6 +110,7 @@ static lo_class class_of(const truth_class *map, size_t n, uint32_t truth_id)
 
 typedef struct options {
     double flock_radius;
+    bool zero_clutter;
 } options;
 
 /* Stream the track reports into the trainer, scan by scan (reports within 1 s of the first of
@@ -142,7 +147,7 @@ static long feed(lo_trainer *tr, const char *tracks_path, const char *truth_path
             for (size_t i = 0; i < nb; i++) {
                 lo_classify_extra ex = {.radial_vel_spread_mps = NAN,
                                         .flock_neighbours = o->flock_radius > 0 ? counts[i] : -1};
-                lo_trainer_add(tr, &batch[i], class_of(map, n_truth, batch[i].last_truth_id), &ex);
+                lo_trainer_add(tr, &batch[i], class_of(map, n_truth, batch[i].last_truth_id, o->zero_clutter), &ex);
             }
             n += (long)nb;
             nb = 0;
@@ -200,7 +205,8 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 int cmd_train_classifier(int argc, char **argv)
 {
     enum { O_TRACKS = 256, O_TRUTH, O_SITE, O_OUT, O_NAME, O_AGES, O_EVERY, O_TEMP, O_EVID,
-           O_UNIFORM, O_BALL, O_CV, O_FLOCK, O_MODEL, O_ETRACKS, O_ETRUTH };
+           O_UNIFORM, O_BALL, O_CV, O_FLOCK, O_MODEL, O_ETRACKS, O_ETRUTH, O_NOTE,
+           O_NOCLUTTER };
     static const struct option opts[] = {
         {"tracks", required_argument, NULL, O_TRACKS},
         {"truth", required_argument, NULL, O_TRUTH},
@@ -218,17 +224,19 @@ int cmd_train_classifier(int argc, char **argv)
         {"model", required_argument, NULL, O_MODEL},
         {"eval-tracks", required_argument, NULL, O_ETRACKS},
         {"eval-truth", required_argument, NULL, O_ETRUTH},
+        {"note", required_argument, NULL, O_NOTE},
+        {"no-clutter", no_argument, NULL, O_NOCLUTTER},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     enum { MAX_RUNS = 256 };
     const char *tracks[MAX_RUNS], *truth[MAX_RUNS], *etracks[MAX_RUNS], *etruth[MAX_RUNS];
     int n_tracks = 0, n_truth = 0, n_etracks = 0, n_etruth = 0;
-    const char *site_path = NULL, *out = NULL, *name = NULL, *model_path = NULL;
+    const char *site_path = NULL, *out = NULL, *name = NULL, *model_path = NULL, *note = NULL;
     double ages[MAX_AGES] = {5, 10, 30}, every = 10, temperature = 3, evidence = 10;
     int n_ages = 3;
     bool uniform = false;
-    options o = {.flock_radius = 150};
+    options o = {.flock_radius = 150, .zero_clutter = true};
     lo_feature_params fp;
     lo_feature_params_default(&fp);
     opterr = 0;
@@ -252,6 +260,8 @@ int cmd_train_classifier(int argc, char **argv)
         case O_SITE: site_path = optarg; break;
         case O_OUT: out = optarg; break;
         case O_NAME: name = optarg; break;
+        case O_NOTE: note = optarg; break;
+        case O_NOCLUTTER: o.zero_clutter = false; break;
         case O_MODEL: model_path = optarg; break;
         case O_UNIFORM: uniform = true; break;
         case O_AGES: {
@@ -357,6 +367,10 @@ int cmd_train_classifier(int argc, char **argv)
                  "lookout train-classifier on %d run%s (%s + %s%s): %zu samples from %ld "
                  "reports; temperature %g, evidence %g", n_tracks, n_tracks == 1 ? "" : "s",
                  tracks[0], truth[0], n_tracks > 1 ? ", ..." : "", ns, n, temperature, evidence);
+        if (note) {
+            size_t used = strlen(model.provenance);
+            snprintf(model.provenance + used, sizeof model.provenance - used, "; %s", note);
+        }
         lo_trainer_free(tr);
         FILE *f = fopen(out, "w");
         if (!f || lo_classifier_model_write(&model, f) != 0 || fclose(f) != 0) {

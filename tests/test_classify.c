@@ -74,6 +74,9 @@ static void test_features_straight_and_circling(void **state)
     assert_near(x[LO_FEAT_MANOEUVRE_ACC_RMS], 0, 1e-9);
     assert_near(x[LO_FEAT_STRAIGHTNESS], 1, 1e-9);
     assert_near(x[LO_FEAT_HOVER_FRACTION], 0, 0);
+    assert_near(x[LO_FEAT_NET_SPEED_MEAN], 35, 1e-9); /* displacement over 5 s */
+    assert_near(x[LO_FEAT_NET_SPEED_STD], 0, 1e-5);
+    assert_near(x[LO_FEAT_NET_HOVER_FRACTION], 0, 0);
     assert_true(isnan(x[LO_FEAT_RCS_DBSM_MEAN])); /* no sensor, no SNR */
     assert_true(isnan(x[LO_FEAT_FLOCK_NEIGHBOURS]));
 
@@ -118,6 +121,8 @@ static void test_features_hover_ballistic_rcs_extras(void **state)
     lo_track_features_values(&f, x);
     assert_near(x[LO_FEAT_HOVER_FRACTION], 1, 0);
     assert_true(isnan(x[LO_FEAT_STRAIGHTNESS]));
+    assert_near(x[LO_FEAT_NET_SPEED_MEAN], 0, 1e-12);
+    assert_near(x[LO_FEAT_NET_HOVER_FRACTION], 1, 0);
     assert_int_equal(f.n_snr, 30);
     assert_near(x[LO_FEAT_RCS_DBSM_MEAN], -20, 0.2);
     assert_near(x[LO_FEAT_RCS_DB_STD], 2, 0.05);
@@ -142,6 +147,31 @@ static void test_features_hover_ballistic_rcs_extras(void **state)
     assert_near(x[LO_FEAT_MANOEUVRE_MODEL_PROB], 0.96, 1e-12);
 }
 
+
+
+/* Tracker noise at long range: a hovering multirotor whose velocity estimate jitters by 5 m/s
+ * hovers by the instantaneous speed almost never, by displacement all the time. */
+static void test_features_net_speed_under_noise(void **state)
+{
+    (void)state;
+    lo_feature_params p;
+    lo_feature_params_default(&p);
+    lo_track_features f;
+    lo_track_features_init(&f, 9);
+    unsigned seed = 5;
+    for (int k = 0; k < 40; k++) {
+        double n1 = (rand_r(&seed) / (double)RAND_MAX - 0.5) * 17; /* +-8.5 m/s: sigma ~5 */
+        double n2 = (rand_r(&seed) / (double)RAND_MAX - 0.5) * 17;
+        double e1 = (rand_r(&seed) / (double)RAND_MAX - 0.5) * 4;  /* +-2 m position noise */
+        lo_track r = report(8000 + k, 5000 + e1, 3000 - e1, 80, n1, n2, 0);
+        lo_track_features_update(&f, &p, &r, NULL, NULL);
+    }
+    double x[LO_FEAT_COUNT];
+    lo_track_features_values(&f, x);
+    assert_true(x[LO_FEAT_HOVER_FRACTION] < 0.2);
+    assert_true(x[LO_FEAT_NET_HOVER_FRACTION] > 0.95);
+    assert_true(x[LO_FEAT_NET_SPEED_MEAN] < 1);
+}
 
 static void test_flock_neighbours(void **state)
 {
@@ -224,6 +254,32 @@ static void test_prior_model_v1(void **state)
     lo_classifier_predict(&m, x, 100, p);
     assert_int_equal(argmax(p), LO_CLASS_ROCKET);
     assert_true(p[LO_CLASS_ROCKET] > 0.9);
+}
+
+
+/* The trained parameter file in the repo loads, says where it came from, and knows the classes
+ * the simulated training data had. */
+static void test_trained_model_v2(void **state)
+{
+    (void)state;
+    lo_classifier_model m;
+    lo_test_diags d;
+    lo_test_diags_init(&d, false);
+    if (lo_classifier_model_load(lo_test_source_path("data/classifier-v2.json"), &m, &d.sink))
+        fail_msg("classifier-v2.json: %s", d.all);
+    assert_string_equal(m.name, "classifier-v2");
+    assert_non_null(strstr(m.provenance, "lookout train-classifier"));
+    assert_non_null(strstr(m.provenance, "held out"));
+    static const lo_class want[] = {LO_CLASS_MULTIROTOR, LO_CLASS_FIXED_WING, LO_CLASS_BIRD,
+                                    LO_CLASS_ROCKET, LO_CLASS_HELICOPTER, LO_CLASS_GROUND_VEHICLE};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) assert_true(m.class_used[want[i]]);
+    assert_true(m.log_scale[LO_FEAT_TURN_RATE_RMS]);
+    /* Physics the fit must have found: rockets fall at about g, drones are brighter than birds. */
+    assert_near(m.mean[LO_CLASS_ROCKET][LO_FEAT_VERTICAL_ACC_MEAN], -LO_G0, 3);
+    assert_true(m.mean[LO_CLASS_FIXED_WING][LO_FEAT_RCS_DBSM_MEAN] >
+                m.mean[LO_CLASS_BIRD][LO_FEAT_RCS_DBSM_MEAN] + 8);
+    assert_true(m.mean[LO_CLASS_MULTIROTOR][LO_FEAT_RCS_DBSM_MEAN] >
+                m.mean[LO_CLASS_BIRD][LO_FEAT_RCS_DBSM_MEAN] + 4);
 }
 
 static void test_model_file_errors(void **state)
@@ -416,8 +472,10 @@ int main(void)
         cmocka_unit_test(test_radar_equation),
         cmocka_unit_test(test_features_straight_and_circling),
         cmocka_unit_test(test_features_hover_ballistic_rcs_extras),
+        cmocka_unit_test(test_features_net_speed_under_noise),
         cmocka_unit_test(test_flock_neighbours),
         cmocka_unit_test(test_prior_model_v1),
+        cmocka_unit_test(test_trained_model_v2),
         cmocka_unit_test(test_model_file_errors),
         cmocka_unit_test(test_fit_and_round_trip),
         cmocka_unit_test(test_rocket_within_three_scans),

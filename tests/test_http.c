@@ -949,6 +949,52 @@ static void test_websocket_token(void **state)
     close(fd);
 }
 
+/* A display that stops reading holds up only itself: another keeps getting updates, and
+ * /metrics answers at once. */
+static void test_stalled_client(void **state)
+{
+    (void)state;
+    env *e;
+    setup_server((void **)&e, NULL);
+    fixture_fill(e->pic, &e->fs, 131, 131, 3000); /* ~1.2 MB per update message */
+    /* The stalled client asks for a tiny receive buffer, so the server's writes block soon. */
+    int stalled = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    setsockopt(stalled, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)e->port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(stalled, (struct sockaddr *)&sa, sizeof sa), 0);
+    char req[512];
+    snprintf(req, sizeof req,
+             "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+             e->port);
+    assert_true(send_all(stalled, req, strlen(req)));
+    char status[256];
+    int good = ws_open(e->port, "/ws", NULL, status, sizeof status);
+    assert_non_null(strstr(status, "101"));
+    /* Change the picture every scan for 4 s; the good client must see most of the updates. */
+    int received = 0;
+    double until = wall_now() + 4.0;
+    for (double sec = 132; wall_now() < until; sec += 1) {
+        fixture_fill(e->pic, &e->fs, sec, sec, 3000);
+        char *m = ws_read_text(good);
+        assert_non_null(m);
+        free(m);
+        received++;
+    }
+    assert_true(received >= 4);
+    double t0 = wall_now();
+    response r = http_get(e->port, "/metrics", NULL);
+    assert_int_equal(r.status, 200);
+    assert_true(wall_now() - t0 < 2.0);
+    assert_non_null(strstr(r.body, "lookout_websocket_clients 2\n"));
+    response_free(&r);
+    close(stalled); /* its sender's blocked write fails now, so the stop below is quick */
+    close(good);
+    teardown_server((void **)&e);
+}
+
 static void test_many_clients_and_stop(void **state)
 {
     (void)state;
@@ -996,6 +1042,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_nonlocal_bind_needs_token),
         cmocka_unit_test(test_token_rules),
         cmocka_unit_test(test_site_service_http),
+        cmocka_unit_test(test_stalled_client),
         cmocka_unit_test(test_many_clients_and_stop),
     };
     int failed = cmocka_run_group_tests_name("open server", open_server, setup_open, teardown_server);

@@ -432,12 +432,43 @@ static void test_ballistic_ellipse_consistency(void **state)
     assert_true(nees > 1.7 && nees < 2.3);
 }
 
+
+/* Heading in, give or take: the approach tolerance grows with distance (5 degrees) and with the
+ * track's own heading uncertainty (2 sigma of the across-track velocity error over speed). */
+static void test_approach_tolerance(void **state)
+{
+    (void)state;
+    lo_threat_config c = cfg();
+    lo_zone z = circle_zone(0, 0, 150);
+    lo_zone_threat zt;
+    /* 10 km east, heading 8 degrees off the line to the centre at 40 m/s: misses by
+     * 10,000 sin 8 - 150 = 1,242 m; the 5 degree tolerance at 9,850 m is 862 m. */
+    double a = 8 * LO_DEG2RAD;
+    lo_track t = make_track(10000, 0, 100, -40 * cos(a), 40 * sin(a), 0);
+    lo_threat_evaluate_zone(&c, &t, LO_GROUP_DRONE, &z, NULL, &zt);
+    assert_near(zt.time_to_entry_s, -1, 0);
+    assert_near(zt.approach_tolerance_m, tan(5 * LO_DEG2RAD) * 9850, 1e-6);
+    assert_near(zt.cpa_distance_m, 10000 * sin(a) - 150, 1e-6);
+    assert_int_equal(lo_threat_rule_level(&c, LO_GROUP_DRONE, 0.9, 60, &z, &zt, false), -1);
+    /* The same track with 2 m/s velocity sigma: heading sigma 2/40 rad, tolerance at
+     * 5 deg + 2 x 2.86 deg = 10.7 deg: heading in, alarm. */
+    t.vel_cov[0] = t.vel_cov[4] = 4;
+    lo_threat_evaluate_zone(&c, &t, LO_GROUP_DRONE, &z, NULL, &zt);
+    assert_near(zt.approach_tolerance_m, tan(5 * LO_DEG2RAD + 2 * 2.0 / 40) * 9850, 1e-6);
+    assert_int_equal(lo_threat_rule_level(&c, LO_GROUP_DRONE, 0.9, 60, &z, &zt, false), LO_ALERT_ALARM);
+    /* Close in, the 100 m floor. */
+    t = make_track(300, 260, 100, -10, 0, 0);
+    lo_threat_evaluate_zone(&c, &t, LO_GROUP_DRONE, &z, NULL, &zt);
+    assert_near(zt.approach_tolerance_m, 100, 1e-9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zone_geometry),
         cmocka_unit_test(test_circle_entry_and_cpa),
         cmocka_unit_test(test_height_band),
+        cmocka_unit_test(test_approach_tolerance),
         cmocka_unit_test(test_polygon_entry_and_cpa),
         cmocka_unit_test(test_entry_uncertainty),
         cmocka_unit_test(test_ballistic_closed_form),

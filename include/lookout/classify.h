@@ -46,6 +46,11 @@ typedef enum lo_feature {
     LO_FEAT_RADIAL_VEL_SPREAD, /* Doppler spread the caller measured (micro-Doppler), m/s */
     LO_FEAT_FLOCK_NEIGHBOURS,  /* neighbours moving with it, counted by the caller */
     LO_FEAT_MANOEUVRE_MODEL_PROB, /* the IMM's belief it is not flying straight: 1 - P(CV) */
+    /* From displacement over ~5 s instead of the instantaneous velocity, whose noise at long
+     * range swamps a small target's behaviour: */
+    LO_FEAT_NET_SPEED_MEAN,    /* m/s */
+    LO_FEAT_NET_SPEED_STD,     /* m/s: stop-and-go */
+    LO_FEAT_NET_HOVER_FRACTION,/* share of reports that moved less than the hover speed */
     LO_FEAT_COUNT
 } lo_feature;
 
@@ -76,6 +81,7 @@ typedef struct lo_track_features {
     double m_turn2;
     double ball_weight, m_ball;
     double cv_weight, m_noncv;
+    double net_weight, m_net, m_net2, m_nethover;
     double rcs_weight, m_rcs, m_rcs2;
     double rv_weight, m_rv;
     double flock_weight, m_flock;
@@ -120,7 +126,7 @@ int lo_classify_count_neighbours(const lo_track *tracks, size_t n, double radius
 typedef struct lo_classifier_model {
     int version;                       /* of the parameter file format (1) */
     char name[64];                     /* e.g. "classifier-v1" */
-    char provenance[256];              /* how the parameters were obtained */
+    char provenance[512];              /* how the parameters were obtained */
     double temperature;                /* log-likelihoods are divided by this: the features
                                           are not independent, naive Bayes over-counts */
     double evidence_reports;           /* evidence weight ramps up over this many reports */

@@ -46,8 +46,9 @@ struct lo_ydoc;
  * `max_priority` (1 = highest priority), and the track is inside the zone or its threat time
  * is at most `max_time_s`. The threat time is the time to entry; without an exact entry, the
  * time of closest approach when the path passes within the approach tolerance; for a
- * ballistic track (group rocket) the time to impact, when the impact counts for the zone. With `use_reach` the time compared is instead the worst-case time to
- * reach the zone at the class's top speed (a drone may turn towards the zone at any time). */
+ * ballistic track (group rocket) the time to impact, when the impact counts for the zone.
+ * With `use_reach` the time compared is instead the worst-case time to reach the zone at the
+ * class's top speed (a drone may turn towards the zone at any time). */
 typedef struct lo_alert_rule {
     lo_class_group group;
     int max_priority;
@@ -76,8 +77,13 @@ typedef struct lo_threat_config {
                                       or the mean impact point is inside */
     double max_speed_mps[LO_GROUP_COUNT]; /* top speed by class group, for reach times */
     double approach_min_m;       /* a straight path passing within max(this, ... */
-    double approach_angle_rad;   /* ... tan(this) * distance) of a zone is heading in: course
-                                    corrections of a few degrees far out must not hide it */
+    double approach_angle_rad;   /* ... tan(this + approach_sigmas * heading sigma) *
+                                    distance) of a zone is heading in: course corrections
+                                    of a few degrees far out, and the track's own heading
+                                    error, must not hide it (angle at most 20 degrees;
+                                    relaxed x1.5 while alerted; the closest approach must
+                                    also halve the distance) */
+    double approach_sigmas;
 
     /* Classification input. */
     double min_class_probability; /* a group is believed when its summed class_prob >= this;
@@ -92,6 +98,9 @@ typedef struct lo_threat_config {
     double update_period_s;      /* an active alert is re-published at least this often */
     double ballistic_update_period_s; /* ... a rocket's (its impact point is news every scan) */
     double stale_s;              /* alerts of a track not reported for this long are cleared */
+    double alarm_class_hold_s;   /* a drone (or other non-rocket) alarm needs its class group
+                                    held this long: one flicker of "drone" on a bird is not
+                                    an alarm (rockets are exempt: physics, and seconds count) */
 } lo_threat_config;
 
 /* Defaults (documented in docs/threat.md): the rule table for drones, rockets and unknown
@@ -123,7 +132,8 @@ typedef struct lo_zone_threat {
     double time_to_entry_sigma_s; /* 1 sigma over the sigma points that also enter */
     double entry_fraction;      /* share (by UT weight) of sigma points that enter */
     double approach_tolerance_m; /* a path passing this close counts as heading in:
-                                   max(approach_min_m, tan(approach_angle) * distance) */
+                                   max(approach_min_m, tan(approach_angle + approach_sigmas *
+                                   heading sigma) * distance) */
     double reach_time_s;        /* distance to the volume / top speed of the class group */
     double time_to_impact_s;    /* ballistic: predicted time to impact, -1 when none */
     bool impact_in_zone;        /* ballistic: impact counts for this zone */
@@ -159,9 +169,12 @@ void lo_threat_evaluate_zone(const lo_threat_config *cfg, const lo_track *trk,
                              const lo_ballistic *ballistic, lo_zone_threat *out);
 
 /* The level the rule table gives (-1 for none) for a track of `group` believed with
- * `confidence` (lo_threat_track_group). `relax` applies the hysteresis margins. */
+ * `confidence` (lo_threat_track_group) for `class_age_s` seconds without a break. Alarm rules
+ * other than rocket ones need class_age_s >= alarm_class_hold_s. `relax` applies the
+ * hysteresis margins (and drops that hold: the alarm is already out). */
 int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, double confidence,
-                         const lo_zone *zone, const lo_zone_threat *zt, bool relax);
+                         double class_age_s, const lo_zone *zone, const lo_zone_threat *zt,
+                         bool relax);
 
 /* ---- the alert engine --------------------------------------------------------------------- */
 

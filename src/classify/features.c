@@ -30,6 +30,9 @@ static const char *const feature_names[LO_FEAT_COUNT] = {
     [LO_FEAT_RADIAL_VEL_SPREAD] = "radial_vel_spread",
     [LO_FEAT_FLOCK_NEIGHBOURS] = "flock_neighbours",
     [LO_FEAT_MANOEUVRE_MODEL_PROB] = "manoeuvre_model_prob",
+    [LO_FEAT_NET_SPEED_MEAN] = "net_speed_mean",
+    [LO_FEAT_NET_SPEED_STD] = "net_speed_std",
+    [LO_FEAT_NET_HOVER_FRACTION] = "net_hover_fraction",
 };
 
 const char *lo_feature_name(lo_feature f)
@@ -83,6 +86,26 @@ static double wrap_pi(double a)
     return a - LO_PI;
 }
 
+#define NET_WINDOW_S 5.0
+
+/* Speed from displacement: newest position against the oldest one within NET_WINDOW_S (at
+ * least 3 s back), NaN when the history is too short. */
+static double net_speed(const lo_track_features *f)
+{
+    if (f->hist_n < 2) return NAN;
+    int newest = (f->hist_head + LO_FEAT_HISTORY - 1) % LO_FEAT_HISTORY, oldest = -1;
+    for (int k = 1; k < f->hist_n; k++) {
+        int i = (newest - k + LO_FEAT_HISTORY) % LO_FEAT_HISTORY;
+        if (f->hist_t[newest] - f->hist_t[i] > NET_WINDOW_S + 0.5) break;
+        oldest = i;
+    }
+    if (oldest < 0) return NAN;
+    double dt = f->hist_t[newest] - f->hist_t[oldest];
+    if (dt < 3) return NAN;
+    return hypot(f->hist_pos[newest][0] - f->hist_pos[oldest][0],
+                 f->hist_pos[newest][1] - f->hist_pos[oldest][1]) / dt;
+}
+
 void lo_track_features_update(lo_track_features *f, const lo_feature_params *p,
                               const lo_track *trk, const lo_sensor *sensor,
                               const lo_classify_extra *extra)
@@ -97,6 +120,7 @@ void lo_track_features_update(lo_track_features *f, const lo_feature_params *p,
     f->turn_weight *= decay;
     f->ball_weight *= decay;
     f->cv_weight *= decay;
+    f->net_weight *= decay;
     f->rcs_weight *= decay;
     f->rv_weight *= decay;
     f->flock_weight *= decay;
@@ -161,6 +185,14 @@ void lo_track_features_update(lo_track_features *f, const lo_feature_params *p,
     f->hist_head = (f->hist_head + 1) % LO_FEAT_HISTORY;
     if (f->hist_n < LO_FEAT_HISTORY) f->hist_n++;
 
+    double ns = net_speed(f);
+    if (isfinite(ns)) {
+        f->net_weight += 1;
+        f->m_net += (ns - f->m_net) / f->net_weight;
+        f->m_net2 += (ns * ns - f->m_net2) / f->net_weight;
+        f->m_nethover += ((ns < p->hover_speed_mps ? 1.0 : 0.0) - f->m_nethover) / f->net_weight;
+    }
+
     f->window_s = p->straightness_window_s;
     f->t_last = trk->t;
     memcpy(f->last_vel, v, sizeof f->last_vel);
@@ -205,6 +237,11 @@ void lo_track_features_values(const lo_track_features *f, double out[LO_FEAT_COU
     out[LO_FEAT_STRAIGHTNESS] = straightness(f, f->window_s > 0 ? f->window_s : 30);
     if (f->ball_weight > 0) out[LO_FEAT_BALLISTIC_PROB] = f->m_ball;
     if (f->cv_weight > 0) out[LO_FEAT_MANOEUVRE_MODEL_PROB] = f->m_noncv;
+    if (f->net_weight > 0) {
+        out[LO_FEAT_NET_SPEED_MEAN] = f->m_net;
+        out[LO_FEAT_NET_SPEED_STD] = sqrt(fmax(0, f->m_net2 - f->m_net * f->m_net));
+        out[LO_FEAT_NET_HOVER_FRACTION] = f->m_nethover;
+    }
     if (f->rcs_weight > 0) {
         out[LO_FEAT_RCS_DBSM_MEAN] = f->m_rcs;
         /* One sample has no spread to speak of. */

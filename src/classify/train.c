@@ -133,9 +133,10 @@ const lo_train_sample *lo_trainer_samples(const lo_trainer *t, size_t *n)
 }
 
 /* Spreads below these are artefacts of few samples, not real precision (units of each
- * feature: m/s, m/s, m, m/s, m/s^2, rad/s, m/s^2, -, -, -, dBsm, dB, m/s, count, -). */
+ * feature: m/s, m/s, m, m/s, m/s^2, rad/s, m/s^2, -, -, -, dBsm, dB, m/s, count, -, m/s,
+ * m/s, -). */
 static const double std_floor[LO_FEAT_COUNT] = {
-    0.5, 0.2, 5, 0.2, 0.2, 0.01, 0.1, 0.02, 0.01, 0.02, 1.0, 0.3, 0.2, 0.3, 0.02,
+    0.5, 0.2, 5, 0.2, 0.2, 0.01, 0.1, 0.02, 0.01, 0.02, 1.0, 0.3, 0.2, 0.3, 0.02, 0.3, 0.2, 0.01,
 };
 
 int lo_trainer_fit(const lo_trainer *t, bool uniform_prior, double temperature,

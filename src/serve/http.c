@@ -2,14 +2,15 @@
  * http.c: the live service's HTTP + WebSocket server on civetweb (see lookout/http.h).
  *
  * Threads: civetweb runs a pool of worker threads, one per open connection; each HTTP request
- * builds its answer from the picture under the picture's lock. A WebSocket client holds its
- * worker for its whole life. One "pusher" thread of ours wakes push_hz times a second, builds
- * the update message once, and writes it to every WebSocket client; a client that just
- * connected gets the full picture (site, zones, trails) first.
+ * builds its answer from the picture (copied under the picture's lock, formatted outside it).
+ * A WebSocket client holds its worker for its whole life. One "pusher" thread of ours wakes
+ * push_hz times a second, builds the update message once, and hands it to every WebSocket
+ * client's own sender thread, which writes it; a client that just connected gets the full
+ * picture (site, zones, trails) first. A display that stops reading blocks only its sender.
  *
- * Lifetime of a WebSocket connection pointer: added in the ready handler, removed in the close
- * handler; both take ws_lock, and the pusher writes only while holding ws_lock, so it never
- * writes to a connection civetweb has already released.
+ * Lifetime of a WebSocket client: added in the ready handler, removed in the close handler,
+ * which also joins its sender before returning, so no write ever reaches a connection that
+ * civetweb has released.
  */
 #include "lookout/http.h"
 
@@ -35,10 +36,28 @@
 #define TOKEN_MAX (LO_HTTP_TOKEN_MAX + 1)
 #define FILE_MAX (4u << 20) /* a web_root file larger than this is refused */
 
+/* A message shared by every client it goes to; the last to finish with it frees it. */
+typedef struct ws_msg {
+    atomic_int refs;
+    bool full;
+    size_t len;
+    char *text;
+} ws_msg;
+
+/* One WebSocket display. Its own sender thread writes to it, so a display that stops reading
+ * holds up only itself; it is handed only the newest message (older unsent ones are dropped,
+ * except that a pending full picture is never replaced by an update). */
 typedef struct ws_client {
+    struct lo_http_server *srv;
     struct mg_connection *conn;
-    bool need_full;
-    bool dead;       /* a write failed: skip it until civetweb closes it */
+    bool need_full;          /* guarded by srv->ws_lock: the pusher still owes it a full one */
+    pthread_t thread;
+    bool thread_started;
+    pthread_mutex_t lock;    /* guards the fields below */
+    pthread_cond_t wake;
+    ws_msg *pending;
+    bool stop;
+    bool dead;               /* a write failed: nothing more is written */
     struct ws_client *next;
 } ws_client;
 
@@ -334,13 +353,83 @@ static int ws_connect(const struct mg_connection *conn, void *cbdata)
     return 0;
 }
 
+static void msg_unref(ws_msg *m)
+{
+    if (m && atomic_fetch_sub(&m->refs, 1) == 1) {
+        free(m->text);
+        free(m);
+    }
+}
+
+static void *client_main(void *arg)
+{
+    ws_client *c = arg;
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        while (!c->pending && !c->stop) pthread_cond_wait(&c->wake, &c->lock);
+        if (c->stop) break;
+        ws_msg *m = c->pending;
+        c->pending = NULL;
+        bool dead = c->dead;
+        pthread_mutex_unlock(&c->lock);
+        /* A display that stopped reading blocks here until civetweb's write timeout; then it
+         * is written to no more, until it goes. */
+        if (!dead && mg_websocket_write(c->conn, MG_WEBSOCKET_OPCODE_TEXT, m->text, m->len) > 0)
+            atomic_fetch_add(&c->srv->ws_messages, 1);
+        else
+            dead = true;
+        msg_unref(m);
+        pthread_mutex_lock(&c->lock);
+        c->dead = dead;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+/* Hand `m` to the client's sender (called with ws_lock held). */
+static void client_post(ws_client *c, ws_msg *m)
+{
+    pthread_mutex_lock(&c->lock);
+    if (!(c->pending && c->pending->full && !m->full)) {
+        msg_unref(c->pending);
+        atomic_fetch_add(&m->refs, 1);
+        c->pending = m;
+        pthread_cond_signal(&c->wake);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Stop the sender and free the client (not in the list any more). */
+static void client_free(ws_client *c)
+{
+    if (c->thread_started) {
+        pthread_mutex_lock(&c->lock);
+        c->stop = true;
+        pthread_cond_signal(&c->wake);
+        pthread_mutex_unlock(&c->lock);
+        pthread_join(c->thread, NULL);
+    }
+    msg_unref(c->pending);
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
 static void ws_ready(struct mg_connection *conn, void *cbdata)
 {
     lo_http_server *srv = cbdata;
     ws_client *c = calloc(1, sizeof *c);
     if (!c) return;
+    c->srv = srv;
     c->conn = conn;
     c->need_full = true;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->wake, NULL);
+    if (pthread_create(&c->thread, NULL, client_main, c) != 0) {
+        client_free(c); /* the display gets nothing; it reconnects */
+        return;
+    }
+    c->thread_started = true;
     pthread_mutex_lock(&srv->ws_lock);
     c->next = srv->clients;
     srv->clients = c;
@@ -366,24 +455,35 @@ static int ws_data(struct mg_connection *conn, int opcode, char *data, size_t le
 static void ws_close(const struct mg_connection *conn, void *cbdata)
 {
     lo_http_server *srv = cbdata;
+    ws_client *gone = NULL;
     pthread_mutex_lock(&srv->ws_lock);
     for (ws_client **p = &srv->clients; *p; p = &(*p)->next)
         if ((*p)->conn == conn) {
-            ws_client *dead = *p;
-            *p = dead->next;
-            free(dead);
+            gone = *p;
+            *p = gone->next;
             atomic_fetch_sub(&srv->n_clients, 1);
             break;
         }
     pthread_mutex_unlock(&srv->ws_lock);
+    /* Joins the sender: civetweb frees the connection only after this returns. */
+    if (gone) client_free(gone);
 }
 
 int lo_http_ws_clients(lo_http_server *srv) { return atomic_load(&srv->n_clients); }
 
-static char *build_message(lo_http_server *srv, bool full)
+static ws_msg *build_message(lo_http_server *srv, bool full)
 {
     unsigned parts = full ? LO_PIC_ALL : (LO_PIC_TRACKS | LO_PIC_ALERTS | LO_PIC_STATUS);
-    return lo_picture_json_text(srv->pic, parts, full ? "full" : "update", NULL);
+    ws_msg *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->text = lo_picture_json_text(srv->pic, parts, full ? "full" : "update", &m->len);
+    if (!m->text) {
+        free(m);
+        return NULL;
+    }
+    m->full = full;
+    atomic_init(&m->refs, 1); /* the pusher's own reference */
+    return m;
 }
 
 static void *pusher_main(void *arg)
@@ -420,23 +520,17 @@ static void *pusher_main(void *arg)
 
         double now = now_mono();
         bool changed = st.version != sent_version || now - last_send >= heartbeat_s;
-        char *update = any && changed ? build_message(srv, false) : NULL;
-        char *full = any_full ? build_message(srv, true) : NULL;
+        ws_msg *update = any && changed ? build_message(srv, false) : NULL;
+        ws_msg *full = any_full ? build_message(srv, true) : NULL;
         build_s = now_mono() - now;
 
         if (update || full) {
             pthread_mutex_lock(&srv->ws_lock);
             for (ws_client *c = srv->clients; c; c = c->next) {
-                const char *msg = c->need_full ? full : update;
-                if (!msg || c->dead) continue;
-                /* A display that stopped reading fails its write after civetweb's timeout;
-                 * it is not written to again, so it cannot hold up the others. */
-                if (mg_websocket_write(c->conn, MG_WEBSOCKET_OPCODE_TEXT, msg, strlen(msg)) > 0) {
-                    atomic_fetch_add(&srv->ws_messages, 1);
-                    c->need_full = false;
-                } else {
-                    c->dead = true;
-                }
+                ws_msg *msg = c->need_full ? full : update;
+                if (!msg) continue;
+                client_post(c, msg);
+                if (msg == full) c->need_full = false;
             }
             pthread_mutex_unlock(&srv->ws_lock);
             if (update) {
@@ -444,8 +538,8 @@ static void *pusher_main(void *arg)
                 last_send = now;
             }
         }
-        free(update);
-        free(full);
+        msg_unref(update);
+        msg_unref(full);
         pthread_mutex_lock(&srv->stop_lock);
     }
     pthread_mutex_unlock(&srv->stop_lock);
@@ -690,7 +784,7 @@ void lo_http_stop(lo_http_server *srv)
     while (srv->clients) {
         ws_client *c = srv->clients;
         srv->clients = c->next;
-        free(c);
+        client_free(c);
     }
     pthread_cond_destroy(&srv->stop_cond);
     pthread_mutex_destroy(&srv->stop_lock);

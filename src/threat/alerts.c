@@ -49,6 +49,7 @@ void lo_threat_config_default(lo_threat_config *cfg)
     cfg->max_speed_mps[LO_GROUP_CLUTTER] = 0;
     cfg->approach_min_m = 100;
     cfg->approach_angle_rad = 5 * LO_DEG2RAD;
+    cfg->approach_sigmas = 2;
     cfg->min_class_probability = 0.5;
     cfg->hold_s = 10;
     cfg->margin_m = 50;
@@ -56,6 +57,7 @@ void lo_threat_config_default(lo_threat_config *cfg)
     cfg->update_period_s = 10;
     cfg->ballistic_update_period_s = 1;
     cfg->stale_s = 30;
+    cfg->alarm_class_hold_s = 5;
 
     static const lo_alert_rule defaults[] = {
         /* Drones: heading into a priority 1-2 zone within 10 minutes, or inside: alarm when
@@ -99,7 +101,7 @@ int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
         "ballistic_model_probability", "ballistic_min_speed_mps", "ballistic_min_descent_acc_mps2",
         "impact_min_probability", "min_class_probability", "hold_s", "margin_m",
         "margin_time_fraction", "update_period_s", "ballistic_update_period_s", "stale_s", "max_speed_mps", "rules",
-        "approach_min_m", "approach_angle_deg", NULL};
+        "approach_min_m", "approach_angle_deg", "approach_sigmas", "alarm_class_hold_s", NULL};
     lo_ycheck_keys(&c, sec, "alerts", keys);
     const char *P = "alerts";
     lo_yget_double(&c, sec, P, "horizon_s", false, 1, 3600, &cfg->horizon_s);
@@ -126,6 +128,8 @@ int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
                    &cfg->ballistic_update_period_s);
     lo_yget_double(&c, sec, P, "stale_s", false, 0, 3600, &cfg->stale_s);
     lo_yget_double(&c, sec, P, "approach_min_m", false, 0, 1e5, &cfg->approach_min_m);
+    lo_yget_double(&c, sec, P, "approach_sigmas", false, 0, 10, &cfg->approach_sigmas);
+    lo_yget_double(&c, sec, P, "alarm_class_hold_s", false, 0, 600, &cfg->alarm_class_hold_s);
     double angle_deg = cfg->approach_angle_rad * LO_RAD2DEG;
     if (lo_yget_double(&c, sec, P, "approach_angle_deg", false, 0, 45, &angle_deg))
         cfg->approach_angle_rad = angle_deg * LO_DEG2RAD;
@@ -187,8 +191,10 @@ int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
 }
 
 int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, double confidence,
-                         const lo_zone *zone, const lo_zone_threat *zt, bool relax)
+                         double class_age_s, const lo_zone *zone, const lo_zone_threat *zt,
+                         bool relax)
 {
+    bool class_held = relax || group == LO_GROUP_ROCKET || class_age_s >= cfg->alarm_class_hold_s;
     /* While alerted, the class may waver by this much without stepping down. */
     double prob_margin = relax ? 0.1 : 0;
     double margin_m = relax ? cfg->margin_m : 0;
@@ -203,7 +209,10 @@ int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, doub
         if (zt->impact_in_zone) threat_time = zt->time_to_impact_s;
     } else if (zt->time_to_entry_s >= 0) {
         threat_time = zt->time_to_entry_s;
-    } else if (zt->cpa_distance_m <= zt->approach_tolerance_m + margin_m) {
+    } else if (zt->cpa_distance_m <= (relax ? 1.5 : 1) * zt->approach_tolerance_m + margin_m &&
+               zt->cpa_distance_m <= 0.5 * zt->edge_distance_m + margin_m) {
+        /* Within the tolerance and actually closing in (halving its distance at least): a
+         * slow bird's or a hovering drone's velocity points somewhere, that is all. */
         threat_time = zt->cpa_time_s; /* heading in, give or take a course correction */
     }
     int best = -1;
@@ -211,6 +220,7 @@ int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, doub
         const lo_alert_rule *r = &cfg->rules[i];
         if (r->group != group || zone->priority > r->max_priority) continue;
         if (confidence < r->min_probability - prob_margin) continue;
+        if (r->level == LO_ALERT_ALARM && !class_held) continue;
         if ((int)r->level <= best) continue;
         double limit = r->max_time_s * stretch;
         bool match;
@@ -238,6 +248,13 @@ typedef struct alert_state {
     lo_alert last;          /* as last published */
 } alert_state;
 
+/* How long a track's class group has held, for alarm_class_hold_s. */
+typedef struct class_state {
+    uint32_t track_id;
+    int group;
+    double since, seen;
+} class_state;
+
 struct lo_threat_engine {
     lo_threat_config cfg;
     lo_zone *zones;
@@ -245,7 +262,44 @@ struct lo_threat_engine {
     uint64_t next_alert_id;
     alert_state *alerts;
     size_t n_alerts, cap_alerts;
+    class_state *classes;
+    size_t n_classes, cap_classes;
 };
+
+/* Seconds the track's group has been `group` without a break (0 on a change). */
+static double class_age(lo_threat_engine *e, uint32_t id, int group, double t)
+{
+    for (size_t i = 0; i < e->n_classes; i++) {
+        class_state *c = &e->classes[i];
+        if (c->track_id != id) continue;
+        if (c->group != group) {
+            c->group = group;
+            c->since = t;
+        }
+        c->seen = t;
+        return t - c->since;
+    }
+    if (e->n_classes == e->cap_classes) {
+        size_t cap = e->cap_classes ? 2 * e->cap_classes : 64;
+        class_state *n = realloc(e->classes, cap * sizeof *n);
+        if (!n) return 0;
+        e->classes = n;
+        e->cap_classes = cap;
+    }
+    e->classes[e->n_classes++] = (class_state){id, group, t, t};
+    return 0;
+}
+
+static void forget_classes(lo_threat_engine *e, double t, uint32_t deleted_id, bool by_id)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < e->n_classes; i++) {
+        const class_state *c = &e->classes[i];
+        bool drop = by_id ? c->track_id == deleted_id : t - c->seen >= e->cfg.stale_s;
+        if (!drop) e->classes[k++] = *c;
+    }
+    e->n_classes = k;
+}
 
 lo_threat_engine *lo_threat_engine_new(const lo_threat_config *cfg, const lo_zone *zones,
                                        int n_zones)
@@ -271,6 +325,7 @@ void lo_threat_engine_free(lo_threat_engine *e)
     if (!e) return;
     free(e->zones);
     free(e->alerts);
+    free(e->classes);
     free(e);
 }
 
@@ -437,6 +492,7 @@ static int process_track(lo_threat_engine *e, double t, const lo_track *trk, lo_
 {
     const lo_threat_config *cfg = &e->cfg;
     if (trk->status == LO_TRACK_DELETED) {
+        forget_classes(e, t, trk->id, true);
         for (size_t i = 0; i < e->n_alerts;) {
             alert_state *s = &e->alerts[i];
             if (s->track_id != trk->id) {
@@ -453,6 +509,7 @@ static int process_track(lo_threat_engine *e, double t, const lo_track *trk, lo_
 
     double confidence;
     lo_class_group group = lo_threat_track_group(cfg, trk, &confidence);
+    double age = class_age(e, trk->id, group, t);
     lo_ballistic ball, *b = NULL;
     if (group == LO_GROUP_ROCKET && lo_threat_predict_ballistic(cfg, trk, &ball)) b = &ball;
 
@@ -460,7 +517,7 @@ static int process_track(lo_threat_engine *e, double t, const lo_track *trk, lo_
         const lo_zone *zone = &e->zones[z];
         lo_zone_threat zt;
         lo_threat_evaluate_zone(cfg, trk, group, zone, b, &zt);
-        int now = lo_threat_rule_level(cfg, group, confidence, zone, &zt, false);
+        int now = lo_threat_rule_level(cfg, group, confidence, age, zone, &zt, false);
         alert_state *s = find_alert(e, trk->id, z);
         lo_alert a;
         if (!s) {
@@ -483,7 +540,7 @@ static int process_track(lo_threat_engine *e, double t, const lo_track *trk, lo_
             continue;
         }
         s->t_seen = t;
-        int sustain = lo_threat_rule_level(cfg, group, confidence, zone, &zt, true);
+        int sustain = lo_threat_rule_level(cfg, group, confidence, age, zone, &zt, true);
         int new_level = s->level;
         bool clear = false;
         if (now > s->level) {
@@ -528,6 +585,7 @@ int lo_threat_update(lo_threat_engine *e, double t, const lo_track *tracks, size
         int rc = process_track(e, t, &tracks[i], fn, ctx);
         if (rc) return rc;
     }
+    forget_classes(e, t, 0, false);
     /* Tracks that vanished without a final report. */
     for (size_t i = 0; i < e->n_alerts;) {
         alert_state *s = &e->alerts[i];

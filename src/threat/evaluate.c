@@ -411,8 +411,18 @@ void lo_threat_evaluate_zone(const lo_threat_config *cfg, const lo_track *trk,
     double dv = p[2] < zone->alt_min_m ? zone->alt_min_m - p[2]
               : p[2] > zone->alt_max_m ? p[2] - zone->alt_max_m : 0;
     out->height_outside_m = dv;
-    out->approach_tolerance_m = fmax(cfg->approach_min_m,
-                                     tan(cfg->approach_angle_rad) * fmax(0, out->edge_distance_m));
+    /* Heading in, give or take the course corrections of a few degrees and the uncertainty
+     * of the track's own heading (its velocity error across the track, over its speed). */
+    double vh = hypot(v[0], v[1]), sigma_heading = 0;
+    if (vh > 1) {
+        double nx = -v[1] / vh, ny = v[0] / vh; /* across-track unit vector */
+        const double *V = trk->vel_cov;
+        double var_lat = nx * nx * V[0] + nx * ny * (V[1] + V[3]) + ny * ny * V[4];
+        sigma_heading = sqrt(fmax(0, var_lat)) / vh;
+    }
+    double angle = fmin(cfg->approach_angle_rad + cfg->approach_sigmas * sigma_heading,
+                        20 * LO_DEG2RAD);
+    out->approach_tolerance_m = fmax(cfg->approach_min_m, tan(angle) * fmax(0, out->edge_distance_m));
     out->time_to_impact_s = -1;
     out->reach_time_s = vmax > 0 ? hypot(dh, dv) / vmax : -1;
 

@@ -116,6 +116,16 @@ try {
 
   await page.screenshot({ path: shot });
   pass('screenshot saved to ' + shot);
+
+  // Without a WebSocket (a proxy that drops it), the page falls back to polling the API.
+  const page2 = await context.newPage();
+  page2.on('pageerror', (e) => problems.push('page error (no WebSocket): ' + e.message));
+  await page2.routeWebSocket(/\/ws/, (ws) => ws.close());
+  await page2.goto(url, { waitUntil: 'load', timeout: 20000 });
+  await page2.waitForFunction((n) => window.lookout && window.lookout.stats().transport === 'poll' &&
+    window.lookout.stats().tracksDrawn >= n, minTracks, { timeout: 20000 });
+  pass('without a WebSocket: polls the API, ' + (await page2.evaluate(() => window.lookout.stats().tracksDrawn)) + ' tracks drawn');
+  await page2.close();
   if (problems.length) throw new Error(problems.join('\n'));
   pass('no page errors, no request left the lookout server');
   }
