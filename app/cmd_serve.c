@@ -75,6 +75,7 @@ typedef struct pending_plot {
 } pending_plot;
 
 typedef struct serve_state {
+    lo_diag_sink diag;            /* kept by the receiver, sender, pipeline: lives as long */
     lo_site site;
     lo_service_config cfg;
     lo_picture *pic;
@@ -351,8 +352,7 @@ static int open_outputs(serve_state *s)
     if (s->cfg.n_cat062 == 0) return 0;
     const char *dest[LO_SERVICE_MAX_OUTPUTS];
     for (int i = 0; i < s->cfg.n_cat062; i++) dest[i] = s->cfg.cat062_to[i];
-    lo_diag_sink diag = {.fn = lo_diag_print_and_continue, .ctx = stderr};
-    s->tx = lo_udp_sender_open(dest, s->cfg.n_cat062, 1, NULL, &diag);
+    s->tx = lo_udp_sender_open(dest, s->cfg.n_cat062, 1, NULL, &s->diag);
     if (!s->tx) return -1;
     s->cat062 = lo_asterix_track_writer_open(NULL, LO_REC_RAW, 0, s->tx, &s->site.frame,
                                              s->cfg.system_sac, s->cfg.system_sic,
@@ -368,8 +368,7 @@ static int open_inputs(serve_state *s)
     int nl = lo_service_listens(&s->cfg, listens, LO_SERVICE_MAX_INPUTS);
     int na = lo_service_allow_list(&s->cfg, &s->site, allow,
                                    LO_SERVICE_MAX_INPUTS * LO_SERVICE_MAX_SOURCES);
-    lo_diag_sink diag = {.fn = lo_diag_print_and_continue, .ctx = stderr};
-    s->rx = lo_udp_receiver_open(listens, nl, allow, na, false, 10, &diag);
+    s->rx = lo_udp_receiver_open(listens, nl, allow, na, false, 10, &s->diag);
     if (!s->rx) return -1;
     for (int i = 0; i < nl; i++)
         fprintf(stderr, "lookout serve: ASTERIX input udp %s:%u%s%s\n",
@@ -393,7 +392,7 @@ int cmd_serve(int argc, char **argv)
     const char *db = LO_JOURNAL_DEFAULT_PATH;
     int port = -1;
     bool simulate = false, speed_given = false;
-    serve_state s = {.speed = 1};
+    serve_state s = {.speed = 1, .diag = {.fn = lo_diag_print_and_continue, .ctx = stderr}};
     double v;
     opterr = 0;
     int c;
@@ -428,7 +427,7 @@ int cmd_serve(int argc, char **argv)
     if (!probe) return lo_usage_error("serve", "cannot open site file '%s'", config);
     fclose(probe);
 
-    lo_diag_sink diag = {.fn = lo_diag_print_and_continue, .ctx = stderr};
+    lo_diag_sink diag = s.diag;
     if (lo_site_load(config, &s.site, &diag) != 0) return LO_EXIT_FAIL;
     int rc = LO_EXIT_FAIL;
     lo_http_server *srv = NULL;

@@ -6,7 +6,8 @@
  *   service:
  *     inputs:                          # ASTERIX CAT048/CAT034 over UDP, one entry per sensor
  *       - sensor: compound-radar       # a sensors[].name of the same file
- *         listen: "0.0.0.0:8600"       # local address and port ("8600" alone: 0.0.0.0)
+ *         listen: "0.0.0.0:8600"       # local address and port ("8600" alone: 0.0.0.0;
+ *                                      # port 0: any free one, printed at start)
  *         group: 239.1.1.1             # optional multicast group (joined on `interface`)
  *         interface: 127.0.0.1         # optional local interface address for the group
  *         sources: ["127.0.0.1"]       # sender addresses allowed for this sensor (required)

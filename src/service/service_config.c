@@ -56,10 +56,10 @@ static void read_input(lo_yctx *c, const lo_site *site, const lo_ynode *n, const
     }
     if (lo_yget_string(c, n, path, "listen", true, listen, sizeof listen) && listen[0]) {
         if (lo_service_parse_hostport(listen, in.listen.bind_addr, sizeof in.listen.bind_addr,
-                                      &in.listen.port, 0) != 0 ||
+                                      &in.listen.port, 1) != 0 ||
             (in.listen.bind_addr[0] && !valid_ipv4(in.listen.bind_addr)))
             lo_yerror(c, lo_ymap_get(c->doc, n, "listen"), path,
-                      "listen: expected \"IPv4:PORT\" or \"PORT\" (1..65535), got '%s'", listen);
+                      "listen: expected \"IPv4:PORT\" or \"PORT\" (0..65535; 0: any free port), got '%s'", listen);
     }
     if (lo_yget_string(c, n, path, "group", false, in.listen.multicast_group,
                        sizeof in.listen.multicast_group) && in.listen.multicast_group[0]) {
