@@ -298,6 +298,47 @@ static void test_time_order_and_beam_crossing(void **state)
     sim_run_free(&r);
 }
 
+static void test_secondary_radar_codes(void **state)
+{
+    (void)state;
+    /* Cooperative aircraft carry their Mode S address, Mode 3/A code and pressure altitude;
+     * copies of one entry get consecutive addresses; a drone carries none. */
+    const char *targets =
+        "targets:\n"
+        "  - {kind: airliner, count: 2, spread_m: 3000, mode_s_address: \"728a3c\", mode_3a: \"3412\",\n"
+        "     position: {bearing_deg: 0, distance_m: 9000, agl_m: 1500}, waypoints: [{bearing_deg: 180, distance_m: 9000, agl_m: 1500}]}\n"
+        "  - {kind: multirotor, rcs_m2: 0.1, position: {bearing_deg: 90, distance_m: 2000, agl_m: 100}}\n";
+    build(sim_test_site("rotating", 3, 1e-6, "4/3-earth"),
+          "simulation: {duration_s: 20, seed: 8, ground_height_m: 35}\nclutter: {thermal: false}\n", targets);
+    sim_run r;
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
+    int seen[4] = {0};
+    for (size_t i = 0; i < r.n_plots; i++) {
+        const lo_plot *p = &r.plots[i];
+        seen[p->truth_id]++;
+        if (p->truth_id == 3) {
+            assert_false(p->flags & (LO_PLOT_MODE_S | LO_PLOT_MODE_3A | LO_PLOT_FLIGHT_LVL));
+            continue;
+        }
+        assert_true(p->flags & LO_PLOT_MODE_S);
+        assert_true(p->flags & LO_PLOT_MODE_3A);
+        assert_true(p->flags & LO_PLOT_FLIGHT_LVL);
+        assert_int_equal(p->mode_s_address, 0x728a3c + p->truth_id - 1);
+        assert_int_equal(p->mode_3a, 03412);
+        assert_near(p->baro_altitude_m, 1535, 25 * LO_FT2M);
+    }
+    assert_true(seen[1] >= 19 && seen[2] >= 19 && seen[3] >= 19);
+    /* A code that is not hex / octal is refused with its key. */
+    build(sim_test_site("rotating", 3, 1e-6, "4/3-earth"), "simulation: {duration_s: 5}\n",
+          "targets:\n  - {kind: airliner, mode_3a: \"7009\", position: {x_m: 0, y_m: 9000}}\n");
+    lo_test_diags d;
+    lo_test_diags_init(&d, false);
+    sim_run_free(&r);
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, &d), -1);
+    assert_non_null(strstr(d.all, "targets[0].mode_3a"));
+    sim_run_free(&r);
+}
+
 static void test_2d_and_several_radars(void **state)
 {
     (void)state;
@@ -452,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_resolution_cell_merge),
         cmocka_unit_test(test_coverage_and_horizon),
         cmocka_unit_test(test_time_order_and_beam_crossing),
+        cmocka_unit_test(test_secondary_radar_codes),
         cmocka_unit_test(test_2d_and_several_radars),
         cmocka_unit_test(test_rain_and_wind_turbine),
         cmocka_unit_test(test_same_seed_same_bytes),

@@ -411,6 +411,24 @@ static void gen_scan(lo_sim *sim, sensor_rt *sr)
         fill_polar(sim, sr, p, mr, maz, mel, mvr, meas);
         p->t = c->t;
         p->truth_id = c->truth_id;
+        if (tg->ssr_flags) {
+            /* A cooperative target answers the co-mounted secondary radar: its codes and its
+             * pressure altitude (taken as the height above the ground plus the ground's height,
+             * to 25 ft like Mode C). */
+            if (tg->ssr_flags & 1) {
+                p->flags |= LO_PLOT_MODE_S;
+                p->mode_s_address = tg->mode_s;
+            }
+            if (tg->ssr_flags & 2) {
+                p->flags |= LO_PLOT_MODE_3A;
+                p->mode_3a = tg->mode_3a;
+            }
+            double pt[3], vt[3];
+            sim_target_at(tg, c->t, pt, vt);
+            double alt_ft = (pt[2] + sim->sc.ground_height_m) / LO_FT2M;
+            p->flags |= LO_PLOT_FLIGHT_LVL;
+            p->baro_altitude_m = 25.0 * floor(alt_ft / 25.0 + 0.5) * LO_FT2M;
+        }
     }
 
     /* Thermal false alarms: Poisson with mean pfa x cells, uniform over the cells. */
