@@ -87,6 +87,9 @@ static void print_summary(const char *scenario, const lo_sim *sim, double wall_s
             (unsigned long long)st.false_alarms, (unsigned long long)st.thermal,
             (unsigned long long)st.ground_clutter, (unsigned long long)st.rain,
             (unsigned long long)st.turbine);
+    if (st.split)
+        fprintf(stderr, "  split returns (second plots of one echo, in the detections): %llu\n",
+                (unsigned long long)st.split);
     fprintf(stderr, "  detections by class:");
     for (int c = 0; c < LO_CLASS_COUNT; c++)
         if (st.detections[c])

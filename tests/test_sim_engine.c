@@ -245,6 +245,33 @@ static void test_resolution_cell_merge(void **state)
     sim_run_free(&r);
 }
 
+static void test_split_returns(void **state)
+{
+    (void)state;
+    /* With split_probability 0.5 a strong return is reported twice about half the time: the
+     * second plot one range cell further, same time and truth id, weaker. */
+    static char targets[16384];
+    ring_targets(targets, sizeof targets, 20, 3000, 200, 1.0, 0);
+    build(sim_test_site("rotating", 3, 1e-6, "4/3-earth"),
+          "simulation: {duration_s: 60, seed: 13, ground_height_m: -5}\nclutter: {thermal: false, split_probability: 0.5}\n",
+          targets);
+    sim_run r;
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
+    size_t pairs = 0;
+    for (size_t i = 1; i < r.n_plots; i++) {
+        const lo_plot *a = &r.plots[i - 1], *b = &r.plots[i];
+        if (a->truth_id != b->truth_id || a->t != b->t) continue;
+        double dr = fabs(b->range_m - a->range_m);
+        assert_true(dr > 30 - 6 * 8 && dr < 45 + 6 * 8);
+        pairs++;
+    }
+    printf("split plots: %llu of %zu plots, %zu adjacent pairs\n", (unsigned long long)r.stats.split, r.n_plots, pairs);
+    assert_int_equal(r.stats.split, pairs);
+    assert_near((double)r.stats.split, 0.5 * 20 * 60, 5 * sqrt(0.25 * 20 * 60));
+    assert_int_equal(r.n_plots, 20 * 60 + r.stats.split);
+    sim_run_free(&r);
+}
+
 static void test_coverage_and_horizon(void **state)
 {
     (void)state;
@@ -491,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_moving_targets_unbiased),
         cmocka_unit_test(test_false_alarms_poisson),
         cmocka_unit_test(test_resolution_cell_merge),
+        cmocka_unit_test(test_split_returns),
         cmocka_unit_test(test_coverage_and_horizon),
         cmocka_unit_test(test_time_order_and_beam_crossing),
         cmocka_unit_test(test_secondary_radar_codes),

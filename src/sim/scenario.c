@@ -565,12 +565,15 @@ int sim_scenario_parse(const lo_site *site, sim_scenario *sc, lo_diag_sink *sink
     }
     const lo_ynode *clutter = lo_ymap_get(d, root, "clutter");
     if (clutter) {
-        static const char *const keys[] = {"thermal", "ground", "rain", "wind_turbines", NULL};
+        static const char *const keys[] = {"thermal", "split_probability", "ground", "rain",
+                                           "wind_turbines", NULL};
         if (lo_ynode_kind(d, clutter) != LO_Y_MAPPING) {
             lo_yerror(&p.y, clutter, "clutter", "expected a mapping");
         } else {
             lo_ycheck_keys(&p.y, clutter, "clutter", keys);
             lo_yget_bool(&p.y, clutter, "clutter", "thermal", false, &sc->thermal);
+            lo_yget_double(&p.y, clutter, "clutter", "split_probability", false, 0, 1,
+                           &sc->split_probability);
             parse_patches(&p, clutter, "ground", false, &sc->ground, &sc->n_ground);
             parse_patches(&p, clutter, "rain", true, &sc->rain, &sc->n_rain);
             const lo_ynode *wt = lo_ymap_get(d, clutter, "wind_turbines");

@@ -13,7 +13,7 @@
 
 /* What made a buffered plot: a target (its class, 0 .. LO_CLASS_COUNT - 1) or a clutter source.
  * Kept beside the plot so that counting needs no lookup into the targets. */
-enum plot_source { SRC_THERMAL = 100, SRC_GROUND, SRC_RAIN, SRC_TURBINE };
+enum plot_source { SRC_THERMAL = 100, SRC_GROUND, SRC_RAIN, SRC_TURBINE, SRC_SPLIT = 128 };
 
 /* One return in the current scan before detection; targets in one resolution cell merge. */
 typedef struct cand {
@@ -429,6 +429,19 @@ static void gen_scan(lo_sim *sim, sensor_rt *sr)
             p->flags |= LO_PLOT_FLIGHT_LVL;
             p->baro_altitude_m = 25.0 * floor(alt_ft / 25.0 + 0.5) * LO_FT2M;
         }
+        if (sim->sc.split_probability > 0 && meas >= 100 && tg->truth_id &&
+            lo_rng_uniform(&sim->rng) < sim->sc.split_probability) {
+            /* A split return: the same echo reported again one range cell further out,
+             * a little off in azimuth and 3-10 dB weaker. */
+            lo_plot copy = *p;
+            lo_plot *q = new_plot(sr, (uint8_t)(SRC_SPLIT | tg->cls));
+            if (q) {
+                *q = copy;
+                q->range_m += s->range_cell_m * lo_rng_range(&sim->rng, 1.0, 1.5);
+                q->azimuth_rad = sim_wrap_2pi(q->azimuth_rad + 0.25 * s->beamwidth_az_rad * lo_rng_normal(&sim->rng));
+                q->snr_db -= lo_rng_range(&sim->rng, 3, 10);
+            }
+        }
     }
 
     /* Thermal false alarms: Poisson with mean pfa x cells, uniform over the cells. */
@@ -592,7 +605,10 @@ int lo_sim_next_plot(lo_sim *sim, lo_plot *out)
             case SRC_GROUND: sim->stats.ground_clutter++; sim->stats.false_alarms++; break;
             case SRC_RAIN: sim->stats.rain++; sim->stats.false_alarms++; break;
             case SRC_TURBINE: sim->stats.turbine++; sim->stats.false_alarms++; break;
-            default: sim->stats.detections[sr->source[idx]]++; break;
+            default:
+                if (sr->source[idx] & SRC_SPLIT) sim->stats.split++;
+                sim->stats.detections[sr->source[idx] & ~SRC_SPLIT]++;
+                break;
             }
             return 1;
         }

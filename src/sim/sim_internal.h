@@ -222,6 +222,7 @@ typedef struct sim_scenario {
     double ground_height_m;   /* ground above the ellipsoid */
     double sigma_knee_snr;    /* linear */
     bool thermal;
+    double split_probability; /* a strong detection (>= 20 dB) also gives a split plot */
     int n_specs;
     sim_target_spec *specs;
     int n_ground, n_rain;
