@@ -386,7 +386,7 @@ static void soaring_step(sim_world *w, sim_mover *m, double t, double dt)
             m->th_r = lo_rng_range(r, 30, 80);
             m->th_dir = lo_rng_uniform(r) < 0.5 ? -1 : 1;
             m->climb = lo_rng_range(r, 1.0, 3.0);
-            m->a_top = lo_rng_range(r, m->spec->agl_m[0], m->spec->agl_m[1]) + 200;
+            m->a_top = fmax(lo_rng_range(r, m->spec->agl_m[0], m->spec->agl_m[1]), m->a_bottom + 100);
             /* Position on the circle so that the tangent is the current heading. */
             m->th_angle = m->heading - m->th_dir * LO_PI / 2;
             m->th_cx = tg->p[0] - m->th_r * sin(m->th_angle);
@@ -814,7 +814,7 @@ static int build_one(sim_world *w, const sim_scenario *sc, const sim_target_spec
         m->th_dir = lo_rng_uniform(r) < 0.5 ? -1 : 1;
         m->climb = lo_rng_range(r, 1.0, 3.0);
         m->a_bottom = s->agl_m[0];
-        m->a_top = urange(r, s->agl_m);
+        m->a_top = fmax(urange(r, s->agl_m), m->a_bottom + 100);
         m->th_angle = lo_rng_uniform(r) * 2 * LO_PI;
         m->th_cx = px - m->th_r * sin(m->th_angle);
         m->th_cy = py - m->th_r * cos(m->th_angle);
