@@ -258,7 +258,8 @@ static int cmp_order(const void *a, const void *b)
 }
 
 /* Put the scan's plots in time order: a bucket sort on time (plots spread evenly over the
- * scan), then insertion sort inside each bucket. O(n), where qsort was a tenth of the run. */
+ * scan), then insertion sort inside each bucket. O(n), where qsort was a tenth of the run.
+ * A staring radar's plots share one time: they are bucketed by azimuth, their next key. */
 static void sort_scan(lo_sim *sim, sensor_rt *sr, double ts, double T)
 {
     size_t n = sr->n;
@@ -280,17 +281,18 @@ static void sort_scan(lo_sim *sim, sensor_rt *sr, double ts, double T)
     uint32_t *count = sim->sort_count;
     order_key *tmp = sim->sort_tmp;
     memset(count, 0, (nb + 1) * sizeof *count);
-    double scale = (double)nb / T;
+    const bool by_time = sr->s->kind == LO_SENSOR_ROTATING;
+    double scale = by_time ? (double)nb / T : (double)nb / (2 * LO_PI);
     for (size_t k = 0; k < n; k++) {
         double t = sr->plots[k].t;
         tmp[k] = (order_key){t, sr->plots[k].azimuth_rad, (uint32_t)k};
-        double f = (t - ts) * scale;
+        double f = (by_time ? t - ts : tmp[k].az) * scale;
         size_t b = f <= 0 ? 0 : (f >= (double)nb ? nb - 1 : (size_t)f);
         count[b + 1]++;
     }
     for (size_t b = 0; b < nb; b++) count[b + 1] += count[b];
     for (size_t k = 0; k < n; k++) {
-        double f = (tmp[k].t - ts) * scale;
+        double f = (by_time ? tmp[k].t - ts : tmp[k].az) * scale;
         size_t b = f <= 0 ? 0 : (f >= (double)nb ? nb - 1 : (size_t)f);
         sr->order[count[b]++] = tmp[k];
     }
