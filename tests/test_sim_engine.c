@@ -181,6 +181,40 @@ static void test_moving_targets_unbiased(void **state)
     sim_run_free(&r);
 }
 
+static void test_biases_and_staring_order(void **state)
+{
+    (void)state;
+    /* A staring radar with known biases: every update instant carries all targets, in azimuth
+     * order; the mean errors are the configured biases (20 m, 0.5 deg). */
+    static char site[4096], targets[16384];
+    snprintf(site, sizeof site, "%s", sim_test_site("staring", 3, 1e-6, "4/3-earth"));
+    char *rv = strstr(site, "radial_velocity: true}");
+    assert_non_null(rv);
+    snprintf(rv, sizeof site - (size_t)(rv - site),
+             "radial_velocity: true, bias_range_m: 20, bias_azimuth_deg: 0.5}\n"
+             "zones:\n  - {name: residence, priority: 1, circle: {bearing_deg: 60, distance_m: 1000, "
+             "radius_m: 150}, altitude_m: [0, 1500]}\n");
+    ring_targets(targets, sizeof targets, 60, 3000, 200, 1.0, 0);
+    build(site, "simulation: {duration_s: 50, seed: 14, ground_height_m: -5}\nclutter: {thermal: false}\n", targets);
+    sim_run r;
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
+    assert_int_equal(r.n_plots, 60 * 50);
+    double s_r = 0, s_az = 0;
+    for (size_t i = 0; i < r.n_plots; i++) {
+        const lo_plot *p = &r.plots[i];
+        assert_near(fmod(p->t - r.t0, 1.0), 0, 1e-9);
+        if (i && p->t == r.plots[i - 1].t) assert_true(p->azimuth_rad >= r.plots[i - 1].azimuth_rad);
+        double range, az, el;
+        truth_polar(&r, sim_truth_at(&r, p->truth_id, p->t), &range, &az, &el);
+        s_r += p->range_m - range;
+        s_az += lo_wrap_pi(p->azimuth_rad - az);
+    }
+    double n = (double)r.n_plots;
+    assert_near(s_r / n, 20, 5 * 8 / sqrt(n));
+    assert_near(s_az / n, 0.5 * LO_DEG2RAD, 5 * 0.4 * LO_DEG2RAD / sqrt(n));
+    sim_run_free(&r);
+}
+
 static void test_false_alarms_poisson(void **state)
 {
     (void)state;
@@ -516,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_pd_at_reference_range),
         cmocka_unit_test(test_noise_matches_sigmas),
         cmocka_unit_test(test_moving_targets_unbiased),
+        cmocka_unit_test(test_biases_and_staring_order),
         cmocka_unit_test(test_false_alarms_poisson),
         cmocka_unit_test(test_resolution_cell_merge),
         cmocka_unit_test(test_split_returns),
