@@ -106,6 +106,9 @@ typedef struct serve_state {
     lo_plot sim_next;
     bool sim_has_next, sim_over;
     uint64_t plots_in;
+    /* Where the loop's time goes (printed at the end): the slowest picture update, CAT062
+     * batch and pipeline step, in seconds. */
+    double max_picture_s, max_cat062_s, max_advance_s, max_journal_s, sum_journal_s;
 } serve_state;
 
 static double now_utc(void)
@@ -164,8 +167,13 @@ static void on_track(void *ctx, const lo_track *trk)
 static void flush_reports(serve_state *s)
 {
     if (!s->n_reports) return;
+    double t0 = lo_cli_monotonic_s();
     lo_picture_update_tracks(s->pic, s->reports, s->n_reports);
+    double t1 = lo_cli_monotonic_s();
     if (s->cat062) lo_asterix_track_writer_write_batch(s->cat062, s->reports, (int)s->n_reports);
+    double t2 = lo_cli_monotonic_s();
+    if (t1 - t0 > s->max_picture_s) s->max_picture_s = t1 - t0;
+    if (t2 - t1 > s->max_cat062_s) s->max_cat062_s = t2 - t1;
     s->n_reports = 0;
 }
 
@@ -197,7 +205,11 @@ static int publish_alert(void *ctx, const lo_alert *a)
 static int on_alert(void *ctx, const lo_alert *a)
 {
     serve_state *s = ctx;
+    double t0 = lo_cli_monotonic_s();
     int rc = lo_journal_then_publish(&s->chain, a);
+    double dt = lo_cli_monotonic_s() - t0;
+    s->sum_journal_s += dt;
+    if (dt > s->max_journal_s) s->max_journal_s = dt;
     if (rc != 0)
         fprintf(stderr, "lookout serve: alert journal %s: %s (alert %" PRIu64
                 " not published; retrying)\n", lo_journal_path(s->journal),
@@ -208,7 +220,10 @@ static int on_alert(void *ctx, const lo_alert *a)
 static void advance(serve_state *s, double t)
 {
     s->advancing_to = t;
+    double t0 = lo_cli_monotonic_s();
     lo_pipeline_advance(s->pipe, t);
+    double dt = lo_cli_monotonic_s() - t0;
+    if (dt > s->max_advance_s) s->max_advance_s = dt;
 }
 
 static void take_plot(serve_state *s, const lo_plot *plot, double recv_utc)
@@ -586,6 +601,10 @@ int cmd_serve(int argc, char **argv)
                 "latency p50 %.1f ms, p99 %.1f ms\n", ps.plots_in, ps.plots_refused, pst.dropped,
                 (uint64_t)s.chain.written, 1e3 * lo_picture_latency_quantile(s.pic, 0.5),
                 1e3 * lo_picture_latency_quantile(s.pic, 0.99));
+        fprintf(stderr, "lookout serve: slowest pipeline step %.1f ms; slowest picture update "
+                "%.1f ms, CAT062 batch %.1f ms, journal write %.1f ms (%.1f s in all)\n",
+                1e3 * s.max_advance_s, 1e3 * s.max_picture_s, 1e3 * s.max_cat062_s,
+                1e3 * s.max_journal_s, s.sum_journal_s);
     }
     rc = LO_EXIT_OK;
 out:
