@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -605,6 +606,12 @@ int cmd_serve(int argc, char **argv)
                 "%.1f ms, CAT062 batch %.1f ms, journal write %.1f ms (%.1f s in all)\n",
                 1e3 * s.max_advance_s, 1e3 * s.max_picture_s, 1e3 * s.max_cat062_s,
                 1e3 * s.max_journal_s, s.sum_journal_s);
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        fprintf(stderr, "lookout serve: CPU %.1f s user + %.1f s system (all threads), %ld "
+                "involuntary context switches\n",
+                ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6,
+                ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6, ru.ru_nivcsw);
     }
     rc = LO_EXIT_OK;
 out:

@@ -141,5 +141,6 @@ sys.exit(0 if ok else 1)
 EOF
 rc=$?
 kill -TERM "$spid"; wait "$spid"; spid=
-tail -1 "$work/serve.log"
+tail -2 "$work/serve.log"
+uptime
 exit $rc
