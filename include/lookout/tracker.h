@@ -89,6 +89,7 @@ typedef struct lo_tracker_config {
     double init_max_gap_s;        /* a lone plot waits this long for its second plot */
     double false_confirm_prob;    /* SPRT alpha: probability of confirming a false track */
     double true_delete_prob;      /* SPRT beta: probability of dropping a true track */
+    int confirm_m, confirm_n;     /* also confirm on M plots in the last N looks (0: off) */
     double delete_score_drop;     /* confirmed: delete when the score falls this far below
                                      its maximum */
     double max_coast_s;           /* confirmed: delete after this long without a plot */

@@ -44,6 +44,9 @@
 #define DEFAULT_REVISIT_S 1.0
 #define ACCEL_SLACK_MPS2 30.0     /* manoeuvre allowance of the coarse grid radius */
 #define MAX_PDA_PLOTS 8
+#ifndef MN_MIN_SCORE
+#define MN_MIN_SCORE 3.0
+#endif
 #define LN_2PI 1.8378770664093453
 
 typedef struct trk {
@@ -55,6 +58,7 @@ typedef struct trk {
     double t_first, t_confirmed, t_last_update, t_expect;
     double revisit_s;
     double score, score_max;
+    uint32_t looks;               /* last expected looks, newest in bit 0: 1 plot, 0 miss */
     double pv[6], pv_cov[36];     /* combined estimate at t */
     double mu[LO_MAX_MODELS];
     /* The last associated plot. */
@@ -395,8 +399,8 @@ void lo_tracker_config_default(lo_tracker_config *c)
     };
     c->n_init_classes = (int)(sizeof classes / sizeof classes[0]);
     memcpy(c->init_classes, classes, sizeof classes);
-    c->init_max_gap_s = 2.5;
-    c->false_confirm_prob = 1e-4;
+    c->init_max_gap_s = 3.5;
+    c->false_confirm_prob = 1e-3;
     c->true_delete_prob = 0.1;
     c->delete_score_drop = 8.0;
     c->max_coast_s = 6.0;
@@ -912,6 +916,15 @@ static void radial_update(lo_tracker *t, lo_kf *kf, const lo_plot *p)
                             sigma);
 }
 
+/* The optional M-of-N rule: M plots in the last N expected looks (the plots themselves
+ * passed the chi-square gate of the track). Off when confirm_m is 0. */
+static bool m_of_n_passed(const lo_tracker *t, const trk *k)
+{
+    if (t->cfg.confirm_m <= 0) return false;
+    uint32_t window = k->looks & ((t->cfg.confirm_n >= 32) ? 0xffffffffu : ((1u << t->cfg.confirm_n) - 1u));
+    return __builtin_popcount(window) >= t->cfg.confirm_m && k->score >= MN_MIN_SCORE;
+}
+
 static void after_update(lo_tracker *t, int32_t slot, const lo_kf *kf, double dscore)
 {
     trk *k = &t->trk[slot];
@@ -919,7 +932,9 @@ static void after_update(lo_tracker *t, int32_t slot, const lo_kf *kf, double ds
     refresh_combined(t, slot, kf);
     k->score += dscore;
     if (k->score > k->score_max) k->score_max = k->score;
-    if (k->status == LO_TRACK_TENTATIVE && k->score >= t->log_confirm) {
+    k->looks = k->looks << 1 | 1u;
+    if (k->status == LO_TRACK_TENTATIVE &&
+        (k->score >= t->log_confirm || m_of_n_passed(t, k))) {
         k->status = LO_TRACK_CONFIRMED;
         k->t_confirmed = k->t;
         t->stats.tracks_confirmed++;
@@ -1279,15 +1294,22 @@ static void start_track(lo_tracker *t, const lo_plot *p1, const lo_plot *p2, dou
             P[i * 6 + i] = vcap;
             pv[i] = 0;
         }
-    double speed = sqrt(speed2);
-    /* Per-class speed limits: the slowest class this pair fits sets the initiation gate
-     * (its area enters the score), and a pair only a ballistic object fits starts the
-     * ballistic model as the likely one. */
+    (void)speed2;
+    /* Per-class speed limits: the slowest class this pair fits, allowing 3 sigma of the two
+     * plots' errors along the line between them, sets the initiation gate (its area enters
+     * the score), and a pair only a ballistic object fits starts the ballistic model as the
+     * likely one. */
+    double d[3], dist2 = 0, var_along = 0;
+    for (int i = 0; i < 3; i++) d[i] = p2->enu[i] - p1->enu[i], dist2 += d[i] * d[i];
+    for (int i = 0; i < 3 && dist2 > 0; i++)
+        for (int j = 0; j < 3; j++) var_along += d[i] * d[j] * (p1->enu_cov[i * 3 + j] + p2->enu_cov[i * 3 + j]);
+    if (dist2 > 0) var_along /= dist2;
+    double slack = sqrt(dist2) - 3.0 * sqrt(var_along);
     double vclass = t->vmax;
     bool only_ballistic = true;
     for (int c = 0; c < t->cfg.n_init_classes; c++) {
         const lo_init_class *ic = &t->cfg.init_classes[c];
-        if (speed <= ic->max_speed_mps) {
+        if (slack <= ic->max_speed_mps * dt) {
             if (ic->max_speed_mps < vclass) vclass = ic->max_speed_mps;
             if (!ic->ballistic) only_ballistic = false;
         }
@@ -1308,8 +1330,13 @@ static void start_track(lo_tracker *t, const lo_plot *p1, const lo_plot *p2, dou
     k->t = p2->t;
     k->t_first = p1->t;
     k->n_updates = 1;
+    /* The seed's look, the looks missed between the two plots, then the pair's. */
+    int gap_looks = (int)lround(dt / sensor_revisit(t, p2->sensor_id)) - 1;
+    k->looks = gap_looks >= 31 ? 0 : (gap_looks > 0 ? 1u << gap_looks : 1u);
+    k->looks = k->looks << 1 | 1u;
     note_plot(t, k, p2);
-    double r = vclass * dt;
+    /* The second plot falls in the class's reach widened by the plots' horizontal spread. */
+    double r = vclass * dt + sqrt(p1->enu_cov[0] + p1->enu_cov[4] + p2->enu_cov[0] + p2->enu_cov[4]);
     k->score = log(t->cfg.pd / (lambda2 * LO_PI * r * r + 1e-300));
     if (k->score > t->log_confirm - 1e-9) k->score = t->log_confirm - 1e-9; /* needs a 3rd plot */
     k->score_max = k->score;
@@ -1402,6 +1429,7 @@ static void housekeeping(lo_tracker *t, double now)
         if (now > k->t_expect) {
             double n_missed = floor((now - k->t_expect) / k->revisit_s) + 1.0;
             k->score += n_missed * t->ln_miss;
+            k->looks = n_missed >= 32 ? 0 : k->looks << (int)n_missed;
             k->t_expect += n_missed * k->revisit_s;
             if (k->status == LO_TRACK_CONFIRMED) {
                 k->status = LO_TRACK_COASTING;
