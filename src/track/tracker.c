@@ -379,10 +379,10 @@ void lo_tracker_config_default(lo_tracker_config *c)
     c->q_cv = 1.0;
     c->q_ct = 0.5;
     c->q_turn_rate = 0.01;
-    c->q_ca = 1;
+    c->q_ca = 1.0;
     c->q_ballistic = 0.5;
     c->q_drag = 1e-10;
-    c->model_sojourn_s = 30;
+    c->model_sojourn_s = 30.0;
     c->pd = 0.9;
     c->gate_probability = 0.9997;
     c->clutter_density = 1e-6;
