@@ -12,7 +12,7 @@ build_pkgs=(build-essential cmake pkg-config
             libcivetweb-dev)
 # Check: test framework, sanitizer/fuzzer runtime, independent ASTERIX dissector,
 # browser for the display test, Node for playwright-core.
-check_pkgs=(libcmocka-dev clang libclang-rt-14-dev tshark)
+check_pkgs=(libcmocka-dev clang libclang-rt-14-dev tshark chromium)
 
 case "$purpose" in
   build|demo) wanted=("${build_pkgs[@]}") ;;

@@ -1,0 +1,31 @@
+# Turns every file of web/ into a byte array in one generated C source, so the lookout binary
+# serves its display from anywhere with no file next to it.
+# Usage: cmake -DWEB_DIR=<web dir> -DOUT=<generated .c> -P embed_web.cmake
+# The output is rewritten only when its content changes, so an unchanged web/ rebuilds nothing.
+file(GLOB files RELATIVE "${WEB_DIR}" "${WEB_DIR}/*")
+list(SORT files)
+set(body "/* Generated from web/ by cmake/embed_web.cmake: do not edit. */\n#include \"serve/web_assets.h\"\n\n")
+set(table "")
+set(count 0)
+foreach(name IN LISTS files)
+  if(IS_DIRECTORY "${WEB_DIR}/${name}")
+    continue()
+  endif()
+  file(READ "${WEB_DIR}/${name}" hex HEX)
+  string(LENGTH "${hex}" hex_len)
+  math(EXPR size "${hex_len} / 2")
+  # 0x.., per byte; a line break every 32 bytes keeps the generated file readable.
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(REGEX REPLACE "((0x..,){32})" "\\1\n" bytes "${bytes}")
+  string(APPEND body "static const unsigned char asset_${count}[] = {\n${bytes}0};\n")
+  string(APPEND table "    {\"/${name}\", asset_${count}, ${size}},\n")
+  math(EXPR count "${count} + 1")
+endforeach()
+if(count EQUAL 0)
+  message(FATAL_ERROR "embed_web: no files in ${WEB_DIR}")
+endif()
+string(APPEND body "\nconst lo_web_asset lo_web_assets[] = {\n${table}};\n")
+string(APPEND body "const size_t lo_web_asset_count = ${count};\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
+file(REMOVE "${OUT}.tmp")
