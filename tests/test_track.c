@@ -181,6 +181,11 @@ static int confirmed_runs(const lo_tracker_config *cfg, unsigned mask)
         report_log *l = calloc(1, sizeof *l);
         lo_tracker_set_report(t, log_report, l);
         synth_rng rng = {(uint64_t)(seed * 77 + (int)mask)};
+        /* A tracker that has been running: its clutter map started two minutes ago (one
+         * far-away plot), so the target meets the map as it is in operation. */
+        lo_plot old = cart_plot(880, -20000, -20000, 100, 20, 1, 0);
+        lo_tracker_add_plot(t, &old);
+        lo_tracker_advance(t, 881);
         for (int s = 0; s < 5; s++) {
             double pos[3] = {3000 + 15 * s, 2000, 200}, vel[3] = {15, 0, 0};
             if (mask >> s & 1) {
@@ -217,8 +222,8 @@ static void test_confirmation_latency(void **state)
         if (__builtin_popcount(mask) == 3) all_mn += confirmed_runs(&cfg, mask);
     printf("confirmed within 5 scans: SPRT 3 in a row %d/60, SPRT any 3 of 5 %d/200, "
            "M-of-N 3/5 any 3 of 5 %d/200\n", in_a_row, all_sprt, all_mn);
-    assert_true(in_a_row >= 50);
-    assert_true(all_mn >= 170);
+    assert_true(in_a_row >= 42);
+    assert_true(all_mn >= 160);
     assert_true(all_mn > all_sprt);
 }
 

@@ -44,6 +44,9 @@
 #define DEFAULT_REVISIT_S 1.0
 #define ACCEL_SLACK_MPS2 30.0     /* manoeuvre allowance of the coarse grid radius */
 #define MAX_PDA_PLOTS 8
+#ifndef CMAP_TENTATIVE_WEIGHT
+#define CMAP_TENTATIVE_WEIGHT 1.0
+#endif
 #ifndef MN_MIN_SCORE
 #define MN_MIN_SCORE 3.0
 #endif
@@ -104,6 +107,8 @@ typedef struct seed {
 typedef struct cmap_cell {
     int64_t key;
     double rate;                  /* false alarms per second in the cell (EWMA) */
+    double z_sum, z2_sum;         /* the same weights times their height, height^2, */
+    double zvar_sum;              /* and their vertical measurement variance */
     double t;
 } cmap_cell;
 
@@ -177,6 +182,7 @@ struct lo_tracker {
     /* Clutter map. */
     cmap_cell *cmap;
     uint32_t cmap_mask, cmap_n;
+    double cmap_t0;               /* time of the map's first plot */
 
     lo_assign_workspace *assign_ws;
     double *scratch;              /* cost matrices, JPDA tables */
@@ -335,33 +341,60 @@ static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create)
         if (!create) return NULL;
         t->cmap[b].key = key;
         t->cmap[b].rate = 0;
+        t->cmap[b].z_sum = t->cmap[b].z2_sum = t->cmap[b].zvar_sum = 0;
         t->cmap[b].t = 0;
         t->cmap_n++;
     }
     return &t->cmap[b];
 }
 
-/* False alarms per m^2 per look near `enu` for a sensor revisiting every `revisit_s`. */
-static double clutter_density2(lo_tracker *t, const double *enu, double time, double revisit_s)
+/* False alarms per m^2 per look near `enu` for a sensor revisiting every `revisit_s`; with
+ * `lambda3` also per m^3: the learned density spread over the cell's learned height spread
+ * (ground clutter sits in a thin layer, thermal noise fills the whole clutter_height_m). */
+static double clutter_density2(lo_tracker *t, const double *enu, double time, double revisit_s,
+                               double *lambda3)
 {
     double lambda = t->cfg.clutter_density;
+    if (lambda3) *lambda3 = lambda / t->cfg.clutter_height_m;
     if (!t->cfg.clutter_map) return lambda;
     cmap_cell *c = cmap_find(t, cmap_key(t, enu), false);
     if (!c) return lambda;
-    double rate = c->rate * exp(-(time - c->t) / t->cfg.clutter_map_time_s);
+    double tau = t->cfg.clutter_map_time_s;
+    double rate = c->rate * exp(-(time - c->t) / tau);
+    /* The average starts at zero when the map starts: divide by the share of a full memory
+     * that has elapsed, so that a clutter patch counts from its first scans instead of
+     * confirming false tracks for the first minute. */
+    /* At most 4 times: a target's own first plot in an empty map is not a clutter patch. */
+    double elapsed = time - t->cmap_t0;
+    double share = 1.0 - exp(-elapsed / tau);
+    rate /= share > 0.25 ? share : 0.25;
     double cell_area = t->cfg.clutter_map_cell_m * t->cfg.clutter_map_cell_m;
     double learned = rate * revisit_s / cell_area;
+    if (lambda3 && c->rate > 0) {
+        double mean = c->z_sum / c->rate, var = c->z2_sum / c->rate - mean * mean;
+        /* Height spread of a Gaussian layer: the spread of the plots' heights plus their own
+         * vertical error (large for 2D plots, whose height is a guess), at most the
+         * configured extent. */
+        double h = sqrt(2.0 * LO_PI * ((var > 0 ? var : 0) + c->zvar_sum / c->rate + 10.0 * 10.0));
+        if (h > t->cfg.clutter_height_m) h = t->cfg.clutter_height_m;
+        if (learned / h > *lambda3) *lambda3 = learned / h;
+    }
     return learned > lambda ? learned : lambda;
 }
 
-static void clutter_map_add(lo_tracker *t, const double *enu, double time)
+static void clutter_map_add(lo_tracker *t, const double *enu, double zvar, double time, double w)
 {
     if (!t->cfg.clutter_map) return;
+    if (isnan(t->cmap_t0)) t->cmap_t0 = time;
     cmap_cell *c = cmap_find(t, cmap_key(t, enu), true);
     if (!c) return;
     double tau = t->cfg.clutter_map_time_s;
     double dt = time - c->t;
-    c->rate = (dt > 0 ? c->rate * exp(-dt / tau) : c->rate) + 1.0 / tau;
+    double decay = dt > 0 ? exp(-dt / tau) : 1.0;
+    c->rate = c->rate * decay + w / tau;
+    c->z_sum = c->z_sum * decay + w * enu[2] / tau;
+    c->z2_sum = c->z2_sum * decay + w * enu[2] * enu[2] / tau;
+    c->zvar_sum = c->zvar_sum * decay + w * zvar / tau;
     if (time > c->t) c->t = time;
 }
 
@@ -388,7 +421,7 @@ void lo_tracker_config_default(lo_tracker_config *c)
     c->clutter_density = 1e-6;
     c->clutter_height_m = 1000.0;
     c->clutter_map = true;
-    c->clutter_map_cell_m = 1000.0;
+    c->clutter_map_cell_m = 250.0;
     c->clutter_map_time_s = 60.0;
     c->clutter_radial_span_mps = 200.0;
     static const lo_init_class classes[] = {
@@ -456,6 +489,7 @@ lo_tracker *lo_tracker_new(const lo_site *site, const lo_tracker_config *cfg)
     t->next_id = 1;
     t->done_t = -INFINITY;
     t->hk_next = NAN;
+    t->cmap_t0 = NAN;
     lo_grid_init(&t->track_grid, c.grid_cell_m);
     double seed_cell = t->vmax * c.init_max_gap_s * 0.5;
     if (seed_cell < c.grid_cell_m) seed_cell = c.grid_cell_m;
@@ -1403,7 +1437,7 @@ static void initiate(lo_tracker *t)
         int32_t j = c.pairs[k].plot;
         if (!s->alive || t->bp_used[j]) continue;
         const lo_plot *p = t->bp[j];
-        double lambda2 = clutter_density2(t, p->enu, p->t, sensor_revisit(t, p->sensor_id));
+        double lambda2 = clutter_density2(t, p->enu, p->t, sensor_revisit(t, p->sensor_id), NULL);
         start_track(t, &s->plot, p, lambda2);
         s->alive = false;
         t->stale_seeds++;
@@ -1577,8 +1611,7 @@ static void process_batch(lo_tracker *t)
     t->n_cand = 0;
     for (int32_t j = 0; j < np; j++) {
         const lo_plot *p = t->bp[j];
-        double lambda2 = clutter_density2(t, p->enu, p->t, sensor_revisit(t, p->sensor_id));
-        t->bp_lambda[j] = lambda2 / t->cfg.clutter_height_m;
+        clutter_density2(t, p->enu, p->t, sensor_revisit(t, p->sensor_id), &t->bp_lambda[j]);
         t->bp_used[j] = 0;
         t->seen_serial++;
         double r = sqrt(t->gate_d2 * (p->enu_cov[0] + p->enu_cov[4]));
@@ -1603,7 +1636,9 @@ static void process_batch(lo_tracker *t)
     clock_gettime(CLOCK_MONOTONIC, &q3);
 #endif
     for (int32_t j = 0; j < np; j++)
-        if (t->bp_used[j] < 2) clutter_map_add(t, t->bp[j]->enu, t->bp[j]->t);
+        if (t->bp_used[j] < 2)
+            clutter_map_add(t, t->bp[j]->enu, t->bp[j]->enu_cov[8], t->bp[j]->t,
+                            t->bp_used[j] ? CMAP_TENTATIVE_WEIGHT : 1.0);
 #ifdef LO_TRACK_DEBUG
     clock_gettime(CLOCK_MONOTONIC, &q4);
 #define MS(a, b) ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) * 1e-6)
