@@ -104,12 +104,14 @@ typedef struct seed {
     double revisit_s;
 } seed;
 
+/* 32 bytes: the averages need no more than float precision; the map covers the whole
+ * area the radars see, so its cells outnumber the tracks. */
 typedef struct cmap_cell {
     int64_t key;
-    double rate;                  /* false alarms per second in the cell (EWMA) */
-    double z_sum, z2_sum;         /* the same weights times their height, height^2, */
-    double zvar_sum;              /* and their vertical measurement variance */
     double t;
+    float rate;                   /* false alarms per second in the cell (EWMA) */
+    float z_sum, z2_sum;          /* the same weights times their height, height^2, */
+    float zvar_sum;               /* and their vertical measurement variance */
 } cmap_cell;
 
 typedef struct heap_item {
@@ -371,11 +373,11 @@ static double clutter_density2(lo_tracker *t, const double *enu, double time, do
     double cell_area = t->cfg.clutter_map_cell_m * t->cfg.clutter_map_cell_m;
     double learned = rate * revisit_s / cell_area;
     if (lambda3 && c->rate > 0) {
-        double mean = c->z_sum / c->rate, var = c->z2_sum / c->rate - mean * mean;
+        double mean = (double)c->z_sum / c->rate, var = (double)c->z2_sum / c->rate - mean * mean;
         /* Height spread of a Gaussian layer: the spread of the plots' heights plus their own
          * vertical error (large for 2D plots, whose height is a guess), at most the
          * configured extent. */
-        double h = sqrt(2.0 * LO_PI * ((var > 0 ? var : 0) + c->zvar_sum / c->rate + 10.0 * 10.0));
+        double h = sqrt(2.0 * LO_PI * ((var > 0 ? var : 0) + (double)c->zvar_sum / c->rate + 10.0 * 10.0));
         if (h > t->cfg.clutter_height_m) h = t->cfg.clutter_height_m;
         if (learned / h > *lambda3) *lambda3 = learned / h;
     }
@@ -391,10 +393,10 @@ static void clutter_map_add(lo_tracker *t, const double *enu, double zvar, doubl
     double tau = t->cfg.clutter_map_time_s;
     double dt = time - c->t;
     double decay = dt > 0 ? exp(-dt / tau) : 1.0;
-    c->rate = c->rate * decay + w / tau;
-    c->z_sum = c->z_sum * decay + w * enu[2] / tau;
-    c->z2_sum = c->z2_sum * decay + w * enu[2] * enu[2] / tau;
-    c->zvar_sum = c->zvar_sum * decay + w * zvar / tau;
+    c->rate = (float)(c->rate * decay + w / tau);
+    c->z_sum = (float)(c->z_sum * decay + w * enu[2] / tau);
+    c->z2_sum = (float)(c->z2_sum * decay + w * enu[2] * enu[2] / tau);
+    c->zvar_sum = (float)(c->zvar_sum * decay + w * zvar / tau);
     if (time > c->t) c->t = time;
 }
 
