@@ -57,6 +57,22 @@ static void h_on_report(void *ctx, const lo_track *tr)
     for (int m = 0; m < LO_MAX_MODELS; m++) r->last_model_prob[tr->id][m] = tr->model_prob[m];
 }
 
+typedef struct h_est_ctx {
+    double (*est)[3];
+    int n;
+    double t0;
+} h_est_ctx;
+
+/* Confirmed tracks extrapolated to the scan time. */
+static void h_collect_estimate(void *ctx, const lo_track *tr)
+{
+    h_est_ctx *c = ctx;
+    if (tr->status == LO_TRACK_TENTATIVE || c->n >= 4096) return;
+    double dt = c->t0 - tr->t;
+    for (int i = 0; i < 3; i++) c->est[c->n][i] = tr->pos[i] + tr->vel[i] * dt;
+    c->n++;
+}
+
 /* GOSPA (p = 2, alpha = 2) between n truth positions and m estimates. */
 static double h_gospa(const double (*x)[3], int n, const double (*y)[3], int m, double c,
                       double *loc, int *missed, int *false_)
@@ -134,15 +150,9 @@ static void h_run(const lo_tracker_config *cfg, const synth_radar *rd, const syn
         for (int j = 0; j < np; j++) lo_tracker_add_plot(t, &plots[j]);
         lo_tracker_advance(t, t0 + rd->scan_period_s * 0.999 + cfg->reorder_window_s);
         if (s < warmup) continue;
-        int ne = 0;
-        for (size_t k = 0; k < lo_tracker_track_count(t) && ne < 4096; k++) {
-            lo_track tr;
-            lo_tracker_track_at(t, k, &tr);
-            if (tr.status == LO_TRACK_TENTATIVE) continue;
-            double dt = t0 - tr.t;
-            for (int i = 0; i < 3; i++) est[ne][i] = tr.pos[i] + tr.vel[i] * dt;
-            ne++;
-        }
+        h_est_ctx ec = {est, 0, t0};
+        lo_tracker_for_each(t, h_collect_estimate, &ec);
+        int ne = ec.n;
         double loc;
         int missed, false_;
         double g = h_gospa((const double(*)[3])truth, nt, (const double(*)[3])est, ne, 200.0, &loc,

@@ -142,8 +142,10 @@ void lo_tracker_flush(lo_tracker *t);
 /* Delete every track (each gets its final LO_TRACK_DELETED report). */
 void lo_tracker_finish(lo_tracker *t);
 
-/* Live tracks, in no particular order: snapshots at their last update time. */
+/* Live tracks, in no particular order: snapshots at their last update time.
+ * lo_tracker_for_each visits every one in O(tracks); lo_tracker_track_at(i) is O(i). */
 size_t lo_tracker_track_count(const lo_tracker *t);
+void lo_tracker_for_each(const lo_tracker *t, lo_track_report_fn fn, void *ctx);
 bool lo_tracker_track_at(const lo_tracker *t, size_t i, lo_track *out);
 
 typedef struct lo_tracker_stats {

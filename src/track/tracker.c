@@ -1718,6 +1718,16 @@ size_t lo_tracker_track_count(const lo_tracker *t)
     return t->live;
 }
 
+void lo_tracker_for_each(const lo_tracker *t, lo_track_report_fn fn, void *ctx)
+{
+    for (int32_t s = 0; s < t->n_slots; s++) {
+        if (!t->trk[s].id) continue;
+        lo_track snap;
+        fill_snapshot(t, s, &snap);
+        fn(ctx, &snap);
+    }
+}
+
 bool lo_tracker_track_at(const lo_tracker *t, size_t i, lo_track *out)
 {
     for (int32_t s = 0; s < t->n_slots; s++) {
