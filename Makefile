@@ -8,7 +8,7 @@ ASAN    ?= build-asan
 FUZZDIR ?= build-fuzz
 DEMO_ARGS ?=
 
-.PHONY: all deps deps-check build demo check test asan bench fuzz clean
+.PHONY: all deps deps-check build demo check test asan bench fuzz fuzz-smoke clean
 
 all: build
 
@@ -38,9 +38,16 @@ asan: deps-check $(ASAN)/CMakeCache.txt
 	cmake --build $(ASAN) -j $(JOBS)
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS) -LE nosan
+	  ctest --output-on-failure -j $(JOBS) -LE "nosan|long"
 
-check: test asan
+# Every libFuzzer harness: replay its seed corpus (and the small real recordings in
+# ../shared), then fuzz FUZZ_SMOKE_S seconds from a temporary copy (tests/fuzz_smoke.sh).
+FUZZ_SMOKE_S ?= 20
+fuzz-smoke: deps-check $(FUZZDIR)/CMakeCache.txt
+	cmake --build $(FUZZDIR) -j $(JOBS)
+	bash tests/fuzz_smoke.sh $(FUZZDIR) $(FUZZ_SMOKE_S)
+
+check: test asan fuzz-smoke
 
 bench: build
 	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done

@@ -8,6 +8,7 @@
 #ifndef LOOKOUT_APP_COMMANDS_H
 #define LOOKOUT_APP_COMMANDS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef struct lo_command {
@@ -21,6 +22,9 @@ int cmd_simulate(int argc, char **argv);
 int cmd_track(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_alerts(int argc, char **argv);
+int cmd_train_classifier(int argc, char **argv);
 
 /* Shared helpers for commands. */
 #define LO_EXIT_OK 0
@@ -29,6 +33,12 @@ int cmd_demo(int argc, char **argv);
 
 /* Print "lookout CMD: message" and a hint to --help on stderr; returns LO_EXIT_USAGE. */
 int lo_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Strict number for an option value: the whole text, finite, within [min, max]. */
+bool lo_cli_number(const char *s, double min, double max, double *out);
+/* Monotonic seconds (for pacing and progress, never for data time). */
+double lo_cli_monotonic_s(void);
+void lo_cli_sleep_s(double s);
+
 /* True when stderr is a terminal (progress lines are shown only then). */
 int lo_progress_wanted(void);
 

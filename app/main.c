@@ -8,10 +8,13 @@
 
 static const lo_command commands[] = {
     {"demo", "run the default green-zone scenario end to end", cmd_demo},
+    {"run", "simulate, track, classify and warn on a scenario in one process", cmd_run},
     {"simulate", "generate radar plots and ground truth from a scenario", cmd_simulate},
     {"track", "track plots from a file into system tracks", cmd_track},
     {"decode", "print the records of an ASTERIX recording", cmd_decode},
     {"eval", "score tracks against truth (GOSPA, purity, continuity, ...)", cmd_eval},
+    {"alerts", "list the alert transitions stored in an alert journal", cmd_alerts},
+    {"train-classifier", "fit the classifier's parameters on tracked data with truth", cmd_train_classifier},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -6,10 +6,11 @@ set -euo pipefail
 
 purpose=${1:-check}
 
-# Build: compiler, CMake and the libraries linked into liblookout.
+# Build: compiler, CMake and the libraries linked into liblookout; nats-server for the
+# multi-site bus (tests and `lookout demo` start local servers).
 build_pkgs=(build-essential cmake pkg-config
             libyaml-dev libcsv-dev libjansson-dev libsqlite3-dev libpcap-dev
-            libcivetweb-dev)
+            libcivetweb-dev libnats-dev nats-server)
 # Check: test framework, sanitizer/fuzzer runtime, independent ASTERIX dissector,
 # browser for the display test, Node for playwright-core.
 check_pkgs=(libcmocka-dev clang libclang-rt-14-dev tshark chromium)

@@ -352,6 +352,28 @@ static void test_column_order_free_and_iso_time(void **state)
     assert_int_equal(d.n, 0);
 }
 
+/* A writer may print a subnormal (a class probability of 2.8e-318): the reader must take it
+ * back as the tiny number it is, while a value that overflows a double is still an error. */
+static void test_subnormal_accepted_overflow_refused(void **state)
+{
+    (void)state;
+    const char *path = lo_test_temp_file(".csv",
+        "time,truth_id,class,x_m,y_m,z_m,vx_mps,vy_mps,vz_mps\n"
+        "1,1,bird,2.854612489e-318,0,0,0,0,0\n"
+        "2,1,bird,1e999,0,0,0,0,0\n");
+    lo_test_diags d;
+    lo_test_diags_init(&d, false);
+    lo_reader *r = lo_truth_reader_open(path, &d.sink);
+    lo_truth t;
+    assert_int_equal(lo_truth_reader_next(r, &t), 1);
+    assert_true(t.pos[0] > 0 && t.pos[0] < 1e-300);
+    assert_int_equal(lo_truth_reader_next(r, &t), 0);
+    lo_reader_close(r);
+    assert_int_equal(d.n, 1);
+    assert_non_null(strstr(d.last, ":3:4:"));
+    assert_non_null(strstr(d.last, "x_m"));
+}
+
 static void test_crlf_and_bom(void **state)
 {
     (void)state;
@@ -736,6 +758,7 @@ int main(void)
         cmocka_unit_test(test_track_header_names_every_class),
         cmocka_unit_test(test_column_order_free_and_iso_time),
         cmocka_unit_test(test_crlf_and_bom),
+        cmocka_unit_test(test_subnormal_accepted_overflow_refused),
         cmocka_unit_test(test_bad_value_reports_line_column_field),
         cmocka_unit_test(test_missing_required_column),
         cmocka_unit_test(test_wrong_unit_column_is_named),

@@ -268,6 +268,8 @@ typedef struct lo_alert {
     bool has_impact;          /* ballistic: predicted impact point below */
     double impact_enu[2];
     double impact_cov[4];     /* 2x2 horizontal, m^2 */
+    bool has_launch;          /* ballistic: back-propagated launch point (for reports only) */
+    double launch_enu[2];
     char reason[LO_REASON_MAX]; /* "drone, 2.3 km E of residence, 41 m/s, entry in 48 s" */
     lo_track snapshot;        /* the track as it was at the transition */
 } lo_alert;

@@ -215,7 +215,8 @@ bool lo_yparse_double(const char *s, double *out)
     errno = 0;
     double v = strtod(s, &end);
     while (*end == ' ' || *end == '\t') end++;
-    if (*end || errno == ERANGE || !isfinite(v)) return false;
+    /* Underflow (ERANGE with a tiny result) is a valid small number; overflow is not. */
+    if (*end || (errno == ERANGE && fabs(v) > 1.0) || !isfinite(v)) return false;
     *out = v;
     return true;
 }

@@ -738,7 +738,9 @@ static bool parse_double_text(const char *s, double *out)
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || errno == ERANGE) return false;
+    /* ERANGE with a tiny result is underflow to a subnormal or zero: a valid, small value
+     * (a class probability of 1e-318 is 0 for every purpose). Only overflow is an error. */
+    if (end == s || (errno == ERANGE && fabs(v) > 1.0)) return false;
     while (isspace((unsigned char)*end)) end++;
     if (*end || !isfinite(v)) return false;
     *out = v;

@@ -1,0 +1,218 @@
+/*
+ * lookout/classify.h: target classification from track behaviour.
+ *
+ * Owns (1) the per-track feature accumulator: fed every report of a track, it keeps running
+ * statistics of its kinematics, its radar cross-section estimated from SNR and range through
+ * the radar equation, and what the caller knows of its neighbours; (2) the model runtime: a
+ * Gaussian naive Bayes model over those features whose parameters come from a versioned JSON
+ * file (data/classifier-v1.json), filling lo_track.class_prob; (3) fitting such a model from
+ * labelled feature vectors and writing it back as JSON (what `lookout train-classifier` is to
+ * run on simulated, tracked data).
+ *
+ * Knows nothing of files except the model's own JSON (read and written here, like a format).
+ * Units: SI inside (m, s, m/s, rad/s, m/s^2); RCS in dBsm (10 log10 m^2), its fluctuation in
+ * dB. Time: UTC seconds as double (the track reports' t).
+ */
+#ifndef LOOKOUT_CLASSIFY_H
+#define LOOKOUT_CLASSIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lookout/diag.h"
+#include "lookout/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The features, in a fixed order (names in lo_feature_name are what model files use). A
+ * feature that is not known for a track (no SNR, no Doppler) is NaN and the model skips it. */
+typedef enum lo_feature {
+    LO_FEAT_SPEED_MEAN = 0,    /* 3D speed, m/s */
+    LO_FEAT_SPEED_STD,         /* its variation, m/s */
+    LO_FEAT_ALTITUDE_MEAN,     /* up in the system frame, m */
+    LO_FEAT_VRATE_ABS_MEAN,    /* |vertical rate|, m/s */
+    LO_FEAT_VERTICAL_ACC_MEAN, /* mean vertical acceleration, m/s^2 (about -g when ballistic) */
+    LO_FEAT_TURN_RATE_RMS,     /* horizontal heading change rate, rad/s (while moving) */
+    LO_FEAT_MANOEUVRE_ACC_RMS, /* horizontal acceleration, m/s^2 */
+    LO_FEAT_STRAIGHTNESS,      /* net displacement / path length over the last ~30 s, 0..1 */
+    LO_FEAT_HOVER_FRACTION,    /* share of reports below the hover speed */
+    LO_FEAT_BALLISTIC_PROB,    /* the tracker's ballistic IMM model probability (mean) */
+    LO_FEAT_RCS_DBSM_MEAN,     /* RCS from SNR and range via the radar equation */
+    LO_FEAT_RCS_DB_STD,        /* its scan-to-scan fluctuation */
+    LO_FEAT_RADIAL_VEL_SPREAD, /* Doppler spread the caller measured (micro-Doppler), m/s */
+    LO_FEAT_FLOCK_NEIGHBOURS,  /* neighbours moving with it, counted by the caller */
+    LO_FEAT_MANOEUVRE_MODEL_PROB, /* the IMM's belief it is not flying straight: 1 - P(CV) */
+    /* From displacement over ~5 s instead of the instantaneous velocity, whose noise at long
+     * range swamps a small target's behaviour: */
+    LO_FEAT_NET_SPEED_MEAN,    /* m/s */
+    LO_FEAT_NET_SPEED_STD,     /* m/s: stop-and-go */
+    LO_FEAT_NET_HOVER_FRACTION,/* share of reports that moved less than the hover speed */
+    LO_FEAT_COUNT
+} lo_feature;
+
+const char *lo_feature_name(lo_feature f);
+bool lo_feature_from_name(const char *name, lo_feature *out);
+
+/* What the caller knows besides the track report. NaN / negative for "not known". */
+typedef struct lo_classify_extra {
+    double radial_vel_spread_mps; /* NaN if the plots carry no Doppler */
+    int flock_neighbours;         /* < 0 if not counted */
+} lo_classify_extra;
+
+/* Running statistics of one track. Exponentially weighted with time constant tau_s (older
+ * behaviour fades), so the features describe what the track has been doing lately. */
+#define LO_FEAT_HISTORY 32
+typedef struct lo_track_features {
+    uint32_t track_id;
+    int n_reports;               /* reports with a time step so far */
+    int n_snr;                   /* reports with an RCS estimate */
+    double t_last, last_plot_t;
+    double last_vel[3];
+    /* Each group of moments has its own total weight (decayed together): a weighted mean. */
+    double ew_weight;            /* speed, altitude, vertical rate, hover */
+    double m_speed, m_speed2, m_alt, m_vrate_abs, m_hover;
+    double diff_weight;          /* from velocity differences between reports */
+    double m_vacc, m_acc2;
+    double turn_weight;          /* heading changes while moving */
+    double m_turn2;
+    double ball_weight, m_ball;
+    double cv_weight, m_noncv;
+    double net_weight, m_net, m_net2, m_nethover;
+    double rcs_weight, m_rcs, m_rcs2;
+    double rv_weight, m_rv;
+    double flock_weight, m_flock;
+    double window_s;             /* straightness window (from the parameters) */
+    int hist_n, hist_head;       /* ring of recent positions for straightness */
+    double hist_t[LO_FEAT_HISTORY];
+    double hist_pos[LO_FEAT_HISTORY][2];
+} lo_track_features;
+
+typedef struct lo_feature_params {
+    double tau_s;                /* time constant of the running statistics */
+    double hover_speed_mps;      /* below this a report counts as hovering */
+    double straightness_window_s;
+    int ballistic_model_index;   /* lo_track.model_prob index of the ballistic model, -1 none */
+    int cv_model_index;          /* ... of the constant-velocity model, -1 none */
+} lo_feature_params;
+
+void lo_feature_params_default(lo_feature_params *p);
+void lo_track_features_init(lo_track_features *f, uint32_t track_id);
+/* Add one report. `sensor` is the radar of the track's last plot (for the radar equation),
+ * NULL if unknown; `extra` may be NULL. */
+void lo_track_features_update(lo_track_features *f, const lo_feature_params *p,
+                              const lo_track *trk, const lo_sensor *sensor,
+                              const lo_classify_extra *extra);
+/* Current feature vector (NaN where unknown). */
+void lo_track_features_values(const lo_track_features *f, double out[LO_FEAT_COUNT]);
+
+/* RCS (dBsm) from one plot's SNR through the radar equation with the sensor's reference
+ * point: rcs = ref_rcs * snr/ref_snr * (R/ref_range)^4. */
+double lo_rcs_dbsm_from_snr(const lo_sensor *s, double snr_db, double range_m);
+
+/* Flocking, for lo_classify_extra.flock_neighbours: for each of the n track reports of one
+ * scan, how many others (tentative ones included, deleted ones not) are within radius_m
+ * horizontally and 3D-move within max_dv_mps of its velocity. counts[i] for tracks[i].
+ * Sort-and-sweep along east: O(n log n + pairs within radius). Returns -1 on allocation
+ * failure (counts then all 0). Typical: 150 m, 4 m/s. */
+int lo_classify_count_neighbours(const lo_track *tracks, size_t n, double radius_m,
+                                 double max_dv_mps, int *counts);
+
+/* ---- the model --------------------------------------------------------------------------- */
+
+typedef struct lo_classifier_model {
+    int version;                       /* of the parameter file format (1) */
+    char name[64];                     /* e.g. "classifier-v1" */
+    char provenance[512];              /* how the parameters were obtained */
+    double temperature;                /* log-likelihoods are divided by this: the features
+                                          are not independent, naive Bayes over-counts */
+    double evidence_reports;           /* evidence weight ramps up over this many reports */
+    bool class_used[LO_CLASS_COUNT];
+    double prior[LO_CLASS_COUNT];
+    bool feature_used[LO_FEAT_COUNT];
+    bool log_scale[LO_FEAT_COUNT];     /* modelled as log(x + 0.01): heavy-tailed rates */
+    double mean[LO_CLASS_COUNT][LO_FEAT_COUNT]; /* in the modelled scale */
+    double std[LO_CLASS_COUNT][LO_FEAT_COUNT];
+} lo_classifier_model;
+
+/* The features that lo_trainer_fit models on a log scale: positive, heavy-tailed rates whose
+ * spread grows with their size (speed variation, vertical rate, turn rate, manoeuvre). */
+bool lo_feature_default_log_scale(lo_feature f);
+
+/* Parse / load a parameter file. Errors (with file, line where known, and the JSON path as
+ * field) go to `sink`; returns 0 or -1. */
+int lo_classifier_model_parse(const char *json_text, const char *source_name,
+                              lo_classifier_model *m, lo_diag_sink *sink);
+int lo_classifier_model_load(const char *path, lo_classifier_model *m, lo_diag_sink *sink);
+/* Write as JSON (the same format). Returns 0 or -1. */
+int lo_classifier_model_write(const lo_classifier_model *m, FILE *out);
+
+/* Class probabilities for a feature vector; `n_reports` scales the evidence (a young track
+ * stays close to the prior). prob[LO_CLASS_UNKNOWN] is 0; the rest sum to 1. */
+void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_COUNT],
+                           int n_reports, double prob[LO_CLASS_COUNT]);
+
+/* Fit from n labelled vectors (NaN features skipped per class). Classes without samples stay
+ * unused; every std is at least std_floor[f] (or 1e-3 when std_floor is NULL; in log units for
+ * log-scaled features). Priors are the class frequencies unless uniform_prior. log_scale (NULL:
+ * none) picks the features modelled as log(x + 0.01). Returns 0, or -1 if no class has two
+ * samples. */
+int lo_classifier_fit(const double (*x)[LO_FEAT_COUNT], const lo_class *labels, size_t n,
+                      const double *std_floor, bool uniform_prior, const bool *log_scale,
+                      lo_classifier_model *m);
+
+/* ---- training: labelled samples from a stream of track reports --------------------------- */
+
+/* Feed every track report of a run with the truth class of the object behind it (what the
+ * caller found through last_truth_id and the truth file); the trainer keeps per-track
+ * features and takes a labelled sample when a confirmed track's age (t - t_confirmed) first
+ * reaches each of ages_s[] (the evaluation ages, e.g. 5, 10, 30 s) and then every every_s
+ * seconds (0: no more). Reports labelled LO_CLASS_UNKNOWN feed features but give no sample. */
+typedef struct lo_trainer lo_trainer;
+
+typedef struct lo_train_sample {
+    double x[LO_FEAT_COUNT];
+    lo_class label;
+    int n_reports;
+    int age_index;      /* index into ages_s, or -1 for the periodic ones */
+    uint32_t track_id;
+} lo_train_sample;
+
+lo_trainer *lo_trainer_new(const lo_feature_params *p, const lo_sensor *sensors, int n_sensors,
+                           const double *ages_s, int n_ages, double every_s);
+void lo_trainer_free(lo_trainer *t);
+void lo_trainer_add(lo_trainer *t, const lo_track *trk, lo_class truth,
+                    const lo_classify_extra *extra);
+/* A new run starts (another file, another seed): track ids may repeat, so forget the per-track
+ * state; the samples stay. */
+void lo_trainer_new_run(lo_trainer *t);
+const lo_train_sample *lo_trainer_samples(const lo_trainer *t, size_t *n);
+/* Fit a model on all samples (std floors per feature built in), temperature and evidence ramp
+ * as given. Returns 0, or -1 with too few samples. */
+int lo_trainer_fit(const lo_trainer *t, bool uniform_prior, double temperature,
+                   double evidence_reports, lo_classifier_model *m);
+/* Confusion matrix of model m on the samples taken at ages_s[age_index] (rows: truth class,
+ * columns: most probable class). Returns the number of samples counted. */
+long lo_trainer_confusion(const lo_trainer *t, const lo_classifier_model *m, int age_index,
+                          long cm[LO_CLASS_COUNT][LO_CLASS_COUNT]);
+
+/* ---- the runtime: a model plus per-track accumulators ------------------------------------ */
+
+typedef struct lo_classifier lo_classifier;
+
+/* The sensors are copied (for the radar equation by last_sensor_id). */
+lo_classifier *lo_classifier_new(const lo_classifier_model *m, const lo_feature_params *p,
+                                 const lo_sensor *sensors, int n_sensors);
+void lo_classifier_free(lo_classifier *c);
+/* Feed one report and fill trk->class_prob. A DELETED report frees the track's state. */
+void lo_classifier_update(lo_classifier *c, lo_track *trk, const lo_classify_extra *extra);
+/* The accumulator of a track (NULL if unknown), e.g. for training tools. */
+const lo_track_features *lo_classifier_features(const lo_classifier *c, uint32_t track_id);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,452 @@
+/*
+ * The classifier model: Gaussian naive Bayes over the track features, its JSON parameter
+ * file, fitting, and the per-track runtime (see lookout/classify.h).
+ *
+ * Why naive Bayes: it is small, its parameters are readable (a mean and spread per class and
+ * feature, which can be set by hand from physics and checked by eye), it handles missing
+ * features by leaving them out, and it fits in one pass. Its known flaw, over-confidence from
+ * correlated features, is tempered by dividing the log-likelihood by `temperature`.
+ */
+#include "lookout/classify.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FORMAT_NAME "lookout-classifier"
+#define FORMAT_VERSION 1
+#define MODEL_KIND "gaussian_naive_bayes"
+
+/* ---- prediction ----------------------------------------------------------------------------- */
+
+#define LOG_OFFSET 0.01
+
+static double model_scale(const lo_classifier_model *m, int f, double x)
+{
+    return m->log_scale[f] ? log(fmax(x, 0) + LOG_OFFSET) : x;
+}
+
+bool lo_feature_default_log_scale(lo_feature f)
+{
+    return f == LO_FEAT_SPEED_STD || f == LO_FEAT_VRATE_ABS_MEAN || f == LO_FEAT_TURN_RATE_RMS ||
+           f == LO_FEAT_MANOEUVRE_ACC_RMS;
+}
+
+void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_COUNT],
+                           int n_reports, double prob[LO_CLASS_COUNT])
+{
+    double logp[LO_CLASS_COUNT], best = -INFINITY;
+    double evidence = m->evidence_reports > 0 ? n_reports / m->evidence_reports : 1;
+    if (evidence > 1) evidence = 1;
+    if (evidence < 0) evidence = 0;
+    double scale = evidence / (m->temperature > 0 ? m->temperature : 1);
+    for (int c = 0; c < LO_CLASS_COUNT; c++) {
+        logp[c] = -INFINITY;
+        if (!m->class_used[c] || !(m->prior[c] > 0)) continue;
+        double ll = 0;
+        for (int f = 0; f < LO_FEAT_COUNT; f++) {
+            if (!m->feature_used[f] || !isfinite(x[f])) continue;
+            double s = m->std[c][f], z = (model_scale(m, f, x[f]) - m->mean[c][f]) / s;
+            ll += -0.5 * z * z - log(s);
+        }
+        logp[c] = log(m->prior[c]) + scale * ll;
+        if (logp[c] > best) best = logp[c];
+    }
+    double sum = 0;
+    for (int c = 0; c < LO_CLASS_COUNT; c++) {
+        prob[c] = isfinite(logp[c]) ? exp(logp[c] - best) : 0;
+        sum += prob[c];
+    }
+    for (int c = 0; c < LO_CLASS_COUNT; c++) prob[c] = sum > 0 ? prob[c] / sum : 0;
+}
+
+/* ---- JSON parameter file -------------------------------------------------------------------- */
+
+static int perr(lo_diag_sink *sink, const char *src, long line, const char *field,
+                const char *msg)
+{
+    lo_diag_report(sink, LO_DIAG_ERROR, src, line, 0, -1, field, "%s", msg);
+    return -1;
+}
+
+static bool read_number_array(json_t *a, int n, double *out, bool positive)
+{
+    if (!json_is_array(a) || (int)json_array_size(a) != n) return false;
+    for (int i = 0; i < n; i++) {
+        json_t *v = json_array_get(a, (size_t)i);
+        if (!json_is_number(v)) return false;
+        out[i] = json_number_value(v);
+        if (!isfinite(out[i]) || (positive && !(out[i] > 0))) return false;
+    }
+    return true;
+}
+
+int lo_classifier_model_parse(const char *json_text, const char *src, lo_classifier_model *m,
+                              lo_diag_sink *sink)
+{
+    memset(m, 0, sizeof *m);
+    json_error_t e;
+    json_t *root = json_loads(json_text, 0, &e);
+    if (!root) {
+        lo_diag_report(sink, LO_DIAG_ERROR, src, e.line, e.column, -1, NULL, "JSON: %s", e.text);
+        return -1;
+    }
+    int rc = -1;
+    const char *fmt = json_string_value(json_object_get(root, "format"));
+    if (!fmt || strcmp(fmt, FORMAT_NAME) != 0) {
+        perr(sink, src, 0, "format", "expected \"" FORMAT_NAME "\"");
+        goto out;
+    }
+    json_t *ver = json_object_get(root, "version");
+    if (!json_is_integer(ver) || json_integer_value(ver) != FORMAT_VERSION) {
+        perr(sink, src, 0, "version", "expected 1 (the only parameter file version this build reads)");
+        goto out;
+    }
+    m->version = FORMAT_VERSION;
+    const char *kind = json_string_value(json_object_get(root, "kind"));
+    if (!kind || strcmp(kind, MODEL_KIND) != 0) {
+        perr(sink, src, 0, "kind", "expected \"" MODEL_KIND "\"");
+        goto out;
+    }
+    const char *name = json_string_value(json_object_get(root, "name"));
+    snprintf(m->name, sizeof m->name, "%s", name ? name : "unnamed");
+    const char *prov = json_string_value(json_object_get(root, "provenance"));
+    snprintf(m->provenance, sizeof m->provenance, "%s", prov ? prov : "");
+    json_t *temp = json_object_get(root, "temperature");
+    m->temperature = temp ? json_number_value(temp) : 1;
+    if (!(m->temperature > 0)) {
+        perr(sink, src, 0, "temperature", "expected a number > 0");
+        goto out;
+    }
+    json_t *ev = json_object_get(root, "evidence_reports");
+    m->evidence_reports = ev ? json_number_value(ev) : 1;
+    if (!(m->evidence_reports >= 1)) {
+        perr(sink, src, 0, "evidence_reports", "expected a number >= 1");
+        goto out;
+    }
+
+    json_t *feats = json_object_get(root, "features");
+    if (!json_is_array(feats) || json_array_size(feats) == 0 ||
+        json_array_size(feats) > LO_FEAT_COUNT) {
+        perr(sink, src, 0, "features", "expected a list of feature names");
+        goto out;
+    }
+    int nf = (int)json_array_size(feats);
+    lo_feature order[LO_FEAT_COUNT];
+    for (int i = 0; i < nf; i++) {
+        char field[64];
+        snprintf(field, sizeof field, "features[%d]", i);
+        const char *fn = json_string_value(json_array_get(feats, (size_t)i));
+        if (!fn || !lo_feature_from_name(fn, &order[i])) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "unknown feature '%s'", fn ? fn : "(not a string)");
+            perr(sink, src, 0, field, msg);
+            goto out;
+        }
+        if (m->feature_used[order[i]]) {
+            perr(sink, src, 0, field, "feature listed twice");
+            goto out;
+        }
+        m->feature_used[order[i]] = true;
+    }
+
+    json_t *logs = json_object_get(root, "log_scale");
+    if (logs && !json_is_array(logs)) {
+        perr(sink, src, 0, "log_scale", "expected a list of feature names");
+        goto out;
+    }
+    for (size_t i = 0; logs && i < json_array_size(logs); i++) {
+        char field[64];
+        snprintf(field, sizeof field, "log_scale[%zu]", i);
+        const char *fn = json_string_value(json_array_get(logs, i));
+        lo_feature f;
+        if (!fn || !lo_feature_from_name(fn, &f) || !m->feature_used[f]) {
+            perr(sink, src, 0, field, "not one of the model's features");
+            goto out;
+        }
+        m->log_scale[f] = true;
+    }
+
+    json_t *classes = json_object_get(root, "classes");
+    if (!json_is_object(classes) || json_object_size(classes) < 2) {
+        perr(sink, src, 0, "classes", "expected an object with at least two classes");
+        goto out;
+    }
+    const char *cname;
+    json_t *cv;
+    double prior_sum = 0;
+    json_object_foreach(classes, cname, cv)
+    {
+        char field[96];
+        lo_class c;
+        if (!lo_class_from_name(cname, &c) || c == LO_CLASS_UNKNOWN) {
+            snprintf(field, sizeof field, "classes.%s", cname);
+            perr(sink, src, 0, field, "unknown class");
+            goto out;
+        }
+        double mean[LO_FEAT_COUNT], sd[LO_FEAT_COUNT];
+        snprintf(field, sizeof field, "classes.%s.mean", cname);
+        if (!read_number_array(json_object_get(cv, "mean"), nf, mean, false)) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "expected %d numbers, one per feature", nf);
+            perr(sink, src, 0, field, msg);
+            goto out;
+        }
+        snprintf(field, sizeof field, "classes.%s.std", cname);
+        if (!read_number_array(json_object_get(cv, "std"), nf, sd, true)) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "expected %d numbers > 0, one per feature", nf);
+            perr(sink, src, 0, field, msg);
+            goto out;
+        }
+        json_t *pr = json_object_get(cv, "prior");
+        double prior = pr ? json_number_value(pr) : 1;
+        if (!(prior >= 0) || (pr && !json_is_number(pr))) {
+            snprintf(field, sizeof field, "classes.%s.prior", cname);
+            perr(sink, src, 0, field, "expected a number >= 0");
+            goto out;
+        }
+        m->class_used[c] = true;
+        m->prior[c] = prior;
+        prior_sum += prior;
+        for (int i = 0; i < nf; i++) {
+            m->mean[c][order[i]] = mean[i];
+            m->std[c][order[i]] = sd[i];
+        }
+    }
+    if (!(prior_sum > 0)) {
+        perr(sink, src, 0, "classes", "all priors are zero");
+        goto out;
+    }
+    for (int c = 0; c < LO_CLASS_COUNT; c++) m->prior[c] /= prior_sum;
+    rc = 0;
+out:
+    json_decref(root);
+    return rc;
+}
+
+int lo_classifier_model_load(const char *path, lo_classifier_model *m, lo_diag_sink *sink)
+{
+    json_error_t e;
+    /* Let jansson read the file (it reports line/column of syntax errors), then re-dump
+     * for the parser; parameter files are a few kilobytes. */
+    json_t *root = json_load_file(path, 0, &e);
+    if (!root) {
+        lo_diag_report(sink, LO_DIAG_ERROR, path, e.line > 0 ? e.line : 0,
+                       e.column > 0 ? e.column : 0, -1, NULL, "%s", e.text);
+        return -1;
+    }
+    char *text = json_dumps(root, 0);
+    json_decref(root);
+    if (!text) return perr(sink, path, 0, NULL, "out of memory");
+    int rc = lo_classifier_model_parse(text, path, m, sink);
+    free(text);
+    return rc;
+}
+
+int lo_classifier_model_write(const lo_classifier_model *m, FILE *out)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "format", json_string(FORMAT_NAME));
+    json_object_set_new(root, "version", json_integer(FORMAT_VERSION));
+    json_object_set_new(root, "kind", json_string(MODEL_KIND));
+    json_object_set_new(root, "name", json_string(m->name));
+    json_object_set_new(root, "provenance", json_string(m->provenance));
+    json_object_set_new(root, "temperature", json_real(m->temperature));
+    json_object_set_new(root, "evidence_reports", json_real(m->evidence_reports));
+    json_t *feats = json_array();
+    for (int f = 0; f < LO_FEAT_COUNT; f++)
+        if (m->feature_used[f]) json_array_append_new(feats, json_string(lo_feature_name((lo_feature)f)));
+    json_object_set_new(root, "features", feats);
+    json_t *logs = json_array();
+    for (int f = 0; f < LO_FEAT_COUNT; f++)
+        if (m->feature_used[f] && m->log_scale[f])
+            json_array_append_new(logs, json_string(lo_feature_name((lo_feature)f)));
+    if (json_array_size(logs))
+        json_object_set_new(root, "log_scale", logs);
+    else
+        json_decref(logs);
+    json_t *classes = json_object();
+    for (int c = 0; c < LO_CLASS_COUNT; c++) {
+        if (!m->class_used[c]) continue;
+        json_t *o = json_object(), *mean = json_array(), *sd = json_array();
+        for (int f = 0; f < LO_FEAT_COUNT; f++) {
+            if (!m->feature_used[f]) continue;
+            json_array_append_new(mean, json_real(m->mean[c][f]));
+            json_array_append_new(sd, json_real(m->std[c][f]));
+        }
+        json_object_set_new(o, "prior", json_real(m->prior[c]));
+        json_object_set_new(o, "mean", mean);
+        json_object_set_new(o, "std", sd);
+        json_object_set_new(classes, lo_class_name((lo_class)c), o);
+    }
+    json_object_set_new(root, "classes", classes);
+    int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    json_decref(root);
+    if (rc == 0 && fputc('\n', out) == EOF) rc = -1;
+    return rc == 0 ? 0 : -1;
+}
+
+/* ---- fitting -------------------------------------------------------------------------------- */
+
+int lo_classifier_fit(const double (*x)[LO_FEAT_COUNT], const lo_class *labels, size_t n,
+                      const double *std_floor, bool uniform_prior, const bool *log_scale,
+                      lo_classifier_model *m)
+{
+    memset(m, 0, sizeof *m);
+    for (int f = 0; f < LO_FEAT_COUNT; f++) m->log_scale[f] = log_scale && log_scale[f];
+    m->version = FORMAT_VERSION;
+    m->temperature = 1;
+    m->evidence_reports = 1;
+    snprintf(m->name, sizeof m->name, "fitted");
+    static double cnt[LO_CLASS_COUNT][LO_FEAT_COUNT], sum[LO_CLASS_COUNT][LO_FEAT_COUNT],
+        sum2[LO_CLASS_COUNT][LO_FEAT_COUNT];
+    double gcnt[LO_FEAT_COUNT] = {0}, gsum[LO_FEAT_COUNT] = {0}, gsum2[LO_FEAT_COUNT] = {0};
+    size_t ccount[LO_CLASS_COUNT] = {0};
+    memset(cnt, 0, sizeof cnt);
+    memset(sum, 0, sizeof sum);
+    memset(sum2, 0, sizeof sum2);
+    for (size_t i = 0; i < n; i++) {
+        int c = labels[i];
+        if (c <= LO_CLASS_UNKNOWN || c >= LO_CLASS_COUNT) continue;
+        ccount[c]++;
+        for (int f = 0; f < LO_FEAT_COUNT; f++) {
+            double v = x[i][f];
+            if (!isfinite(v)) continue;
+            v = model_scale(m, f, v);
+            cnt[c][f]++, sum[c][f] += v, sum2[c][f] += v * v;
+            gcnt[f]++, gsum[f] += v, gsum2[f] += v * v;
+        }
+    }
+    int used = 0;
+    for (int c = 1; c < LO_CLASS_COUNT; c++)
+        if (ccount[c] >= 2) used++;
+    if (used < 1) return -1;
+    for (int f = 0; f < LO_FEAT_COUNT; f++) m->feature_used[f] = gcnt[f] >= 2;
+    for (int c = 1; c < LO_CLASS_COUNT; c++) {
+        if (ccount[c] < 2) continue;
+        m->class_used[c] = true;
+        m->prior[c] = uniform_prior ? 1.0 / used : (double)ccount[c] / (double)n;
+        for (int f = 0; f < LO_FEAT_COUNT; f++) {
+            if (!m->feature_used[f]) continue;
+            double floor_ = m->log_scale[f] ? 0.05 : std_floor ? std_floor[f] : 1e-3;
+            if (!(floor_ > 0)) floor_ = 1e-3;
+            double mu, var;
+            if (cnt[c][f] >= 2) {
+                mu = sum[c][f] / cnt[c][f];
+                var = (sum2[c][f] - cnt[c][f] * mu * mu) / (cnt[c][f] - 1);
+            } else {
+                /* Never seen for this class: uninformative (global mean, wide spread). */
+                mu = gsum[f] / gcnt[f];
+                var = 100 * (gsum2[f] - gcnt[f] * mu * mu) / (gcnt[f] - 1);
+            }
+            double sd = sqrt(fmax(0, var));
+            m->mean[c][f] = mu;
+            m->std[c][f] = sd > floor_ ? sd : floor_;
+        }
+    }
+    double ps = 0;
+    for (int c = 0; c < LO_CLASS_COUNT; c++) ps += m->prior[c];
+    for (int c = 0; c < LO_CLASS_COUNT; c++) m->prior[c] /= ps;
+    return 0;
+}
+
+/* ---- runtime -------------------------------------------------------------------------------- */
+
+struct lo_classifier {
+    lo_classifier_model model;
+    lo_feature_params params;
+    lo_sensor *sensors;
+    int n_sensors;
+    lo_track_features *tracks; /* sorted by track_id */
+    size_t n, cap;
+};
+
+lo_classifier *lo_classifier_new(const lo_classifier_model *m, const lo_feature_params *p,
+                                 const lo_sensor *sensors, int n_sensors)
+{
+    lo_classifier *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->model = *m;
+    if (p)
+        c->params = *p;
+    else
+        lo_feature_params_default(&c->params);
+    if (n_sensors > 0) {
+        c->sensors = malloc((size_t)n_sensors * sizeof *sensors);
+        if (!c->sensors) {
+            free(c);
+            return NULL;
+        }
+        memcpy(c->sensors, sensors, (size_t)n_sensors * sizeof *sensors);
+        c->n_sensors = n_sensors;
+    }
+    return c;
+}
+
+void lo_classifier_free(lo_classifier *c)
+{
+    if (!c) return;
+    free(c->sensors);
+    free(c->tracks);
+    free(c);
+}
+
+/* Index of track_id, or where it would go (and *found = false). */
+static size_t find_slot(const lo_classifier *c, uint32_t id, bool *found)
+{
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c->tracks[mid].track_id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = lo < c->n && c->tracks[lo].track_id == id;
+    return lo;
+}
+
+const lo_track_features *lo_classifier_features(const lo_classifier *c, uint32_t track_id)
+{
+    bool found;
+    size_t i = find_slot(c, track_id, &found);
+    return found ? &c->tracks[i] : NULL;
+}
+
+void lo_classifier_update(lo_classifier *c, lo_track *trk, const lo_classify_extra *extra)
+{
+    bool found;
+    size_t i = find_slot(c, trk->id, &found);
+    if (trk->status == LO_TRACK_DELETED) {
+        if (found) {
+            /* The last report still carries the last probabilities. */
+            double x[LO_FEAT_COUNT];
+            lo_track_features_values(&c->tracks[i], x);
+            lo_classifier_predict(&c->model, x, c->tracks[i].n_reports, trk->class_prob);
+            memmove(&c->tracks[i], &c->tracks[i + 1], (c->n - i - 1) * sizeof c->tracks[0]);
+            c->n--;
+        }
+        return;
+    }
+    if (!found) {
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? 2 * c->cap : 64;
+            lo_track_features *t = realloc(c->tracks, cap * sizeof *t);
+            if (!t) return; /* out of memory: this track stays unclassified */
+            c->tracks = t;
+            c->cap = cap;
+        }
+        memmove(&c->tracks[i + 1], &c->tracks[i], (c->n - i) * sizeof c->tracks[0]);
+        c->n++;
+        lo_track_features_init(&c->tracks[i], trk->id);
+    }
+    const lo_sensor *sensor = NULL;
+    for (int s = 0; s < c->n_sensors; s++)
+        if (c->sensors[s].id == trk->last_sensor_id) sensor = &c->sensors[s];
+    lo_track_features_update(&c->tracks[i], &c->params, trk, sensor, extra);
+    double x[LO_FEAT_COUNT];
+    lo_track_features_values(&c->tracks[i], x);
+    lo_classifier_predict(&c->model, x, c->tracks[i].n_reports, trk->class_prob);
+}

@@ -1,0 +1,618 @@
+/*
+ * The alert engine: rule table, hysteresis and lifecycle (see lookout/threat.h and
+ * docs/threat.md for the rules).
+ *
+ * Lifecycle of one (track, zone) alert:
+ *   - RAISED the first scan its rule level is not "none";
+ *   - UPDATED when the level goes up (at once), goes down (only after the lower level has held
+ *     for hold_s with the margins applied, see below), or every update_period_s so that the
+ *     time to entry/impact counts down in the journal;
+ *   - CLEARED when no rule has matched for hold_s (with margins), when the track is deleted,
+ *     or when the track has not been reported for stale_s.
+ * Margins: while an alert is active the footprint test extends margin_m past the edge and the
+ * rules' time limits stretch by margin_time_frac, so that a drone hovering on the boundary or
+ * an entry time hovering around a threshold keeps one steady alert instead of flapping.
+ *
+ * Published state only changes after the callback accepted the transition: if the sink (the
+ * journal) fails, nothing is marked as published and the transition is tried again next scan.
+ */
+#include "lookout/threat.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/yamldoc.h"
+#include "lookout/geo.h"
+
+/* ---- configuration ------------------------------------------------------------------------ */
+
+void lo_threat_config_default(lo_threat_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->horizon_s = 600;
+    cfg->vertical_horizon_s = 30;
+    cfg->terrain_up_m = 0;
+    cfg->drag_k_per_m = 0;
+    cfg->ballistic_model_index = -1;
+    cfg->ballistic_model_prob = 0.6;
+    cfg->ballistic_min_speed_mps = 80;
+    cfg->ballistic_min_descent_acc = 0.5 * LO_G0;
+    cfg->impact_min_probability = 0.1;
+    cfg->max_speed_mps[LO_GROUP_UNKNOWN] = 60;
+    cfg->max_speed_mps[LO_GROUP_DRONE] = 50;
+    cfg->max_speed_mps[LO_GROUP_BIRD] = 20;
+    cfg->max_speed_mps[LO_GROUP_AIRCRAFT] = 250;
+    cfg->max_speed_mps[LO_GROUP_ROCKET] = 700;
+    cfg->max_speed_mps[LO_GROUP_VEHICLE] = 35;
+    cfg->max_speed_mps[LO_GROUP_CLUTTER] = 0;
+    cfg->approach_min_m = 100;
+    cfg->approach_angle_rad = 5 * LO_DEG2RAD;
+    cfg->approach_sigmas = 2;
+    cfg->min_class_probability = 0.5;
+    cfg->hold_s = 10;
+    cfg->margin_m = 50;
+    cfg->margin_time_frac = 0.2;
+    cfg->update_period_s = 10;
+    cfg->ballistic_update_period_s = 1;
+    cfg->stale_s = 30;
+    cfg->alarm_class_hold_s = 5;
+
+    static const lo_alert_rule defaults[] = {
+        /* Drones: heading into a priority 1-2 zone within 10 minutes, or inside: alarm when
+         * the classifier is fairly sure (0.7), warning while it is only more sure than not. */
+        {LO_GROUP_DRONE, 2, LO_ALERT_ALARM, 600, false, 0.7},
+        {LO_GROUP_DRONE, 2, LO_ALERT_WARNING, 600, false, 0},
+        /* ... into a lower-priority zone (a district): warning. */
+        {LO_GROUP_DRONE, 9, LO_ALERT_WARNING, 600, false, 0},
+        /* ... could reach a priority 1-2 zone within 2 minutes at top speed: info. */
+        {LO_GROUP_DRONE, 2, LO_ALERT_INFO, 120, true, 0},
+        /* Ballistic: impact predicted in any zone within 2 minutes: alarm. */
+        {LO_GROUP_ROCKET, 9, LO_ALERT_ALARM, 120, false, 0},
+        /* Not yet classified: warning for an entry into a priority 1-2 zone within 2 minutes,
+         * info for any zone within 5 minutes. Never an alarm: that needs a class. */
+        {LO_GROUP_UNKNOWN, 2, LO_ALERT_WARNING, 120, false, 0},
+        {LO_GROUP_UNKNOWN, 9, LO_ALERT_INFO, 300, false, 0},
+    };
+    cfg->n_rules = (int)(sizeof defaults / sizeof defaults[0]);
+    memcpy(cfg->rules, defaults, sizeof defaults);
+}
+
+static const char *const level_names[] = {"info", "warning", "alarm", NULL};
+static const char *const group_names[] = {"unknown", "drone",   "bird",    "aircraft",
+                                          "rocket",  "vehicle", "clutter", NULL};
+
+int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
+                               lo_diag_sink *sink)
+{
+    if (!doc) return 0;
+    const lo_ynode *root = lo_ydoc_root(doc);
+    if (!root || lo_ynode_kind(doc, root) != LO_Y_MAPPING) return 0;
+    const lo_ynode *sec = lo_ymap_get(doc, root, "alerts");
+    if (!sec) return 0;
+    lo_yctx c = {.doc = doc, .sink = sink};
+    if (lo_ynode_kind(doc, sec) != LO_Y_MAPPING) {
+        lo_yerror(&c, sec, "alerts", "expected a mapping of settings");
+        return -1;
+    }
+    static const char *const keys[] = {
+        "horizon_s", "vertical_horizon_s", "terrain_up_m", "drag_k_per_m", "ballistic_model_index",
+        "ballistic_model_probability", "ballistic_min_speed_mps", "ballistic_min_descent_acc_mps2",
+        "impact_min_probability", "min_class_probability", "hold_s", "margin_m",
+        "margin_time_fraction", "update_period_s", "ballistic_update_period_s", "stale_s", "max_speed_mps", "rules",
+        "approach_min_m", "approach_angle_deg", "approach_sigmas", "alarm_class_hold_s", NULL};
+    lo_ycheck_keys(&c, sec, "alerts", keys);
+    const char *P = "alerts";
+    lo_yget_double(&c, sec, P, "horizon_s", false, 1, 3600, &cfg->horizon_s);
+    lo_yget_double(&c, sec, P, "vertical_horizon_s", false, 0, 3600, &cfg->vertical_horizon_s);
+    lo_yget_double(&c, sec, P, "terrain_up_m", false, -1e4, 1e4, &cfg->terrain_up_m);
+    lo_yget_double(&c, sec, P, "drag_k_per_m", false, 0, 1, &cfg->drag_k_per_m);
+    long mi = cfg->ballistic_model_index;
+    if (lo_yget_int(&c, sec, P, "ballistic_model_index", false, -1, LO_MAX_MODELS - 1, &mi))
+        cfg->ballistic_model_index = (int)mi;
+    lo_yget_double(&c, sec, P, "ballistic_model_probability", false, 0, 1,
+                   &cfg->ballistic_model_prob);
+    lo_yget_double(&c, sec, P, "ballistic_min_speed_mps", false, 0, 5000,
+                   &cfg->ballistic_min_speed_mps);
+    lo_yget_double(&c, sec, P, "ballistic_min_descent_acc_mps2", false, 0, 100,
+                   &cfg->ballistic_min_descent_acc);
+    lo_yget_double(&c, sec, P, "impact_min_probability", false, 0, 1,
+                   &cfg->impact_min_probability);
+    lo_yget_double(&c, sec, P, "min_class_probability", false, 0, 1, &cfg->min_class_probability);
+    lo_yget_double(&c, sec, P, "hold_s", false, 0, 3600, &cfg->hold_s);
+    lo_yget_double(&c, sec, P, "margin_m", false, 0, 1e5, &cfg->margin_m);
+    lo_yget_double(&c, sec, P, "margin_time_fraction", false, 0, 10, &cfg->margin_time_frac);
+    lo_yget_double(&c, sec, P, "update_period_s", false, 0, 3600, &cfg->update_period_s);
+    lo_yget_double(&c, sec, P, "ballistic_update_period_s", false, 0, 3600,
+                   &cfg->ballistic_update_period_s);
+    lo_yget_double(&c, sec, P, "stale_s", false, 0, 3600, &cfg->stale_s);
+    lo_yget_double(&c, sec, P, "approach_min_m", false, 0, 1e5, &cfg->approach_min_m);
+    lo_yget_double(&c, sec, P, "approach_sigmas", false, 0, 10, &cfg->approach_sigmas);
+    lo_yget_double(&c, sec, P, "alarm_class_hold_s", false, 0, 600, &cfg->alarm_class_hold_s);
+    double angle_deg = cfg->approach_angle_rad * LO_RAD2DEG;
+    if (lo_yget_double(&c, sec, P, "approach_angle_deg", false, 0, 45, &angle_deg))
+        cfg->approach_angle_rad = angle_deg * LO_DEG2RAD;
+
+    const lo_ynode *speeds = lo_ymap_get(doc, sec, "max_speed_mps");
+    if (speeds) {
+        if (lo_ynode_kind(doc, speeds) != LO_Y_MAPPING) {
+            lo_yerror(&c, speeds, "alerts.max_speed_mps", "expected a mapping group: speed");
+        } else {
+            lo_ycheck_keys(&c, speeds, "alerts.max_speed_mps", group_names);
+            for (int g = 0; g < LO_GROUP_COUNT; g++)
+                lo_yget_double(&c, speeds, "alerts.max_speed_mps", group_names[g], false, 0, 5000,
+                               &cfg->max_speed_mps[g]);
+        }
+    }
+
+    const lo_ynode *rules = lo_ymap_get(doc, sec, "rules");
+    if (rules) {
+        if (lo_ynode_kind(doc, rules) != LO_Y_SEQUENCE) {
+            lo_yerror(&c, rules, "alerts.rules", "expected a list of rules");
+        } else if (lo_yseq_size(doc, rules) > LO_ALERT_MAX_RULES) {
+            lo_yerror(&c, rules, "alerts.rules", "at most %d rules", LO_ALERT_MAX_RULES);
+        } else {
+            /* A rules list replaces the default table entirely: no hidden rows. */
+            static const char *const rule_keys[] = {"group", "max_priority", "level",
+                                                    "max_time_s", "use_reach",
+                                                    "min_probability", NULL};
+            int n = 0;
+            for (size_t i = 0; i < lo_yseq_size(doc, rules); i++) {
+                char path[64];
+                lo_ypath_index(path, sizeof path, "alerts.rules", i);
+                const lo_ynode *r = lo_yseq_at(doc, rules, i);
+                if (lo_ynode_kind(doc, r) != LO_Y_MAPPING) {
+                    lo_yerror(&c, r, path, "expected a mapping (group, max_priority, level, "
+                                           "max_time_s, use_reach)");
+                    continue;
+                }
+                int before = c.errors;
+                lo_ycheck_keys(&c, r, path, rule_keys);
+                int group = 0, level = 0;
+                long prio = 9;
+                double tmax = 0;
+                bool reach = false;
+                lo_yget_enum(&c, r, path, "group", true, group_names, &group);
+                lo_yget_enum(&c, r, path, "level", true, level_names, &level);
+                lo_yget_int(&c, r, path, "max_priority", false, 1, 1000, &prio);
+                lo_yget_double(&c, r, path, "max_time_s", true, 0, 3600, &tmax);
+                lo_yget_bool(&c, r, path, "use_reach", false, &reach);
+                double pmin = 0;
+                lo_yget_double(&c, r, path, "min_probability", false, 0, 1, &pmin);
+                if (c.errors != before) continue;
+                cfg->rules[n++] = (lo_alert_rule){(lo_class_group)group, (int)prio,
+                                                  (lo_alert_level)level, tmax, reach, pmin};
+            }
+            if (c.errors == 0) cfg->n_rules = n;
+        }
+    }
+    return c.errors ? -1 : 0;
+}
+
+int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, double confidence,
+                         double class_age_s, const lo_zone *zone, const lo_zone_threat *zt,
+                         bool relax)
+{
+    bool class_held = relax || group == LO_GROUP_ROCKET || class_age_s >= cfg->alarm_class_hold_s;
+    /* While alerted, the class may waver by this much without stepping down. */
+    double prob_margin = relax ? 0.1 : 0;
+    double margin_m = relax ? cfg->margin_m : 0;
+    double stretch = relax ? 1 + cfg->margin_time_frac : 1;
+    /* While alerted, "inside" reaches margin_m past the edge, sideways and vertically. */
+    bool inside = zt->inside || (relax && zt->edge_distance_m <= margin_m &&
+                                 zt->height_outside_m <= margin_m);
+    /* Ballistic tracks are judged by where they come down, not by where they fly. */
+    bool ballistic = group == LO_GROUP_ROCKET;
+    double threat_time = -1;
+    if (ballistic) {
+        if (zt->impact_in_zone) threat_time = zt->time_to_impact_s;
+    } else if (zt->time_to_entry_s >= 0) {
+        threat_time = zt->time_to_entry_s;
+    } else if (zt->cpa_distance_m <= (relax ? 1.5 : 1) * zt->approach_tolerance_m + margin_m &&
+               zt->cpa_distance_m <= 0.5 * zt->edge_distance_m + margin_m) {
+        /* Within the tolerance and actually closing in (halving its distance at least): a
+         * slow bird's or a hovering drone's velocity points somewhere, that is all. */
+        threat_time = zt->cpa_time_s; /* heading in, give or take a course correction */
+    }
+    int best = -1;
+    for (int i = 0; i < cfg->n_rules; i++) {
+        const lo_alert_rule *r = &cfg->rules[i];
+        if (r->group != group || zone->priority > r->max_priority) continue;
+        if (confidence < r->min_probability - prob_margin) continue;
+        if (r->level == LO_ALERT_ALARM && !class_held) continue;
+        if ((int)r->level <= best) continue;
+        double limit = r->max_time_s * stretch;
+        bool match;
+        if (ballistic)
+            match = threat_time >= 0 && threat_time <= limit;
+        else if (r->use_reach)
+            match = inside || (zt->reach_time_s >= 0 && zt->reach_time_s <= limit);
+        else
+            match = inside || (threat_time >= 0 && threat_time <= limit);
+        if (match) best = (int)r->level;
+    }
+    return best;
+}
+
+/* ---- engine ------------------------------------------------------------------------------- */
+
+typedef struct alert_state {
+    uint32_t track_id;
+    int zone;
+    uint64_t alert_id;
+    int level;              /* published level */
+    double t_below_since;   /* since when the relaxed level is below `level`; < 0: not */
+    double t_published;
+    double t_seen;
+    lo_alert last;          /* as last published */
+} alert_state;
+
+/* How long a track's class group has held, for alarm_class_hold_s. */
+typedef struct class_state {
+    uint32_t track_id;
+    int group;
+    double since, seen;
+} class_state;
+
+struct lo_threat_engine {
+    lo_threat_config cfg;
+    lo_zone *zones;
+    int n_zones;
+    uint64_t next_alert_id;
+    alert_state *alerts;
+    size_t n_alerts, cap_alerts;
+    class_state *classes;
+    size_t n_classes, cap_classes;
+};
+
+/* Seconds the track's group has been `group` without a break (0 on a change). */
+static double class_age(lo_threat_engine *e, uint32_t id, int group, double t)
+{
+    for (size_t i = 0; i < e->n_classes; i++) {
+        class_state *c = &e->classes[i];
+        if (c->track_id != id) continue;
+        if (c->group != group) {
+            c->group = group;
+            c->since = t;
+        }
+        c->seen = t;
+        return t - c->since;
+    }
+    if (e->n_classes == e->cap_classes) {
+        size_t cap = e->cap_classes ? 2 * e->cap_classes : 64;
+        class_state *n = realloc(e->classes, cap * sizeof *n);
+        if (!n) return 0;
+        e->classes = n;
+        e->cap_classes = cap;
+    }
+    e->classes[e->n_classes++] = (class_state){id, group, t, t};
+    return 0;
+}
+
+static void forget_classes(lo_threat_engine *e, double t, uint32_t deleted_id, bool by_id)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < e->n_classes; i++) {
+        const class_state *c = &e->classes[i];
+        bool drop = by_id ? c->track_id == deleted_id : t - c->seen >= e->cfg.stale_s;
+        if (!drop) e->classes[k++] = *c;
+    }
+    e->n_classes = k;
+}
+
+lo_threat_engine *lo_threat_engine_new(const lo_threat_config *cfg, const lo_zone *zones,
+                                       int n_zones)
+{
+    lo_threat_engine *e = calloc(1, sizeof *e);
+    if (!e) return NULL;
+    e->cfg = *cfg;
+    if (n_zones > 0) {
+        e->zones = malloc((size_t)n_zones * sizeof *zones);
+        if (!e->zones) {
+            free(e);
+            return NULL;
+        }
+        memcpy(e->zones, zones, (size_t)n_zones * sizeof *zones);
+    }
+    e->n_zones = n_zones;
+    e->next_alert_id = 1;
+    return e;
+}
+
+void lo_threat_engine_free(lo_threat_engine *e)
+{
+    if (!e) return;
+    free(e->zones);
+    free(e->alerts);
+    free(e->classes);
+    free(e);
+}
+
+void lo_threat_engine_set_next_alert_id(lo_threat_engine *e, uint64_t next_id)
+{
+    e->next_alert_id = next_id ? next_id : 1;
+}
+
+static alert_state *find_alert(lo_threat_engine *e, uint32_t track_id, int zone)
+{
+    for (size_t i = 0; i < e->n_alerts; i++)
+        if (e->alerts[i].track_id == track_id && e->alerts[i].zone == zone) return &e->alerts[i];
+    return NULL;
+}
+
+static void remove_alert(lo_threat_engine *e, alert_state *a)
+{
+    size_t i = (size_t)(a - e->alerts);
+    memmove(&e->alerts[i], &e->alerts[i + 1], (e->n_alerts - i - 1) * sizeof *a);
+    e->n_alerts--;
+}
+
+static alert_state *add_alert(lo_threat_engine *e)
+{
+    if (e->n_alerts == e->cap_alerts) {
+        size_t cap = e->cap_alerts ? 2 * e->cap_alerts : 16;
+        alert_state *n = realloc(e->alerts, cap * sizeof *n);
+        if (!n) return NULL;
+        e->alerts = n;
+        e->cap_alerts = cap;
+    }
+    alert_state *a = &e->alerts[e->n_alerts++];
+    memset(a, 0, sizeof *a);
+    return a;
+}
+
+static const char *compass8(double bearing_rad)
+{
+    static const char *const names[] = {"N", "NE", "E", "SE", "S", "SW", "W", "NW"};
+    int i = (int)floor(lo_wrap_2pi(bearing_rad) / (LO_PI / 4) + 0.5) % 8;
+    return names[i];
+}
+
+static void format_distance(char *buf, size_t len, double m)
+{
+    if (m < 1000)
+        snprintf(buf, len, "%.0f m", m);
+    else
+        snprintf(buf, len, "%.1f km", m / 1000);
+}
+
+/* "drone, 2.3 km E of residence, 41 m/s, entry in 48 s" and its variants. */
+static void compose_reason(char *buf, size_t len, lo_class_group group, const lo_zone *zone,
+                           const lo_track *trk, const lo_zone_threat *zt, const lo_ballistic *b)
+{
+    const char *g = lo_class_group_name(group);
+    double speed = sqrt(trk->vel[0] * trk->vel[0] + trk->vel[1] * trk->vel[1] +
+                        trk->vel[2] * trk->vel[2]);
+    if (group == LO_GROUP_ROCKET && b && b->valid && zt->impact_in_zone) {
+        /* The spread quoted is the 1-sigma major semi-axis of the impact ellipse. */
+        double tr = b->impact_cov[0] + b->impact_cov[3];
+        double det = b->impact_cov[0] * b->impact_cov[3] - b->impact_cov[1] * b->impact_cov[2];
+        double disc = tr * tr / 4 - det;
+        double major = sqrt(fmax(0, tr / 2 + sqrt(fmax(0, disc))));
+        int n = snprintf(buf, len, "%s, impact in %s in %.0f s (\xc2\xb1%.0f m), %.0f m/s", g,
+                         zone->name, b->time_to_impact_s, major, speed);
+        if (n > 0 && (size_t)n < len && isfinite(b->launch_enu[0])) {
+            /* Where it came from, seen from the zone: for the report, nothing else. */
+            double dx = b->launch_enu[0] - zone->center_enu[0];
+            double dy = b->launch_enu[1] - zone->center_enu[1];
+            char dist[32];
+            format_distance(dist, sizeof dist, hypot(dx, dy));
+            snprintf(buf + n, len - (size_t)n, ", from %s %s", dist, compass8(atan2(dx, dy)));
+        }
+        return;
+    }
+    if (zt->inside) {
+        snprintf(buf, len, "%s, inside %s, %.0f m/s", g, zone->name, speed);
+        return;
+    }
+    char dist[32];
+    format_distance(dist, sizeof dist, fmax(0, zt->edge_distance_m));
+    if (zt->time_to_entry_s >= 0) {
+        snprintf(buf, len, "%s, %s %s of %s, %.0f m/s, entry in %.0f s", g, dist,
+                 compass8(zt->bearing_rad), zone->name, speed, zt->time_to_entry_s);
+    } else if (zt->cpa_distance_m <= zt->approach_tolerance_m && zt->cpa_time_s > 0) {
+        char miss[32];
+        format_distance(miss, sizeof miss, zt->cpa_distance_m);
+        snprintf(buf, len, "%s, %s %s of %s, %.0f m/s, passes %s from it in %.0f s", g, dist,
+                 compass8(zt->bearing_rad), zone->name, speed, miss, zt->cpa_time_s);
+    } else
+        snprintf(buf, len, "%s, %s %s of %s, %.0f m/s, not heading in", g, dist,
+                 compass8(zt->bearing_rad), zone->name, speed);
+}
+
+static void fill_alert(lo_threat_engine *e, lo_alert *a, const alert_state *s, const lo_track *trk,
+                       lo_class_group group, double confidence, const lo_zone_threat *zt,
+                       const lo_ballistic *b, int level, lo_alert_transition tr, double t)
+{
+    memset(a, 0, sizeof *a);
+    const lo_zone *zone = &e->zones[s->zone];
+    a->alert_id = s->alert_id;
+    a->track_id = trk->id;
+    a->zone_index = s->zone;
+    snprintf(a->zone_name, sizeof a->zone_name, "%s", zone->name);
+    a->level = (lo_alert_level)level;
+    a->transition = tr;
+    a->t = t;
+    /* The most likely fine class; a ballistic track the classifier has not named yet is
+     * reported as a rocket (that is what made it one). */
+    int best = 0;
+    for (int c = 1; c < LO_CLASS_COUNT; c++)
+        if (trk->class_prob[c] > trk->class_prob[best]) best = c;
+    a->cls = (lo_class)best;
+    if (group == LO_GROUP_ROCKET) a->cls = LO_CLASS_ROCKET;
+    a->class_confidence = group == LO_GROUP_ROCKET ? confidence : trk->class_prob[best];
+    a->distance_m = fmax(0, zt->edge_distance_m);
+    if (group == LO_GROUP_ROCKET && b && b->valid && zt->impact_in_zone) {
+        a->time_to_entry_s = b->time_to_impact_s;
+        a->time_to_entry_sigma_s = b->time_to_impact_sigma_s;
+    } else if (zt->time_to_entry_s < 0 && !zt->inside && zt->cpa_time_s > 0 &&
+               zt->cpa_distance_m <= zt->approach_tolerance_m) {
+        /* Heading in within the approach tolerance: count down to the closest approach. */
+        a->time_to_entry_s = zt->cpa_time_s;
+        a->time_to_entry_sigma_s = 0;
+    } else {
+        a->time_to_entry_s = zt->time_to_entry_s;
+        a->time_to_entry_sigma_s = zt->time_to_entry_sigma_s;
+    }
+    if (b && b->valid) {
+        a->has_impact = true;
+        memcpy(a->impact_enu, b->impact_enu, sizeof a->impact_enu);
+        memcpy(a->impact_cov, b->impact_cov, sizeof a->impact_cov);
+        if (isfinite(b->launch_enu[0]) && isfinite(b->launch_enu[1])) {
+            a->has_launch = true;
+            memcpy(a->launch_enu, b->launch_enu, sizeof a->launch_enu);
+        }
+    }
+    compose_reason(a->reason, sizeof a->reason, group, zone, trk, zt, b);
+    a->snapshot = *trk;
+}
+
+/* A cleared transition: the last published alert with the new time, reason and snapshot. */
+static int publish_clear(alert_state *s, double t, const lo_track *trk, const char *why,
+                         lo_alert_fn fn, void *ctx)
+{
+    lo_alert a = s->last;
+    a.transition = LO_ALERT_CLEARED;
+    a.t = t;
+    if (trk) a.snapshot = *trk;
+    /* "cleared (why): <last reason>", cut to fit. */
+    size_t n = (size_t)snprintf(a.reason, sizeof a.reason, "cleared (%s): ", why);
+    if (n < sizeof a.reason) {
+        size_t room = sizeof a.reason - n - 1, len = strlen(s->last.reason);
+        if (len > room) len = room;
+        memcpy(a.reason + n, s->last.reason, len);
+        a.reason[n + len] = '\0';
+    }
+    return fn ? fn(ctx, &a) : 0;
+}
+
+static int process_track(lo_threat_engine *e, double t, const lo_track *trk, lo_alert_fn fn,
+                         void *ctx)
+{
+    const lo_threat_config *cfg = &e->cfg;
+    if (trk->status == LO_TRACK_DELETED) {
+        forget_classes(e, t, trk->id, true);
+        for (size_t i = 0; i < e->n_alerts;) {
+            alert_state *s = &e->alerts[i];
+            if (s->track_id != trk->id) {
+                i++;
+                continue;
+            }
+            int rc = publish_clear(s, t, trk, "track deleted", fn, ctx);
+            if (rc) return rc;
+            remove_alert(e, s);
+        }
+        return 0;
+    }
+    if (trk->status != LO_TRACK_CONFIRMED && trk->status != LO_TRACK_COASTING) return 0;
+
+    double confidence;
+    lo_class_group group = lo_threat_track_group(cfg, trk, &confidence);
+    double age = class_age(e, trk->id, group, t);
+    lo_ballistic ball, *b = NULL;
+    if (group == LO_GROUP_ROCKET && lo_threat_predict_ballistic(cfg, trk, &ball)) b = &ball;
+
+    for (int z = 0; z < e->n_zones; z++) {
+        const lo_zone *zone = &e->zones[z];
+        lo_zone_threat zt;
+        lo_threat_evaluate_zone(cfg, trk, group, zone, b, &zt);
+        int now = lo_threat_rule_level(cfg, group, confidence, age, zone, &zt, false);
+        alert_state *s = find_alert(e, trk->id, z);
+        lo_alert a;
+        if (!s) {
+            if (now < 0) continue;
+            alert_state fresh = {.track_id = trk->id, .zone = z, .alert_id = e->next_alert_id,
+                                 .level = now, .t_below_since = -1, .t_published = t,
+                                 .t_seen = t};
+            fill_alert(e, &a, &fresh, trk, group, confidence, &zt, b, now, LO_ALERT_RAISED, t);
+            /* Room first: once the sink has it, the engine must be able to remember it. */
+            s = add_alert(e);
+            if (!s) return -1;
+            int rc = fn ? fn(ctx, &a) : 0;
+            if (rc) {
+                e->n_alerts--;
+                return rc;
+            }
+            *s = fresh;
+            s->last = a;
+            e->next_alert_id++;
+            continue;
+        }
+        s->t_seen = t;
+        int sustain = lo_threat_rule_level(cfg, group, confidence, age, zone, &zt, true);
+        int new_level = s->level;
+        bool clear = false;
+        if (now > s->level) {
+            new_level = now; /* escalate at once */
+            s->t_below_since = -1;
+        } else if (sustain >= s->level) {
+            s->t_below_since = -1;
+        } else {
+            if (s->t_below_since < 0) s->t_below_since = t;
+            if (t - s->t_below_since >= cfg->hold_s) {
+                if (sustain < 0)
+                    clear = true;
+                else
+                    new_level = sustain;
+            }
+        }
+        if (clear) {
+            int rc = publish_clear(s, t, trk, "no longer a threat", fn, ctx);
+            if (rc) return rc;
+            remove_alert(e, s);
+            continue;
+        }
+        double period = group == LO_GROUP_ROCKET ? cfg->ballistic_update_period_s
+                                                 : cfg->update_period_s;
+        if (new_level != s->level || t - s->t_published >= period) {
+            fill_alert(e, &a, s, trk, group, confidence, &zt, b, new_level, LO_ALERT_UPDATED, t);
+            int rc = fn ? fn(ctx, &a) : 0;
+            if (rc) return rc;
+            if (new_level != s->level) s->t_below_since = -1;
+            s->level = new_level;
+            s->t_published = t;
+            s->last = a;
+        }
+    }
+    return 0;
+}
+
+int lo_threat_update(lo_threat_engine *e, double t, const lo_track *tracks, size_t n_tracks,
+                     lo_alert_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < n_tracks; i++) {
+        int rc = process_track(e, t, &tracks[i], fn, ctx);
+        if (rc) return rc;
+    }
+    forget_classes(e, t, 0, false);
+    /* Tracks that vanished without a final report. */
+    for (size_t i = 0; i < e->n_alerts;) {
+        alert_state *s = &e->alerts[i];
+        if (t - s->t_seen < e->cfg.stale_s) {
+            i++;
+            continue;
+        }
+        int rc = publish_clear(s, t, NULL, "track lost", fn, ctx);
+        if (rc) return rc;
+        remove_alert(e, s);
+    }
+    return 0;
+}
+
+int lo_threat_clear_all(lo_threat_engine *e, double t, lo_alert_fn fn, void *ctx)
+{
+    while (e->n_alerts > 0) {
+        alert_state *s = &e->alerts[e->n_alerts - 1];
+        int rc = publish_clear(s, t, NULL, "end of run", fn, ctx);
+        if (rc) return rc;
+        e->n_alerts--;
+    }
+    return 0;
+}
+
+size_t lo_threat_active(const lo_threat_engine *e, lo_alert *out, size_t max)
+{
+    for (size_t i = 0; i < e->n_alerts && i < max; i++) out[i] = e->alerts[i].last;
+    return e->n_alerts;
+}
