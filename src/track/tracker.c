@@ -44,6 +44,8 @@
 #define DEFAULT_REVISIT_S 1.0
 #define ACCEL_SLACK_MPS2 30.0     /* manoeuvre allowance of the coarse grid radius */
 #define MAX_PDA_PLOTS 8
+#define DOPPLER_MANOEUVRE_MPS 5.0
+#define INIT_CLIMB_SIGMA_MPS 20.0
 #ifndef CMAP_TENTATIVE_WEIGHT
 #define CMAP_TENTATIVE_WEIGHT 1.0
 #endif
@@ -848,8 +850,8 @@ static bool group_pairs_by_track(lo_tracker *t)
 }
 
 /* Radial velocity in the association: the pair's likelihood gains the Doppler innovation's
- * density over the clutter's (uniform over clutter_radial_span_mps), and a Doppler more than
- * 4 sigma off rejects the pair. Returns false when rejected. */
+ * density over the clutter's (uniform over clutter_radial_span_mps), and a Doppler too far
+ * off rejects the pair. Returns false when rejected. */
 static bool radial_likelihood(const lo_tracker *t, const trk *k, const lo_plot *p, double *ll)
 {
     if (!(p->flags & LO_PLOT_RADIAL_VEL)) return true;
@@ -872,7 +874,11 @@ static bool radial_likelihood(const lo_tracker *t, const trk *k, const lo_plot *
         S += H[i] * PH[i];
     }
     double innov = p->radial_velocity_mps - h;
-    if (innov * innov > 16.0 * S) return false;
+    /* A manoeuvre changes the Doppler faster than the filter's velocity spread admits (a
+     * take-off or a turn: 10 m/s from one scan to the next), so the association allows a
+     * manoeuvre spread on top; beyond 5 of those sigmas the pair is rejected. */
+    S += DOPPLER_MANOEUVRE_MPS * DOPPLER_MANOEUVRE_MPS;
+    if (innov * innov > 25.0 * S) return false;
     *ll += -0.5 * (innov * innov / S + log(S) + LN_2PI) + log(t->cfg.clutter_radial_span_mps);
     return true;
 }
@@ -1349,6 +1355,21 @@ static void start_track(lo_tracker *t, const lo_plot *p1, const lo_plot *p2, dou
             if (ic->max_speed_mps < vclass) vclass = ic->max_speed_mps;
             if (!ic->ballistic) only_ballistic = false;
         }
+    }
+    if (!only_ballistic) {
+        /* Two plots 1 s apart at 10 km give a climb rate good to +-130 m/s (0.6 degrees of
+         * elevation error); aircraft, drones and birds climb at a few m/s. A pseudo-
+         * measurement "climb 0 +- INIT_CLIMB_SIGMA" keeps that noise out of the new track
+         * (ballistic-only pairs keep theirs: rockets do climb that fast). */
+        double S = P[5 * 6 + 5] + INIT_CLIMB_SIGMA_MPS * INIT_CLIMB_SIGMA_MPS, K[6];
+        for (int i = 0; i < 6; i++) K[i] = P[i * 6 + 5] / S;
+        double innov = 0.0 - pv[5], row5[6];
+        for (int j = 0; j < 6; j++) row5[j] = P[5 * 6 + j];
+        for (int i = 0; i < 6; i++) {
+            pv[i] += K[i] * innov;
+            for (int j = 0; j < 6; j++) P[i * 6 + j] -= K[i] * row5[j];
+        }
+        lo_mat_symmetrize(P, 6);
     }
     lo_kf kf[LO_MAX_MODELS];
     int nm = t->cfg.n_models, ballistic_idx = -1;
