@@ -24,10 +24,9 @@
 #pragma GCC optimize("O3")
 #include "lookout/tracker.h"
 
-#include <float.h>
-#include <stdio.h>
-#include <time.h>
 #include <math.h>
+#include <stdio.h> /* stdio, time: the LO_TRACK_DEBUG per-batch timing only */
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1315,11 +1314,9 @@ static void start_track(lo_tracker *t, const lo_plot *p1, const lo_plot *p2, dou
     memset(k, 0, sizeof *k);
     double dt = p2->t - p1->t;
     double pv[6], P[36] = {0};
-    double speed2 = 0;
     for (int i = 0; i < 3; i++) {
         pv[i] = p2->enu[i];
         pv[i + 3] = (p2->enu[i] - p1->enu[i]) / dt;
-        speed2 += pv[i + 3] * pv[i + 3];
     }
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++) {
@@ -1336,7 +1333,6 @@ static void start_track(lo_tracker *t, const lo_plot *p1, const lo_plot *p2, dou
             P[i * 6 + i] = vcap;
             pv[i] = 0;
         }
-    (void)speed2;
     /* Per-class speed limits: the slowest class this pair fits, allowing 3 sigma of the two
      * plots' errors along the line between them, sets the initiation gate (its area enters
      * the score), and a pair only a ballistic object fits starts the ballistic model as the
