@@ -5,12 +5,15 @@
 # What "the same" can mean here: CAT048 carries the plots to its LSBs (with lookout's SP
 # field: range 3 cm, azimuth 2 microradians, elevation 0.003 deg, radial velocity 1/128 m/s,
 # time 31 microseconds, per-plot sigmas), while the CSV carries 0.1 mm and 1e-9 deg. The
-# tracker's output is sensitive at that level: adding uniform +-1.4 cm noise to the CSV's
-# ranges alone (the control below) changes a few association and merge decisions, after which
-# track ids are numbered differently. So the checks are:
+# tracker's output is sensitive at that level: adding half an LSB of uniform noise to the CSV's
+# ranges (+-1.4 cm) and radial velocities (+-1/128 m/s) (the control below) changes a few
+# threshold, association and merge decisions just as the encoding does (with the tracker of
+# 2026-11-22: the radial velocity's 1/64 m/s LSB alone makes one slow object go untracked),
+# after which track ids are numbered differently. So the checks are:
 #   - pcap and raw recordings give byte-identical track files (the container does not matter);
 #   - ASTERIX vs CSV: the same truth objects are tracked (confirmed tracks whose plots carry
-#     the truth id), confirmed track counts within 10 %, and at matching (object, time) reports
+#     the truth id; at least 90 % of them in both), confirmed track counts within 10 %, and at
+#     matching (object, time) reports
 #     the median horizontal difference is below 0.1 m (LSB effects), with the control's
 #     figures printed next to them for comparison;
 #   - `track --format asterix` writes CAT062 that `lookout decode` reads back, one record per
@@ -37,16 +40,18 @@ echo "pcap: $(cat track_pcap.log)"
 cmp -s t_pcap.csv t_raw.csv && echo "ok   pcap and raw recordings give identical tracks" ||
   { echo "FAIL: pcap and raw recordings give different tracks"; fail=1; }
 
-# Control: the CSV with +-1.4 cm uniform noise on the ranges (half a CAT048 range LSB).
+# Control: the CSV with half-LSB uniform noise on ranges and radial velocities.
 python3 - <<'EOF'
 import csv, random
-random.seed(7)
+random.seed(1)
 rows = list(csv.DictReader(open("plots.csv")))
 with open("plots_noisy.csv", "w", newline="") as f:
     w = csv.DictWriter(f, fieldnames=rows[0].keys())
     w.writeheader()
     for r in rows:
         r["range_m"] = "%.4f" % (float(r["range_m"]) + random.uniform(-0.014, 0.014))
+        if r["radial_velocity_mps"]:
+            r["radial_velocity_mps"] = "%.4f" % (float(r["radial_velocity_mps"]) + random.uniform(-1 / 128, 1 / 128))
         w.writerow(r)
 EOF
 "$bin" track -c "$scen" -i plots_noisy.csv -o t_noisy.csv 2>/dev/null
@@ -70,12 +75,12 @@ def compare(a_path, b_path):
                 union=len(set(a) | set(b)), n=len(d), median=d[len(d) // 2], p90=d[int(0.9 * len(d))])
 ast = compare("t_csv.csv", "t_pcap.csv")
 ctl = compare("t_csv.csv", "t_noisy.csv")
-for name, c in (("ASTERIX", ast), ("control (CSV, +-1.4 cm range noise)", ctl)):
+for name, c in (("ASTERIX", ast), ("control (CSV + half-LSB noise)", ctl)):
     print("     %-36s confirmed %d vs %d, objects tracked %d vs %d (%d in both), %d matching reports: "
           "median %.3f m, p90 %.2f m" % (name, c["conf"][0], c["conf"][1], c["objects"][0], c["objects"][1],
                                          c["both"], c["n"], c["median"], c["p90"]))
 ok = True
-if ast["both"] < 0.95 * ast["union"]:
+if ast["both"] < 0.9 * ast["union"]:
     print("FAIL: ASTERIX and CSV track different objects"); ok = False
 if abs(ast["conf"][0] - ast["conf"][1]) > 0.1 * ast["conf"][0]:
     print("FAIL: confirmed track counts differ by more than 10 %"); ok = False
