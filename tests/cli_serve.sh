@@ -171,6 +171,24 @@ assert dropped1 - dropped0 >= 20, "dropped went %d -> %d for 20 refused datagram
 ctype, text = get("api/health")
 assert json.loads(text)["ok"] is True
 print("ok   10 datagrams from a non-allowed sender and 10 malformed ones counted (dropped %d -> %d), still healthy" % (dropped0, dropped1))
+
+# A flood of random garbage from the allowed sender: counted, the API stays responsive and
+# the simulated plots keep flowing.
+import random
+random.seed(5)
+plots1 = one(m1, "lookout_plots_in_total")
+t0 = time.time()
+for i in range(3000):
+    n = random.randint(1, 1400)
+    good.sendto(bytes([random.choice((48, 34, 62, 1))]) + bytes(random.getrandbits(8) for _ in range(n - 1)), ("127.0.0.1", port))
+time.sleep(1.0)
+ctype, text = get("api/health")
+assert json.loads(text)["ok"] is True
+m2 = metrics()
+dropped2, plots2 = one(m2, "lookout_dropped_packets_total"), one(m2, "lookout_plots_in_total")
+assert dropped2 - dropped1 >= 1000, "only %d of 3000 garbage datagrams counted" % (dropped2 - dropped1)
+assert plots2 > plots1, "plots stopped flowing during the flood"
+print("ok   3000 random datagrams in %.1f s: %d counted as dropped, API healthy, plots still flowing (%d -> %d)" % (time.time() - t0, dropped2 - dropped1, plots1, plots2))
 EOF
 
 # Let an alarm happen (the residence drones arrive after about 120 s of scenario time).
