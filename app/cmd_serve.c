@@ -42,6 +42,7 @@
 
 #define TICK_S 0.02          /* timer: simulator pacing, idle data time */
 #define IDLE_HOLD_S 1.0      /* feed silent this long: carry data time on by the wall clock */
+#define RESTART_JUMP_S 5.0   /* a sensor's time going back this far: the feed restarted */
 
 static void usage(FILE *f)
 {
@@ -218,6 +219,33 @@ static int on_alert(void *ctx, const lo_alert *a)
     return rc;
 }
 
+static lo_pipeline *new_pipeline(serve_state *s)
+{
+    lo_pipeline_options po = {.cadence_s = s->cfg.report_interval_s,
+                              .first_alert_id = lo_journal_max_alert_id(s->journal) + 1};
+    lo_pipeline_sinks sinks = {.on_track = on_track, .on_alert = on_alert,
+                               .on_evaluated = on_evaluated, .ctx = s};
+    return lo_pipeline_new(&s->site, &po, &sinks, &s->diag);
+}
+
+/* A radar (or a replay in --loop) started its time again: the tracker cannot go back in
+ * time, so end every track and alert as of the old time and start a fresh pipeline. */
+static void restart_feed(serve_state *s, int sensor, double old_t, double new_t)
+{
+    fprintf(stderr, "lookout serve: %s: time went back %.0f s: the feed restarted; tracks and "
+            "alerts of the old feed are ended\n", s->site.sensors[sensor].name, old_t - new_t);
+    s->advancing_to = s->data_t + s->reorder_s;
+    lo_pipeline_finish(s->pipe, s->data_t);
+    flush_reports(s);
+    lo_pipeline *fresh = new_pipeline(s);
+    if (!fresh) return; /* keep the old one: its late plots are refused and counted */
+    lo_pipeline_free(s->pipe);
+    s->pipe = fresh;
+    s->have_data = false;
+    s->pend_n = 0;
+    for (int i = 0; i < s->site.n_sensors; i++) s->sensor_last_t[i] = NAN;
+}
+
 static void advance(serve_state *s, double t)
 {
     s->advancing_to = t;
@@ -265,6 +293,8 @@ static void on_udp_record(void *ctx, const lo_asterix_record *rec, const lo_udp_
         lo_picture_count_dropped(s->pic, 1);
         return;
     }
+    if (!isnan(s->sensor_last_t[si]) && t < s->sensor_last_t[si] - RESTART_JUMP_S - s->reorder_s)
+        restart_feed(s, si, s->sensor_last_t[si], t);
     s->sensor_last_t[si] = t;
     take_plot(s, &plot, from->t_recv);
 }
@@ -502,11 +532,7 @@ int cmd_serve(int argc, char **argv)
     lo_picture_set_site(s.pic, &s.site);
     long past = seed_past_alerts(&s);
 
-    lo_pipeline_options po = {.cadence_s = s.cfg.report_interval_s,
-                              .first_alert_id = lo_journal_max_alert_id(s.journal) + 1};
-    lo_pipeline_sinks sinks = {.on_track = on_track, .on_alert = on_alert,
-                               .on_evaluated = on_evaluated, .ctx = &s};
-    s.pipe = lo_pipeline_new(&s.site, &po, &sinks, &diag);
+    s.pipe = new_pipeline(&s);
     if (!s.pipe) goto out;
     if (simulate) {
         s.sim = lo_sim_new(&s.site, NULL, &diag);

@@ -86,8 +86,27 @@ assert len(conf) >= 10, "only %d confirmed tracks from the replayed feed" % len(
 assert "T01:00:" in d["clock_utc"], "data time not the recording's time of day: " + d["clock_utc"]
 print("ok   serve received all %d plots over UDP (0 dropped), %d confirmed tracks, clock %s" % (got, len(conf), d["clock_utc"]))
 EOF
+
+# --loop: the recording starts again and its time goes back; serve takes that as a restarted
+# feed (tracks of the old pass ended, a fresh tracker) instead of refusing every later plot.
+"$bin" replay "$tmp/plots.csv" -c "$tmp/site.yaml" --speed 20 --loop --to "udp://127.0.0.1:$port" 2>"$tmp/loop.log" &
+rpid=$!
+sleep 4
+kill -INT "$rpid"; wait "$rpid"; st=$?
+[ $st -eq 0 ] || { echo "FAIL: replay --loop exit $st after SIGINT: $(cat "$tmp/loop.log")"; fail=1; }
+sleep 0.5
+restarts=$(grep -c "the feed restarted" "$tmp/serve.log")
+[ "$restarts" -ge 2 ] || { echo "FAIL: $restarts feed restarts seen for 2+ loops"; fail=1; }
+python3 - "$url" <<'EOF' || fail=1
+import json, urllib.request, sys
+d = json.load(urllib.request.urlopen(sys.argv[1] + "api/tracks"))
+assert len(d["tracks"]) >= 5, "only %d tracks after looping" % len(d["tracks"])
+print("ok   replay --loop: serve restarted its feed each pass and still tracks (%d tracks)" % len(d["tracks"]))
+EOF
+
 kill -TERM "$pid"; wait "$pid"; st=$?; pid=
 [ $st -eq 0 ] || { echo "FAIL: serve exit $st"; fail=1; }
+grep -q "(0 refused)" "$tmp/serve.log" || { echo "FAIL: serve refused plots: $(grep refused "$tmp/serve.log")"; fail=1; }
 
 [ $fail -eq 0 ] && echo "cli_replay: all checks passed"
 exit $fail
