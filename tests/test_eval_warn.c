@@ -17,6 +17,7 @@
  *                             (2 of 4 right, group 2 of 4)
  *                         10 s: multirotor->multirotor, bird, rocket, clutter->multirotor (3 of 4)
  *                         30 s: multirotor->multirotor, bird->bird (2 of 2)
+ * Time to the right group: multirotor 7 s (t 15 - 8), bird 0, rocket 0, clutter never.
  * Alerts: 1 track 10 warning at 20, alarm at 30, cleared at 95: warning time 90.5 - 30 = 60.5 s
  *           (share 60.5 / 85.5 = 0.7076)
  *         2 track 30 alarm at 20, impact predicted at (80, 0): 20 s before impact, error 30 m
@@ -159,6 +160,17 @@ static void test_warn_by_hand(void **state)
     assert_int_equal(s->confusion[2][LO_CLASS_MULTIROTOR][LO_CLASS_MULTIROTOR], 1);
     assert_int_equal(s->confusion[2][LO_CLASS_BIRD][LO_CLASS_BIRD], 1);
     assert_near(s->class_correct[2], 1.0, 1e-12);
+
+    /* Time to the right group after confirmation: the drone's track turned multirotor at
+     * t 15, 7 s after confirmation; bird and rocket right at once; the false track never. */
+    assert_int_equal(s->delay[LO_CLASS_MULTIROTOR].n_tracks, 1);
+    assert_int_equal(s->delay[LO_CLASS_MULTIROTOR].n_classified, 1);
+    assert_near(s->delay[LO_CLASS_MULTIROTOR].median_s, 7, 1e-6);
+    assert_near(s->delay[LO_CLASS_ROCKET].max_s, 0, 1e-6);
+    assert_near(s->delay[LO_CLASS_BIRD].median_s, 0, 1e-6);
+    assert_int_equal(s->delay[LO_CLASS_CLUTTER].n_tracks, 1);
+    assert_int_equal(s->delay[LO_CLASS_CLUTTER].n_classified, 0);
+    assert_true(isnan(s->delay[LO_CLASS_CLUTTER].median_s));
 
     /* Threats: the drone's entry and the rocket's impact; the bird is none. */
     int n;

@@ -214,12 +214,20 @@ typedef struct lo_warn_false_alarm {
     double t;                    /* when it reached alarm */
 } lo_warn_false_alarm;
 
+/* Per truth class: confirmed tracks, how many had their truth's class group as the argmax
+ * at some confirmed report, and the track age (s since confirmation) when that first happened. */
+typedef struct lo_warn_class_delay {
+    int n_tracks, n_classified;
+    double median_s, max_s;   /* NAN when none classified */
+} lo_warn_class_delay;
+
 typedef struct lo_warn_summary {
     /* confusion[a][truth][predicted]: confirmed tracks that reached age lo_warn_ages_s[a]. */
     long confusion[LO_WARN_N_AGES][LO_CLASS_COUNT][LO_CLASS_COUNT];
     long n_at_age[LO_WARN_N_AGES];
     double class_correct[LO_WARN_N_AGES];  /* share on the diagonal; NAN without tracks */
     double group_correct[LO_WARN_N_AGES];  /* share whose predicted group is the truth's */
+    lo_warn_class_delay delay[LO_CLASS_COUNT]; /* time to the right group, per truth class */
     int n_alerts;             /* distinct alert ids seen */
     int n_threats, n_threats_alarmed;
     double warning_share_min, warning_share_mean; /* warning_s / ideal_s over alarmed threats

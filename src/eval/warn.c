@@ -22,6 +22,8 @@ typedef struct track_ages {
     uint32_t track_id;          /* 0: empty slot */
     uint8_t reached;            /* bit a: age a recorded */
     uint8_t cls[LO_WARN_N_AGES];
+    float first_group_age[LO_GROUP_COUNT]; /* track age at which each group was first the
+                                              argmax's group (NAN: never), confirmed reports */
 } track_ages;
 
 /* Per alert id: its zone and track, the first time it was at any level and at alarm. */
@@ -81,6 +83,7 @@ static track_ages *ages_entry(lo_warn_eval *w, uint32_t id)
     track_ages *e = &w->ages[slot_of(w->ages, w->ages_cap, id)];
     if (!e->track_id) {
         e->track_id = id;
+        for (int g = 0; g < LO_GROUP_COUNT; g++) e->first_group_age[g] = NAN;
         w->ages_n++;
     }
     return e;
@@ -103,9 +106,10 @@ int lo_warn_eval_add_track(lo_warn_eval *w, const lo_track *k)
     if (!k->id || k->t_confirmed <= 0) return 0;
     if (k->status != LO_TRACK_CONFIRMED && k->status != LO_TRACK_COASTING) return 0;
     double age = k->t - k->t_confirmed;
-    if (age < lo_warn_ages_s[0]) return 0;
     track_ages *e = ages_entry(w, k->id);
     if (!e) return -1;
+    lo_class_group g = lo_class_group_of(argmax_class(k->class_prob));
+    if (isnan(e->first_group_age[g])) e->first_group_age[g] = (float)(age > 0 ? age : 0);
     for (int a = 0; a < LO_WARN_N_AGES; a++)
         if (!(e->reached & (1u << a)) && age >= lo_warn_ages_s[a]) {
             e->reached |= (uint8_t)(1u << a);
@@ -169,6 +173,12 @@ static const lo_eval_truth_stats *find_truth(const lo_eval_truth_stats *s, int n
     for (int i = 0; i < n; i++) /* a few hundred objects at most: a scan is fine */
         if (s[i].truth_id == id) return &s[i];
     return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
 static int cmp_truth_id_time(const void *a, const void *b)
@@ -320,6 +330,33 @@ int lo_warn_eval_run(lo_warn_eval *w, const lo_eval *e, const lo_zone *zones, in
                 s->n_at_age[k]++;
             }
     }
+    /* Time to the right group after confirmation, per truth class. */
+    double *delays[LO_CLASS_COUNT] = {NULL};
+    for (size_t i = 0; i < w->ages_cap; i++) {
+        const track_ages *a = &w->ages[i];
+        if (!a->track_id) continue;
+        const lo_eval_track_stats *ts = find_track(tracks, n_tracks, a->track_id);
+        const lo_eval_truth_stats *tr =
+            ts && ts->dominant_truth ? find_truth(truths, n_truths, ts->dominant_truth) : NULL;
+        lo_class truth = tr ? tr->cls : LO_CLASS_CLUTTER;
+        lo_warn_class_delay *d = &s->delay[truth];
+        double age = a->first_group_age[lo_class_group_of(truth)];
+        if (!delays[truth]) delays[truth] = malloc(w->ages_n * sizeof(double));
+        if (!delays[truth]) continue;
+        d->n_tracks++;
+        if (!isnan(age)) delays[truth][d->n_classified++] = age;
+    }
+    for (int c = 0; c < LO_CLASS_COUNT; c++) {
+        lo_warn_class_delay *d = &s->delay[c];
+        d->median_s = d->max_s = NAN;
+        if (d->n_classified > 0) {
+            qsort(delays[c], (size_t)d->n_classified, sizeof(double), cmp_double);
+            d->median_s = delays[c][d->n_classified / 2];
+            d->max_s = delays[c][d->n_classified - 1];
+        }
+        free(delays[c]);
+    }
+
     for (int k = 0; k < LO_WARN_N_AGES; k++) {
         long right = 0, group_right = 0;
         for (int t = 0; t < LO_CLASS_COUNT; t++)
@@ -470,6 +507,15 @@ int lo_warn_eval_print_table(const lo_warn_eval *w, const lo_zone *zones, int n_
             fprintf(f, "   %5.1f%%\n", 100.0 * s->confusion[k][t][t] / row);
         }
     }
+    fprintf(f, "  time from confirmation to the right class group (per truth class):\n");
+    for (int c = 0; c < LO_CLASS_COUNT; c++) {
+        const lo_warn_class_delay *d = &s->delay[c];
+        if (!d->n_tracks) continue;
+        fprintf(f, "    %-15s %5d of %5d tracks", lo_class_name((lo_class)c), d->n_classified,
+                d->n_tracks);
+        if (d->n_classified) fprintf(f, ", median %.1f s, max %.1f s", d->median_s, d->max_s);
+        fprintf(f, "\n");
+    }
     fprintf(f, "\nWarnings (%d alerts; %d threats: objects entering a zone or impacting in it)\n",
             s->n_alerts, s->n_threats);
     if (w->n_threats) {
@@ -543,6 +589,18 @@ int lo_warn_eval_write_json(const lo_warn_eval *w, const lo_zone *zones, int n_z
         json_array_append_new(conf, age);
     }
     json_object_set_new(root, "confusion", conf);
+    json_t *delay = json_object();
+    for (int c = 0; c < LO_CLASS_COUNT; c++) {
+        const lo_warn_class_delay *d = &s->delay[c];
+        if (!d->n_tracks) continue;
+        json_t *o = json_object();
+        json_object_set_new(o, "tracks", json_integer(d->n_tracks));
+        json_object_set_new(o, "classified", json_integer(d->n_classified));
+        json_object_set_new(o, "median_s", num(d->median_s));
+        json_object_set_new(o, "max_s", num(d->max_s));
+        json_object_set_new(delay, lo_class_name((lo_class)c), o);
+    }
+    json_object_set_new(root, "time_to_class", delay);
     json_t *threats = json_array();
     for (int i = 0; i < w->n_threats; i++) {
         const lo_warn_threat *t = &w->threats[i];
