@@ -31,7 +31,7 @@ static void usage(FILE *f)
             "  --tracks FILE       training track reports (e.g. lookout track output)\n"
             "  --truth FILE        truth of the training runs (class per truth_id)\n"
             "  --site FILE         site YAML: its sensors turn SNR into RCS (radar equation)\n"
-            "  --out FILE          the parameter file to write (e.g. data/classifier-v2.json)\n"
+            "  --out FILE          the parameter file to write (e.g. data/classifier-v3.json)\n"
             "  --name NAME         model name in the file (default: the --out file name)\n"
             "  --note TEXT         added to the file's provenance (e.g. code revisions)\n"
             "  --no-clutter        reports whose plot has truth id 0 (a false alarm) are\n"
