@@ -171,6 +171,12 @@ static void test_warn_by_hand(void **state)
     assert_int_equal(s->delay[LO_CLASS_CLUTTER].n_tracks, 1);
     assert_int_equal(s->delay[LO_CLASS_CLUTTER].n_classified, 0);
     assert_true(isnan(s->delay[LO_CLASS_CLUTTER].median_s));
+    int nd;
+    const double *ages = lo_warn_eval_get_class_delays(w, LO_CLASS_MULTIROTOR, &nd);
+    assert_int_equal(nd, 1);
+    assert_near(ages[0], 7, 1e-6);
+    assert_null(lo_warn_eval_get_class_delays(w, LO_CLASS_CLUTTER, &nd));
+    assert_int_equal(nd, 0);
 
     /* Threats: the drone's entry and the rocket's impact; the bird is none. */
     int n;

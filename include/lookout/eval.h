@@ -251,6 +251,8 @@ int lo_warn_eval_run(lo_warn_eval *w, const lo_eval *e, const lo_zone *zones, in
 const lo_warn_summary *lo_warn_eval_get_summary(const lo_warn_eval *w);
 const lo_warn_threat *lo_warn_eval_get_threats(const lo_warn_eval *w, int *n);
 const lo_warn_false_alarm *lo_warn_eval_get_false_alarms(const lo_warn_eval *w, int *n);
+/* The ages at which the tracks of one truth class first had the right group, ascending. */
+const double *lo_warn_eval_get_class_delays(const lo_warn_eval *w, lo_class truth, int *n);
 /* The table section and a JSON object {"confusion": ..., "threats": ..., ...} (NaN as null).
  * zones (may be NULL) give the names. Each returns 0, or -1 on a write error. */
 int lo_warn_eval_print_table(const lo_warn_eval *w, const lo_zone *zones, int n_zones, FILE *f);

@@ -47,6 +47,7 @@ struct lo_warn_eval {
     int n_threats;
     lo_warn_false_alarm *false_alarms;
     int n_false_alarms;
+    double *delays[LO_CLASS_COUNT]; /* per truth class, sorted: ages at the right group */
 };
 
 lo_warn_eval *lo_warn_eval_new(void) { return calloc(1, sizeof(lo_warn_eval)); }
@@ -58,6 +59,7 @@ void lo_warn_eval_free(lo_warn_eval *w)
     free(w->alerts);
     free(w->threats);
     free(w->false_alarms);
+    for (int c = 0; c < LO_CLASS_COUNT; c++) free(w->delays[c]);
     free(w);
 }
 
@@ -331,7 +333,11 @@ int lo_warn_eval_run(lo_warn_eval *w, const lo_eval *e, const lo_zone *zones, in
             }
     }
     /* Time to the right group after confirmation, per truth class. */
-    double *delays[LO_CLASS_COUNT] = {NULL};
+    double **delays = w->delays;
+    for (int c = 0; c < LO_CLASS_COUNT; c++) {
+        free(delays[c]);
+        delays[c] = NULL;
+    }
     for (size_t i = 0; i < w->ages_cap; i++) {
         const track_ages *a = &w->ages[i];
         if (!a->track_id) continue;
@@ -354,7 +360,6 @@ int lo_warn_eval_run(lo_warn_eval *w, const lo_eval *e, const lo_zone *zones, in
             d->median_s = delays[c][d->n_classified / 2];
             d->max_s = delays[c][d->n_classified - 1];
         }
-        free(delays[c]);
     }
 
     for (int k = 0; k < LO_WARN_N_AGES; k++) {
@@ -454,6 +459,12 @@ const lo_warn_threat *lo_warn_eval_get_threats(const lo_warn_eval *w, int *n)
 {
     *n = w->n_threats;
     return w->threats;
+}
+
+const double *lo_warn_eval_get_class_delays(const lo_warn_eval *w, lo_class truth, int *n)
+{
+    *n = truth >= 0 && truth < LO_CLASS_COUNT && w->delays[truth] ? w->summary.delay[truth].n_classified : 0;
+    return *n ? w->delays[truth] : NULL;
 }
 
 const lo_warn_false_alarm *lo_warn_eval_get_false_alarms(const lo_warn_eval *w, int *n)
@@ -598,6 +609,9 @@ int lo_warn_eval_write_json(const lo_warn_eval *w, const lo_zone *zones, int n_z
         json_object_set_new(o, "classified", json_integer(d->n_classified));
         json_object_set_new(o, "median_s", num(d->median_s));
         json_object_set_new(o, "max_s", num(d->max_s));
+        json_t *ages = json_array();
+        for (int i = 0; i < d->n_classified; i++) json_array_append_new(ages, json_real(w->delays[c][i]));
+        json_object_set_new(o, "ages_s", ages);
         json_object_set_new(delay, lo_class_name((lo_class)c), o);
     }
     json_object_set_new(root, "time_to_class", delay);
