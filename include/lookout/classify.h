@@ -153,7 +153,17 @@ typedef struct lo_classifier_model {
     double center[LO_FEAT_COUNT], scale[LO_FEAT_COUNT];
     double weight[LO_CLASS_COUNT][LO_FEAT_COUNT];
     double bias[LO_CLASS_COUNT];
+    /* Physical speed limits: a class whose limit the track's mean speed exceeds gets
+     * probability 0, however young the track (0: no limit). A 300 m/s track is no bird even
+     * at its first report, when the evidence ramp still holds everything near the prior. */
+    double max_speed_mps[LO_CLASS_COUNT];
 } lo_classifier_model;
+
+/* The limits lo_classifier_fit* put in a model: the top speed of the class in
+ * ../shared/reference/targets-and-radar.md times 2 plus 20 m/s for a young track's velocity
+ * noise and swaps (bird, multirotor 60, fixed-wing 120, vehicle 90, helicopter and light
+ * aircraft 180, airliner 520 m/s; rocket and clutter none). */
+double lo_class_default_max_speed(lo_class c);
 
 /* The features that lo_trainer_fit models on a log scale: positive, heavy-tailed rates whose
  * spread grows with their size (speed variation, vertical rate, turn rate, manoeuvre). */

@@ -28,6 +28,28 @@ static double model_scale(const lo_classifier_model *m, int f, double x)
     return m->log_scale[f] ? log(fmax(x, 0) + LOG_OFFSET) : x;
 }
 
+double lo_class_default_max_speed(lo_class c)
+{
+    double top;
+    switch (c) {
+    case LO_CLASS_MULTIROTOR: top = 20; break;
+    case LO_CLASS_FIXED_WING: top = 50; break;
+    case LO_CLASS_BIRD: top = 20; break;
+    case LO_CLASS_AIRLINER: top = 250; break;
+    case LO_CLASS_HELICOPTER: top = 80; break;
+    case LO_CLASS_LIGHT_AIRCRAFT: top = 80; break;
+    case LO_CLASS_GROUND_VEHICLE: top = 35; break;
+    default: return 0;
+    }
+    return 2 * top + 20;
+}
+
+/* The speed gate (lo_classifier_model.max_speed_mps): true when class c is still possible. */
+static bool speed_allows(const lo_classifier_model *m, int c, double speed)
+{
+    return !(m->max_speed_mps[c] > 0) || !isfinite(speed) || speed <= m->max_speed_mps[c];
+}
+
 bool lo_feature_default_log_scale(lo_feature f)
 {
     return f == LO_FEAT_SPEED_STD || f == LO_FEAT_VRATE_ABS_MEAN || f == LO_FEAT_TURN_RATE_RMS ||
@@ -65,6 +87,18 @@ void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_
         }
         logp[c] = log(m->prior[c]) + scale * ll;
         if (logp[c] > best) best = logp[c];
+    }
+    /* Physics first: classes too slow for this track are out, unless that leaves none. */
+    double speed = x[LO_FEAT_SPEED_MEAN];
+    bool any_allowed = false;
+    for (int c = 0; c < LO_CLASS_COUNT; c++)
+        if (isfinite(logp[c]) && speed_allows(m, c, speed)) any_allowed = true;
+    if (any_allowed) {
+        best = -INFINITY;
+        for (int c = 0; c < LO_CLASS_COUNT; c++) {
+            if (!speed_allows(m, c, speed)) logp[c] = -INFINITY;
+            if (logp[c] > best) best = logp[c];
+        }
     }
     double sum = 0;
     for (int c = 0; c < LO_CLASS_COUNT; c++) {
@@ -260,6 +294,13 @@ int lo_classifier_model_parse(const char *json_text, const char *src, lo_classif
             perr(sink, src, 0, field, "expected a number >= 0");
             goto out;
         }
+        json_t *ms = json_object_get(cv, "max_speed_mps");
+        if (ms && (!json_is_number(ms) || !(json_number_value(ms) >= 0))) {
+            snprintf(field, sizeof field, "classes.%s.max_speed_mps", cname);
+            perr(sink, src, 0, field, "expected a speed >= 0 (0: no limit)");
+            goto out;
+        }
+        m->max_speed_mps[c] = ms ? json_number_value(ms) : 0;
         m->class_used[c] = true;
         m->prior[c] = prior;
         prior_sum += prior;
@@ -341,6 +382,7 @@ int lo_classifier_model_write(const lo_classifier_model *m, FILE *out)
             json_array_append_new(sd, json_real(m->std[c][f]));
         }
         json_object_set_new(o, "prior", json_real(m->prior[c]));
+        if (m->max_speed_mps[c] > 0) json_object_set_new(o, "max_speed_mps", json_real(m->max_speed_mps[c]));
         if (logistic) {
             json_object_set_new(o, "bias", json_real(m->bias[c]));
             json_object_set_new(o, "weights", mean);
@@ -472,6 +514,7 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
         int c = classes[j];
         m->class_used[c] = true;
         m->prior[c] = uniform_prior ? 1.0 / k : (double)ccount[c] / (double)n_used;
+        m->max_speed_mps[c] = lo_class_default_max_speed((lo_class)c);
     }
     /* Standardised design matrix (n_used x nf) and labels as class slots. */
     float *z = malloc(n_used * (size_t)(nf ? nf : 1) * sizeof *z);
