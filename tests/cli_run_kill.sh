@@ -16,11 +16,18 @@ db=$tmp/journal.sqlite
 rounds=6
 RANDOM=$$ # a different schedule each run; the seed is printed for a failure's reproduction
 echo "kill schedule seed $$"
+# How long a whole run takes here (release, ASan, a loaded machine): the kills fall inside it.
+t0=$(date +%s%N)
+"$bin" run -c "$src/scenarios/green-zone.yaml" --db "$tmp/timing.sqlite" --quiet 2>/dev/null \
+  || { echo "FAIL: lookout run green-zone"; exit 1; }
+whole_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "a whole run takes ${whole_ms} ms"
 for i in $(seq 1 $rounds); do
   "$bin" run -c "$src/scenarios/green-zone.yaml" --db "$db" --json >"$tmp/out.$i" 2>"$tmp/err.$i" &
   pid=$!
-  # 0.05 .. 0.6 s: the whole run takes 0.6-1.3 s in a release build, longer under ASan.
-  delay=$(printf '0.%02d' $((5 + RANDOM % 56)))
+  # Somewhere between 5% and 90% of a whole run.
+  delay_ms=$(( whole_ms * (5 + RANDOM % 86) / 100 ))
+  delay=$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))
   sleep "$delay"
   kill -9 "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
