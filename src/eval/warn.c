@@ -381,7 +381,7 @@ int lo_warn_eval_run(lo_warn_eval *w, const lo_eval *e, const lo_zone *zones, in
     }
 
     /* Alerts in time order, each attributed to its track's object. */
-    qsort(w->alerts, w->alerts_n, sizeof *w->alerts, cmp_alert_time);
+    if (w->alerts_n) qsort(w->alerts, w->alerts_n, sizeof *w->alerts, cmp_alert_time);
     s->n_alerts = (int)w->alerts_n;
     size_t fa_cap = 0;
     for (size_t i = 0; i < w->alerts_n; i++) {
