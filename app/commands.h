@@ -41,6 +41,12 @@ bool lo_cli_number(const char *s, double min, double max, double *out);
 double lo_cli_monotonic_s(void);
 void lo_cli_sleep_s(double s);
 
+/* Show every alert transition stored in `journal` on the display; returns the rows read
+ * (-1 on a journal error). */
+struct lo_picture;
+struct lo_journal;
+long lo_app_show_past_alerts(struct lo_picture *pic, struct lo_journal *journal);
+
 /* True when stderr is a terminal (progress lines are shown only then). */
 int lo_progress_wanted(void);
 
