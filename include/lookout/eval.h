@@ -170,6 +170,29 @@ int lo_eval_write_json(const lo_eval *e, FILE *f);
 int lo_eval_write_svg(const lo_eval *e, FILE *f);
 const lo_eval_options *lo_eval_get_options(const lo_eval *e);
 
+
+/* ---- GOSPA over the detectable objects (src/eval/detectable.c) ------------------------------
+ * A tracker can only be scored on what its sensors saw: an object the radar never resolves
+ * (one bird of a flock whose plots carry another bird's truth_id, a drone below the horizon)
+ * adds c^p/alpha to the missed part of every tracker alike. This GOSPA counts, at each truth
+ * time t, only the truth samples whose truth_id has a plot in [t - window_s, t] (needs the
+ * plots, lo_eval_add_plot); the estimates are those of the plain GOSPA (every confirmed or
+ * coasting track, same max age and extrapolation), so a track on an undetected object is a
+ * false estimate here. Call after lo_eval_run. Returns 0, or -1 when out of memory or there
+ * were no plots. */
+typedef struct lo_eval_detectable {
+    double window_s;
+    int n_steps;              /* truth times (all of them, also those with nothing detectable) */
+    double gospa_mean_m, localisation_mean_m, missed_mean_m, false_mean_m;
+    double truth_per_step;    /* mean number of detectable objects per step */
+    double missed_per_step, false_per_step;
+} lo_eval_detectable;
+
+int lo_eval_gospa_detectable(const lo_eval *e, double window_s, lo_eval_detectable *out);
+/* The plots as collected (only truth_id and time; sorted by truth_id then time by the run). */
+size_t lo_eval_plot_count(const lo_eval *e);
+void lo_eval_plot_at(const lo_eval *e, size_t i, uint32_t *truth_id, double *t);
+
 #ifdef __cplusplus
 }
 #endif
