@@ -33,8 +33,9 @@ static void usage(FILE *f)
             "  --alpha A         GOSPA alpha in (0, 2] (default 2)\n"
             "  --max-age S       oldest track report used at a truth time, seconds\n"
             "                    (default: twice the median interval between reports)\n"
-            "  --detectable-only also score GOSPA over the objects detected in the last\n"
-            "                    --detectable-window S seconds (default 2; needs --plots);\n"
+            "  --detectable-only also score GOSPA over the objects the radar detects: those\n"
+            "                    with --detectable-plots N (default 1) plots in the last\n"
+            "                    --detectable-window S seconds (default 2); needs --plots;\n"
             "                    printed after the table, or as \"detectable\" in --json\n"
             "  --json            print the results as JSON instead of a table\n"
             "  --plot FILE.svg   draw truth and tracks (plan view) and GOSPA over time\n"
@@ -73,11 +74,11 @@ static bool in_site_coverage(void *ctx, const double enu[3])
 static void print_detectable(const lo_eval_detectable *d, FILE *f)
 {
     fprintf(f,
-            "\nGOSPA over detectable objects (a plot in the last %.1f s): mean %.2f m "
+            "\nGOSPA over detectable objects (%d plots in the last %.1f s): mean %.2f m "
             "(localisation %.2f, missed %.2f, false %.2f); %.1f detectable objects, "
-            "%.2f missed, %.2f false per step\n",
-            d->window_s, d->gospa_mean_m, d->localisation_mean_m, d->missed_mean_m, d->false_mean_m,
-            d->truth_per_step, d->missed_per_step, d->false_per_step);
+            "%.2f missed, %.2f false, %.2f tracks left out per step\n",
+            d->min_plots, d->window_s, d->gospa_mean_m, d->localisation_mean_m, d->missed_mean_m, d->false_mean_m,
+            d->truth_per_step, d->missed_per_step, d->false_per_step, d->left_out_per_step);
 }
 
 /* eval's JSON object with a "detectable" member added: written to memory, parsed with
@@ -96,12 +97,12 @@ static int write_json_with_detectable(const lo_eval *e, const lo_eval_detectable
         json_decref(root);
         return -1;
     }
-    json_t *det = json_pack("{s:f, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "window_s", d->window_s,
+    json_t *det = json_pack("{s:i, s:f, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "min_plots", d->min_plots, "window_s", d->window_s,
                             "n_steps", d->n_steps, "gospa_mean_m", d->gospa_mean_m,
                             "localisation_mean_m", d->localisation_mean_m, "missed_mean_m",
                             d->missed_mean_m, "false_mean_m", d->false_mean_m, "truth_per_step",
                             d->truth_per_step, "missed_per_step", d->missed_per_step,
-                            "false_per_step", d->false_per_step);
+                            "false_per_step", d->false_per_step, "left_out_per_step", d->left_out_per_step);
     if (!det || json_object_set_new(root, "detectable", det)) rc = -1;
     if (!rc && (json_dumpf(root, stdout, JSON_COMPACT) || fputc('\n', stdout) == EOF)) rc = -1;
     json_decref(root);
@@ -123,7 +124,7 @@ static bool readable(const char *path)
 int cmd_eval(int argc, char **argv)
 {
     enum { OPT_TRUTH = 1000, OPT_TRACKS, OPT_PLOTS, OPT_SITE, OPT_CUTOFF, OPT_ORDER, OPT_ALPHA, OPT_MAX_AGE,
-           OPT_JSON, OPT_PLOT, OPT_DETECTABLE, OPT_DETECTABLE_WINDOW };
+           OPT_JSON, OPT_PLOT, OPT_DETECTABLE, OPT_DETECTABLE_WINDOW, OPT_DETECTABLE_PLOTS };
     static const struct option longopts[] = {
         {"truth", required_argument, NULL, OPT_TRUTH},
         {"tracks", required_argument, NULL, OPT_TRACKS},
@@ -136,6 +137,7 @@ int cmd_eval(int argc, char **argv)
         {"json", no_argument, NULL, OPT_JSON},
         {"detectable-only", no_argument, NULL, OPT_DETECTABLE},
         {"detectable-window", required_argument, NULL, OPT_DETECTABLE_WINDOW},
+        {"detectable-plots", required_argument, NULL, OPT_DETECTABLE_PLOTS},
         {"plot", required_argument, NULL, OPT_PLOT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -143,7 +145,7 @@ int cmd_eval(int argc, char **argv)
     const char *truth_path = NULL, *tracks_path = NULL, *plots_path = NULL, *svg_path = NULL,
                *site_path = NULL;
     bool json = false, detectable = false;
-    double detectable_window_s = 2.0;
+    double detectable_window_s = 2.0, detectable_plots = 1;
     lo_eval_options opt;
     lo_eval_options_default(&opt);
 
@@ -162,6 +164,12 @@ int cmd_eval(int argc, char **argv)
         case OPT_DETECTABLE_WINDOW:
             if (!parse_positive(optarg, &detectable_window_s))
                 return lo_usage_error("eval", "--detectable-window needs seconds > 0, not '%s'", optarg);
+            detectable = true;
+            break;
+        case OPT_DETECTABLE_PLOTS:
+            if (!parse_positive(optarg, &detectable_plots) || detectable_plots != floor(detectable_plots) ||
+                detectable_plots > 1000)
+                return lo_usage_error("eval", "--detectable-plots needs a whole number >= 1, not '%s'", optarg);
             detectable = true;
             break;
         case OPT_CUTOFF:
@@ -273,7 +281,7 @@ int cmd_eval(int argc, char **argv)
     int rc;
     if (detectable) {
         lo_eval_detectable d;
-        if (lo_eval_gospa_detectable(e, detectable_window_s, &d)) {
+        if (lo_eval_gospa_detectable(e, detectable_window_s, (int)detectable_plots, &d)) {
             fprintf(stderr, "lookout eval: no plots to tell detectable objects by, or out of memory\n");
             rc = -1;
         } else {
