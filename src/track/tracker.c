@@ -48,6 +48,9 @@
 #define DOPPLER_MANOEUVRE_MPS 5.0
 #define INIT_CLIMB_SIGMA_MPS 20.0
 #define CMAP_DOPPLER_MIN_SIGMA_MPS 0.5 /* least Doppler spread of a cell's clutter */
+#ifndef CMAP_WARMUP_MIN_SHARE
+#define CMAP_WARMUP_MIN_SHARE 0.25 /* the warm-up correction is at most 4 times */
+#endif
 #ifndef CMAP_TENTATIVE_WEIGHT
 #define CMAP_TENTATIVE_WEIGHT 1.0
 #endif
@@ -379,7 +382,7 @@ static double clutter_density2(lo_tracker *t, const double *enu, double time, do
     /* At most 4 times: a target's own first plot in an empty map is not a clutter patch. */
     double elapsed = time - t->cmap_t0;
     double share = 1.0 - exp(-elapsed / tau);
-    rate /= share > 0.25 ? share : 0.25;
+    rate /= share > CMAP_WARMUP_MIN_SHARE ? share : CMAP_WARMUP_MIN_SHARE;
     double cell_area = t->cfg.clutter_map_cell_m * t->cfg.clutter_map_cell_m;
     double learned = rate * revisit_s / cell_area;
     if (lambda3 && c->rate > 0) {
