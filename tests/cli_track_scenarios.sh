@@ -64,5 +64,17 @@ n3=$(wc -l <"$dir/gz-3of5.txt")
 echo "green-zone: $n3 objects with 3 plots in 5 scans; not confirmed within 5 scans: ${late:-none}"
 [ "$n3" -ge 60 ] || { echo "FAIL: green-zone: only $n3 objects with 3 plots in 5 scans"; fail=1; }
 [ -z "$late" ] || { echo "FAIL: green-zone: confirmed later than 5 scans: $late"; fail=1; }
+# False tracks over other seeds of green-zone (10 minutes each): measured 1-2 per run with the
+# Doppler-aware clutter map (5-13 before it); the goal, fewer than 1 per 10 minutes, is not met.
+for seed in 1 2 3; do
+  "$bin" simulate "$src/scenarios/green-zone.yaml" --seed $seed -o "$dir/gz$seed-plots.csv" \
+    --truth "$dir/gz$seed-truth.csv" 2>/dev/null || { echo "FAIL: simulate green-zone seed $seed"; fail=1; continue; }
+  "$bin" track -c "$src/scenarios/green-zone.yaml" -i "$dir/gz$seed-plots.csv" -o "$dir/gz$seed.csv" 2>/dev/null &&
+    "$bin" eval --truth "$dir/gz$seed-truth.csv" --tracks "$dir/gz$seed.csv" --json >"$dir/gz$seed.json" 2>/dev/null ||
+    { echo "FAIL: track/eval green-zone seed $seed"; fail=1; continue; }
+  f=$(jq .summary.false_tracks "$dir/gz$seed.json")
+  echo "green-zone seed $seed: $f false confirmed tracks in 10 minutes"
+  [ "$f" -le 2 ] || { echo "FAIL: green-zone seed $seed: $f false tracks"; fail=1; }
+done
 [ $fail -eq 0 ] && echo "cli_track_scenarios: all passed"
 exit $fail
