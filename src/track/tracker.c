@@ -111,11 +111,13 @@ typedef struct seed {
     double revisit_s;
 } seed;
 
-/* 40 bytes: the averages need no more than float precision; the map covers the whole
- * area the radars see, so its cells outnumber the tracks. */
+/* 40 bytes: the averages need no more than float precision, and the time of the last
+ * update is kept as seconds since the map's start (float: 0.06 s resolution after ten days,
+ * against a memory of a minute); the map covers the whole area the radars see, so its cells
+ * outnumber the tracks. */
 typedef struct cmap_cell {
     int64_t key;
-    double t;
+    float t;                      /* last update, seconds since cmap_t0 */
     float rate;                   /* false alarms per second in the cell (EWMA) */
     float z_sum, z2_sum;          /* the same weights times their height, height^2, */
     float zvar_sum;               /* and their vertical measurement variance */
@@ -331,7 +333,7 @@ static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create)
         if (!t->cmap) return NULL;
         for (uint32_t i = 0; i <= t->cmap_mask; i++) t->cmap[i].key = INT64_MIN;
     }
-    if (create && (t->cmap_n + 1) * 2 > t->cmap_mask + 1) {
+    if (create && (uint64_t)(t->cmap_n + 1) * 4 > (uint64_t)(t->cmap_mask + 1) * 3) { /* load 3/4 */
         uint32_t size = (t->cmap_mask + 1) * 2;
         cmap_cell *n = malloc(size * sizeof *n);
         if (!n) return NULL;
@@ -375,7 +377,7 @@ static double clutter_density2(lo_tracker *t, const double *enu, double time, do
     cmap_cell *c = cmap_find(t, cmap_key(t, enu), false);
     if (!c) return lambda;
     double tau = t->cfg.clutter_map_time_s;
-    double rate = c->rate * exp(-(time - c->t) / tau);
+    double rate = c->rate * exp(-(time - t->cmap_t0 - c->t) / tau);
     /* The average starts at zero when the map starts: divide by the share of a full memory
      * that has elapsed, so that a clutter patch counts from its first scans instead of
      * confirming false tracks for the first minute. */
@@ -434,7 +436,7 @@ static void clutter_map_add(lo_tracker *t, const lo_plot *p, double w, double w_
     cmap_cell *c = cmap_find(t, cmap_key(t, enu), true);
     if (!c) return;
     double tau = t->cfg.clutter_map_time_s;
-    double dt = time - c->t;
+    double dt = time - t->cmap_t0 - c->t;
     double decay = dt > 0 ? exp(-dt / tau) : 1.0;
     c->rate = (float)(c->rate * decay + w / tau);
     c->z_sum = (float)(c->z_sum * decay + w * enu[2] / tau);
@@ -444,7 +446,7 @@ static void clutter_map_add(lo_tracker *t, const lo_plot *p, double w, double w_
     c->rv_rate = (float)(c->rv_rate * decay + wr / tau);
     c->rv_sum = (float)(c->rv_sum * decay + wr * rv / tau);
     c->rv2_sum = (float)(c->rv2_sum * decay + wr * rv * rv / tau);
-    if (time > c->t) c->t = time;
+    if (dt > 0) c->t = (float)(time - t->cmap_t0);
 }
 
 /* ---------------------------------------------------------------------------------------- */
