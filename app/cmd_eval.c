@@ -83,7 +83,7 @@ static bool in_site_coverage(void *ctx, const double enu[3])
 static void print_detectable(const lo_eval_detectable *d, FILE *f)
 {
     fprintf(f,
-            "\nGOSPA over detectable objects (%d plots in the last %.1f s): mean %.2f m "
+            "\nGOSPA over detectable objects (%d plot(s) in the last %.1f s): mean %.2f m "
             "(localisation %.2f, missed %.2f, false %.2f); %.1f detectable objects, "
             "%.2f missed, %.2f false, %.2f tracks left out per step\n",
             d->min_plots, d->window_s, d->gospa_mean_m, d->localisation_mean_m, d->missed_mean_m, d->false_mean_m,
