@@ -251,6 +251,22 @@ static void test_false_alarms_poisson(void **state)
     sim_run_free(&r);
 }
 
+/* Regression (fuzz_scenario): a scan without a single plot before any scan with plots
+ * crashed in sort_scan (memset of the not yet allocated bucket counts). No targets and a
+ * false-alarm rate low enough that the first scans are empty. */
+static void test_empty_first_scans(void **state)
+{
+    (void)state;
+    const char *site = sim_test_site("rotating", 3, 1e-9, "4/3-earth");
+    build(site, "simulation: {duration_s: 20, seed: 7, ground_height_m: -5}\ntargets: []\n", "");
+    sim_run r;
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
+    /* 1e-9 x 667 cells x 180 beams x 6 elevation beams: about 7e-4 false alarms per scan. */
+    assert_true(r.n_plots <= 2);
+    assert_int_equal(r.stats.plots, r.n_plots);
+    sim_run_free(&r);
+}
+
 static void test_resolution_cell_merge(void **state)
 {
     (void)state;
@@ -552,6 +568,7 @@ int main(void)
         cmocka_unit_test(test_moving_targets_unbiased),
         cmocka_unit_test(test_biases_and_staring_order),
         cmocka_unit_test(test_false_alarms_poisson),
+        cmocka_unit_test(test_empty_first_scans),
         cmocka_unit_test(test_resolution_cell_merge),
         cmocka_unit_test(test_split_returns),
         cmocka_unit_test(test_coverage_and_horizon),

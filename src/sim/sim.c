@@ -263,6 +263,9 @@ static int cmp_order(const void *a, const void *b)
 static void sort_scan(lo_sim *sim, sensor_rt *sr, double ts, double T)
 {
     size_t n = sr->n;
+    /* An empty scan has nothing to order, and before the first non-empty one the sort
+     * buffers do not exist yet (memset of a NULL count array). */
+    if (n == 0) return;
     if (n > sim->cap_sort) {
         size_t cap = n + n / 2;
         order_key *nt = realloc(sim->sort_tmp, cap * sizeof *nt);
