@@ -300,6 +300,12 @@ static void test_refused(void **state)
     p = polar_plot(0x0101, 1000, 10, 1, true);
     p.t = NAN;
     expect_refused(p, "time");
+    /* Milliseconds since the epoch, or a time so large that a double cannot step through it
+     * (`lookout track` hung on t = 1e17 in the tracker's housekeeping). */
+    p.t = 1795348800000.0;
+    expect_refused(p, "milliseconds");
+    p.t = -1e17;
+    expect_refused(p, "time");
     p.t = 1;
     p.flags = 0;
     expect_refused(p, "no position");
