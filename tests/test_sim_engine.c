@@ -267,6 +267,29 @@ static void test_empty_first_scans(void **state)
     sim_run_free(&r);
 }
 
+/* Regression (review): pfa 0.999 asked for ~10^6 thermal false alarms every scan and the run
+ * crawled, holding each scan in memory. Refused by lo_sim_new naming the sensor's pfa key and
+ * line; with clutter.thermal off the same site runs. */
+static void test_false_alarm_flood_refused(void **state)
+{
+    (void)state;
+    const char *site = sim_test_site("rotating", 3, 0.999, "4/3-earth");
+    build(site, "simulation: {duration_s: 2, seed: 1, ground_height_m: -5}\ntargets: []\n", "");
+    lo_test_diags d;
+    lo_test_diags_init(&d, false);
+    sim_run r;
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, &d), -1);
+    assert_non_null(strstr(d.all, "scenario.yaml:3:"));
+    assert_non_null(strstr(d.all, "sensors[0].pfa"));
+    assert_non_null(strstr(d.all, "false alarms per scan"));
+    sim_run_free(&r);
+    build(site, "simulation: {duration_s: 2, seed: 1, ground_height_m: -5}\ntargets: []\n",
+          "clutter: {thermal: false}\n");
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
+    assert_int_equal(r.stats.thermal, 0);
+    sim_run_free(&r);
+}
+
 static void test_resolution_cell_merge(void **state)
 {
     (void)state;
@@ -569,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_biases_and_staring_order),
         cmocka_unit_test(test_false_alarms_poisson),
         cmocka_unit_test(test_empty_first_scans),
+        cmocka_unit_test(test_false_alarm_flood_refused),
         cmocka_unit_test(test_resolution_cell_merge),
         cmocka_unit_test(test_split_returns),
         cmocka_unit_test(test_coverage_and_horizon),

@@ -11,6 +11,9 @@
 #include "lookout/sim.h"
 #include "sim/sim_internal.h"
 
+/* More thermal false alarms than this per scan is a configuration mistake (lo_sim_new). */
+#define SIM_MAX_FALSE_ALARMS_PER_SCAN 100000
+
 /* What made a buffered plot: a target (its class, 0 .. LO_CLASS_COUNT - 1) or a clutter source.
  * Kept beside the plot so that counting needs no lookup into the targets. */
 enum plot_source { SRC_THERMAL = 100, SRC_GROUND, SRC_RAIN, SRC_TURBINE, SRC_SPLIT = 128 };
@@ -540,6 +543,29 @@ lo_sim *lo_sim_new(const lo_site *site, const lo_sim_options *opt, lo_diag_sink 
         sr->threshold = lo_radar_threshold(sr->s->pfa);
         sr->snr_k = lo_radar_snr(sr->s, 1.0, 1.0);
         sr->fa_mean = sim_sensor_false_alarm_mean(sr->s);
+        if (sim->sc.thermal && sr->fa_mean > SIM_MAX_FALSE_ALARMS_PER_SCAN) {
+            /* pfa 0.999 over 10^5 cells asks for 10^5 plots every scan: the run would crawl
+             * and hold them all in memory. Say which sensor and why instead. */
+            char field[80];
+            snprintf(field, sizeof field, "sensors[%d].pfa", i);
+            /* A loaded site has no refused sensors, so sensors[i] is the file's i-th entry. */
+            const lo_ynode *entry = NULL, *at = NULL;
+            if (site->doc) {
+                entry = lo_yseq_at(site->doc, lo_ymap_get(site->doc, lo_ydoc_root(site->doc), "sensors"),
+                                   (size_t)i);
+                at = lo_ymap_get(site->doc, entry, "pfa");
+                if (!at) at = entry;
+            }
+            lo_diag_report(sink, LO_DIAG_ERROR, site->path ? site->path : "<scenario>",
+                           site->doc ? lo_ynode_line(site->doc, at) : 0,
+                           site->doc ? lo_ynode_column(site->doc, at) : 0, -1, field,
+                           "sensor '%s': pfa %g over its %.3g resolution cells gives %.3g thermal "
+                           "false alarms per scan (at most %g simulated): lower pfa, or turn "
+                           "clutter.thermal off",
+                           sr->s->name, sr->s->pfa, sr->fa_mean / sr->s->pfa, sr->fa_mean,
+                           (double)SIM_MAX_FALSE_ALARMS_PER_SCAN);
+            goto fail;
+        }
         sr->two_k_r = 2 * k * sim->world.earth_radius_m;
         double ha = fmax(1.0, sr->s->height_m - sim->sc.ground_height_m);
         sr->horizon_m = sqrt(sr->two_k_r * ha);
