@@ -288,6 +288,21 @@ static void test_false_alarm_flood_refused(void **state)
     assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
     assert_int_equal(r.stats.thermal, 0);
     sim_run_free(&r);
+
+    /* The same for clutter: eleven patches of 10^4 plots per scan each. */
+    char clutter[4096];
+    size_t used = (size_t)snprintf(clutter, sizeof clutter, "clutter:\n  ground:\n");
+    for (int i = 0; i < 11; i++)
+        used += (size_t)snprintf(clutter + used, sizeof clutter - used,
+                                 "    - {position: {x_m: %d, y_m: 3000}, plots_per_scan: 10000}\n",
+                                 100 * i);
+    site = sim_test_site("rotating", 3, 1e-6, "4/3-earth");
+    build(site, "simulation: {duration_s: 2, seed: 1, ground_height_m: -5}\ntargets: []\n", clutter);
+    lo_test_diags_init(&d, false);
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, &d), -1);
+    assert_non_null(strstr(d.all, "clutter"));
+    assert_non_null(strstr(d.all, "1.1e+05 plots per scan"));
+    sim_run_free(&r);
 }
 
 static void test_resolution_cell_merge(void **state)

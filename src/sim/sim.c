@@ -11,7 +11,8 @@
 #include "lookout/sim.h"
 #include "sim/sim_internal.h"
 
-/* More thermal false alarms than this per scan is a configuration mistake (lo_sim_new). */
+/* More thermal false alarms than this per scan, or more clutter plots from all patches, is a
+ * configuration mistake (lo_sim_new). */
 #define SIM_MAX_FALSE_ALARMS_PER_SCAN 100000
 
 /* What made a buffered plot: a target (its class, 0 .. LO_CLASS_COUNT - 1) or a clutter source.
@@ -528,6 +529,21 @@ lo_sim *lo_sim_new(const lo_site *site, const lo_sim_options *opt, lo_diag_sink 
     sim->hash = calloc(hs, sizeof *sim->hash);
     sim->hash_mask = hs - 1;
     if (!sim->cands || !sim->hash) goto fail;
+
+    /* Clutter patches each add their plots_per_scan (up to 10^4) to every scan of every
+     * sensor; a few hundred patches would flood the run like a pfa near 1 does. */
+    double clutter_per_scan = 0;
+    for (int g = 0; g < sim->sc.n_ground; g++) clutter_per_scan += sim->sc.ground[g].plots_per_scan;
+    for (int g = 0; g < sim->sc.n_rain; g++) clutter_per_scan += sim->sc.rain[g].plots_per_scan;
+    if (clutter_per_scan > SIM_MAX_FALSE_ALARMS_PER_SCAN) {
+        const lo_ynode *at = site->doc ? lo_ymap_get(site->doc, lo_ydoc_root(site->doc), "clutter") : NULL;
+        lo_diag_report(sink, LO_DIAG_ERROR, site->path ? site->path : "<scenario>",
+                       at ? lo_ynode_line(site->doc, at) : 0, at ? lo_ynode_column(site->doc, at) : 0,
+                       -1, "clutter", "the ground and rain patches ask for %.3g plots per scan in all "
+                       "(at most %g simulated): lower their plots_per_scan",
+                       clutter_per_scan, (double)SIM_MAX_FALSE_ALARMS_PER_SCAN);
+        goto fail;
+    }
 
     sim->n_sensors = site->n_sensors;
     sim->sr = calloc((size_t)(site->n_sensors ? site->n_sensors : 1), sizeof *sim->sr);
