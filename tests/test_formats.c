@@ -681,6 +681,10 @@ static void test_missing_file(void **state)
     lo_test_diags_init(&d, false);
     assert_null(lo_truth_reader_open("/nonexistent/truth.csv", &d.sink));
     assert_non_null(strstr(d.all, "/nonexistent/truth.csv: error: cannot open"));
+    /* A directory opens with fopen; it used to fail at the first read with "read error". */
+    lo_test_diags_init(&d, false);
+    assert_null(lo_plot_reader_open("/tmp", &d.sink));
+    assert_non_null(strstr(d.all, "/tmp: error: cannot open: Is a directory"));
 }
 
 static void test_time_parsing(void **state)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "lookout/geo.h"
@@ -458,7 +459,7 @@ static bool csv_next_record(lo_reader *r, csv_record *out)
         if (n < 0) {
             r->at_eof = true;
             if (ferror(r->f)) {
-                reader_report(r, LO_DIAG_ERROR, r->line, 0, NULL, "read error");
+                reader_report(r, LO_DIAG_ERROR, r->line, 0, NULL, "read error: %s", strerror(errno));
                 r->stopped = true;
                 return false;
             }
@@ -628,7 +629,7 @@ static int json_fill_cells(lo_reader *r)
         ssize_t n = getline(&r->linebuf, &r->linecap, r->f);
         if (n < 0) {
             if (ferror(r->f)) {
-                reader_report(r, LO_DIAG_ERROR, r->line, 0, NULL, "read error");
+                reader_report(r, LO_DIAG_ERROR, r->line, 0, NULL, "read error: %s", strerror(errno));
                 r->stopped = true;
                 return -1;
             }
@@ -1062,6 +1063,13 @@ static lo_reader *reader_open(const char *path, lo_diag_sink *sink, int kind)
     } else {
         r->f = fopen(path, "r");
         r->own_file = true;
+        struct stat st;
+        if (r->f && fstat(fileno(r->f), &st) == 0 && S_ISDIR(st.st_mode)) {
+            /* fopen takes a directory; reading it would fail with a bare "read error". */
+            fclose(r->f);
+            r->f = NULL;
+            errno = EISDIR;
+        }
     }
     if (!r->source || !r->f) {
         if (r->source)
