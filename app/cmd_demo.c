@@ -134,9 +134,7 @@ int cmd_demo(int argc, char **argv)
     }
     if (optind < argc) return lo_usage_error("demo", "unexpected argument '%s'", argv[optind]);
     if (o.scenario_path) {
-        FILE *f = fopen(o.scenario_path, "r");
-        if (!f) return lo_usage_error("demo", "cannot open scenario '%s'", o.scenario_path);
-        fclose(f);
+        if (!lo_cli_input_ok("demo", "scenario", o.scenario_path)) return LO_EXIT_USAGE;
     }
     if (token_file) {
         char err[256];
