@@ -31,8 +31,9 @@ void lo_cli_sleep_s(double s)
 {
     if (s <= 0) return;
     struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+    /* A signal ends the sleep early on purpose: Ctrl-C must be answered at once, not after a
+     * long pacing pause; callers re-check their stop flag. */
+    nanosleep(&ts, NULL);
 }
 
 bool lo_cli_input_ok(const char *cmd, const char *what, const char *path)

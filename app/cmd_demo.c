@@ -1,6 +1,7 @@
 /* lookout demo: the default green-zone scenario through the whole pipeline, paced in real time,
  * with the live display served on a local port and alarms on the terminal. What `make demo`
  * runs. The same runner as `lookout run`, plus the operator picture and its HTTP server. */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -133,6 +134,9 @@ int cmd_demo(int argc, char **argv)
         }
     }
     if (optind < argc) return lo_usage_error("demo", "unexpected argument '%s'", argv[optind]);
+    struct in_addr bind_check;
+    if (strcmp(http.bind_addr, "localhost") != 0 && inet_pton(AF_INET, http.bind_addr, &bind_check) != 1)
+        return lo_usage_error("demo", "--bind takes an IPv4 address, got '%s'", http.bind_addr);
     if (o.scenario_path) {
         if (!lo_cli_input_ok("demo", "scenario", o.scenario_path)) return LO_EXIT_USAGE;
     }

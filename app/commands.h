@@ -39,6 +39,7 @@ int lo_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(
 bool lo_cli_number(const char *s, double min, double max, double *out);
 /* Monotonic seconds (for pacing and progress, never for data time). */
 double lo_cli_monotonic_s(void);
+/* Sleep up to s seconds; returns early when a signal arrives. */
 void lo_cli_sleep_s(double s);
 /* Can `path` be opened for reading as a file ("-" is stdin)? When not (missing, unreadable, a
  * directory) prints "lookout CMD: cannot open WHAT 'path': reason" and returns false; the

@@ -146,6 +146,23 @@ check 2 "demo directory" "$bin" demo --scenario "$tmp/adir" --port 0
 says "demo directory" "$tmp/adir" "Is a directory"; lines "demo directory" 1
 check 1 "demo YAML typo" "$bin" demo --scenario "$tmp/typo.yaml" --port 0 --db "$tmp/d.sqlite"
 says "demo YAML typo" "typo.yaml:3:" "site.referense"
+check 2 "demo bad --bind" "$bin" demo --bind 999.1.1.1 --port 0
+says "demo bad --bind" "--bind" "999.1.1.1"; lines "demo bad --bind" 1
+
+# Ctrl-C is answered at once, even in the middle of a long pacing pause (--speed 0.01: one
+# second of scenario is 100 s of waiting).
+"$bin" demo --speed 0.01 --port 0 --db "$tmp/ctrlc.sqlite" >"$tmp/ctrlc.out" 2>&1 &
+pid=$!
+for _ in $(seq 50); do grep -q "display at" "$tmp/ctrlc.out" && break; sleep 0.2; done
+sleep 1
+kill -INT $pid
+for _ in $(seq 40); do kill -0 $pid 2>/dev/null || break; sleep 0.25; done
+if kill -0 $pid 2>/dev/null; then
+  echo "FAIL: demo still running 10 s after Ctrl-C"; kill -9 $pid; fail=1
+else
+  wait $pid; st=$?
+  [ $st -eq 0 ] || { echo "FAIL: demo exit $st after Ctrl-C, expected 0"; cat "$tmp/ctrlc.out"; fail=1; }
+fi
 
 [ $fail -eq 0 ] && echo "cli_badinput: all passed"
 exit $fail
