@@ -472,7 +472,23 @@ size_t lo_handover_update(lo_handover *h, const char *node, const lo_track *repo
         regional *r = &h->rt[m->regional - 1];
         bool take = false;
         if (r->owner == mi) {
+            /* The owner yields when its track has left its region and another member's node
+             * covers the position: the other's next report goes on instead of this one. */
             take = true;
+            if (!node_covers(h, ni, t->pos)) {
+                long rid = (long)(r - h->rt) + 1;
+                for (size_t k = 0; k < h->n_m && take; k++) {
+                    const member *o = &h->m[k];
+                    if ((long)k == mi || !o->live || o->regional != (uint32_t)rid ||
+                        member_stale(h, o, t->t) || !node_covers(h, o->node, t->pos))
+                        continue;
+                    r->owner = (int)k;
+                    h->st.handovers++;
+                    take = false;
+                    /* Its latest report was absorbed a moment ago: show it now. */
+                    if (o->last.t > r->last.t) emit(h, r, &o->last, fn, ctx, &out);
+                }
+            }
         } else if (r->owner < 0 || member_stale(h, &h->m[r->owner], t->t)) {
             take = true;
         } else {
@@ -485,7 +501,8 @@ size_t lo_handover_update(lo_handover *h, const char *node, const lo_track *repo
             if (r->owner >= 0) h->st.handovers++;
             r->owner = (int)mi;
         }
-        if (take) emit(h, r, t, fn, ctx, &out);
+        /* Never back in time: a new owner's report older than the last one shown waits. */
+        if (take && t->t >= r->last.t) emit(h, r, t, fn, ctx, &out);
         else h->st.reports_absorbed++;
     }
     return out;
