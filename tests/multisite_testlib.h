@@ -2,7 +2,7 @@
  * multisite_testlib.h: the two-sites arrangement (scenarios/two-sites/) for the multi-site
  * tests: two edge nodes, one fusion node and one display on real NATS servers, driven by one
  * simulator over the region's sensors whose plots are routed to the edge of their sensor.
- * Header-only (static functions), included by tests/test_fusion*.c.
+ * Header-only (static inline functions), included by tests/test_fusion*.c.
  *
  * Data time runs `speed` times faster than the wall clock; the loop calls a hook every
  * second of data time so a test can kill servers or nodes and look at pictures.
@@ -56,7 +56,7 @@ typedef struct ms_world {
     long replayed;           /* plots the last fusion start replayed from the stream */
 } ms_world;
 
-static int ms_on_alert(void *ctx, const lo_alert *a)
+static inline int ms_on_alert(void *ctx, const lo_alert *a)
 {
     ms_journal *j = ctx;
     if (j->n < MS_MAX_JOURNAL) j->a[j->n++] = *a;
@@ -65,7 +65,7 @@ static int ms_on_alert(void *ctx, const lo_alert *a)
     return 0;
 }
 
-static void ms_on_truth(void *ctx, const lo_truth *t)
+static inline void ms_on_truth(void *ctx, const lo_truth *t)
 {
     ms_world *w = ctx;
     if (t->truth_id < MS_MAX_TRUTH) {
@@ -74,7 +74,7 @@ static void ms_on_truth(void *ctx, const lo_truth *t)
     }
 }
 
-static lo_bus *ms_bus(ms_world *w, const char *node, const char *site, lo_bus_role role)
+static inline lo_bus *ms_bus(ms_world *w, const char *node, const char *site, lo_bus_role role)
 {
     lo_bus_config c = test_bus_config(node, w->urls, w->n_urls);
     snprintf(c.site, sizeof c.site, "%s", site);
@@ -88,7 +88,7 @@ static lo_bus *ms_bus(ms_world *w, const char *node, const char *site, lo_bus_ro
 }
 
 /* replay_s > 0: the new node first reads the last replay_s wall seconds of the plots stream. */
-static lo_role *ms_fusion_start(ms_world *w, double replay_s)
+static inline lo_role *ms_fusion_start(ms_world *w, double replay_s)
 {
     w->bus_fusion = ms_bus(w, "fusion-west", "two-sites", LO_BUS_ROLE_FUSION);
     if (!w->bus_fusion) return NULL;
@@ -106,7 +106,7 @@ static lo_role *ms_fusion_start(ms_world *w, double replay_s)
     return w->fusion;
 }
 
-static void ms_fusion_stop(ms_world *w)
+static inline void ms_fusion_stop(ms_world *w)
 {
     lo_bus_close(w->bus_fusion); /* first: no callback into the role after this */
     lo_role_free(w->fusion);
@@ -115,7 +115,7 @@ static void ms_fusion_stop(ms_world *w)
 }
 
 /* Load the three sites, open four buses, make the roles. Returns false on failure. */
-static bool ms_world_open(ms_world *w, lo_nats_cluster *c)
+static inline bool ms_world_open(ms_world *w, lo_nats_cluster *c)
 {
     w->n_urls = lo_nats_cluster_size(c);
     for (int i = 0; i < w->n_urls; i++) w->urls[i] = lo_nats_cluster_url(c, i);
@@ -156,7 +156,7 @@ static bool ms_world_open(ms_world *w, lo_nats_cluster *c)
            lo_bus_wait_ready(w->bus_fusion, 30) && lo_bus_wait_ready(w->bus_display, 30);
 }
 
-static void ms_world_close(ms_world *w)
+static inline void ms_world_close(ms_world *w)
 {
     lo_bus *buses[] = {w->bus_west, w->bus_east, w->bus_fusion, w->bus_display};
     for (int i = 0; i < 4; i++) lo_bus_close(buses[i]);
@@ -171,7 +171,7 @@ static void ms_world_close(ms_world *w)
 }
 
 /* Is truth object id in both radars' coverage (with a margin)? */
-static bool ms_in_overlap(const ms_world *w, uint32_t id)
+static inline bool ms_in_overlap(const ms_world *w, uint32_t id)
 {
     if (id >= MS_MAX_TRUTH || !w->truth_live[id]) return false;
     for (int s = 0; s < w->region.n_sensors; s++) {
@@ -181,7 +181,7 @@ static bool ms_in_overlap(const ms_world *w, uint32_t id)
     return true;
 }
 
-static bool ms_in_any_coverage(const ms_world *w, uint32_t id)
+static inline bool ms_in_any_coverage(const ms_world *w, uint32_t id)
 {
     if (id >= MS_MAX_TRUTH || !w->truth_live[id]) return false;
     for (int s = 0; s < w->region.n_sensors; s++) {
@@ -194,7 +194,7 @@ static bool ms_in_any_coverage(const ms_world *w, uint32_t id)
 }
 
 /* Confirmed (or coasting) tracks of a tracker whose last plot came from truth object id. */
-static int ms_tracks_of(lo_role *r, uint32_t id)
+static inline int ms_tracks_of(lo_role *r, uint32_t id)
 {
     const lo_tracker *t = lo_pipeline_tracker(lo_role_pipeline(r));
     int n = 0;
@@ -206,7 +206,7 @@ static int ms_tracks_of(lo_role *r, uint32_t id)
     return n;
 }
 
-static void ms_scan_display_alerts(ms_world *w)
+static inline void ms_scan_display_alerts(ms_world *w)
 {
     json_t *j = lo_picture_json(w->pic, LO_PIC_ALERTS);
     json_t *alerts = j ? json_object_get(j, "alerts") : NULL;
@@ -226,7 +226,7 @@ typedef void (*ms_hook)(ms_world *w, double data_s, void *ctx);
 
 /* Run the scenario: `speed` x real time, edges advanced every MS_STEP_S; hook(w, seconds
  * since start, ctx) once per data second, after the edges advanced and the fusion polled. */
-static bool ms_run(ms_world *w, double speed, ms_hook hook, void *ctx)
+static inline bool ms_run(ms_world *w, double speed, ms_hook hook, void *ctx)
 {
     lo_diag_sink sink = {.fn = lo_diag_print_and_continue, .ctx = stderr};
     lo_sim *sim = lo_sim_new(&w->region, NULL, &sink);
@@ -259,6 +259,29 @@ static bool ms_run(ms_world *w, double speed, ms_hook hook, void *ctx)
     lo_role_finish(w->edge_east, t);
     lo_sim_free(sim);
     return true;
+}
+
+/* Each journalled transition is in the stream exactly once (node, alert_id, transition, t). */
+static inline void ms_check_stream_has(const stream_dump *d, const char *node, const ms_journal *j)
+{
+    for (int i = 0; i < j->n; i++) {
+        const lo_alert *a = &j->a[i];
+        int found = 0;
+        for (int k = 0; k < d->n; k++) {
+            lo_alert b;
+            char n2[LO_NAME_MAX];
+            uint64_t seq;
+            if (!lo_bus_alert_from_json(d->data[k], (size_t)d->len[k], &b, n2, sizeof n2, &seq))
+                continue;
+            found += !strcmp(n2, node) && b.alert_id == a->alert_id &&
+                     b.transition == a->transition && fabs(b.t - a->t) < 1e-5;
+        }
+        if (found != 1)
+            print_error("%s alert %llu %s at %.3f: %d times in the stream\n", node,
+                        (unsigned long long)a->alert_id, lo_alert_transition_name(a->transition),
+                        a->t, found);
+        assert_int_equal(found, 1);
+    }
 }
 
 #endif

@@ -81,29 +81,6 @@ static void overlap_hook(ms_world *w, double s, void *ctx)
     }
 }
 
-/* Each journalled transition is in the stream exactly once (node, alert_id, transition, t). */
-static void check_stream_has(const stream_dump *d, const char *node, const ms_journal *j)
-{
-    for (int i = 0; i < j->n; i++) {
-        const lo_alert *a = &j->a[i];
-        int found = 0;
-        for (int k = 0; k < d->n; k++) {
-            lo_alert b;
-            char n2[LO_NAME_MAX];
-            uint64_t seq;
-            if (!lo_bus_alert_from_json(d->data[k], (size_t)d->len[k], &b, n2, sizeof n2, &seq))
-                continue;
-            found += !strcmp(n2, node) && b.alert_id == a->alert_id &&
-                     b.transition == a->transition && fabs(b.t - a->t) < 1e-5;
-        }
-        if (found != 1)
-            print_error("%s alert %llu %s at %.3f: %d times in the stream\n", node,
-                        (unsigned long long)a->alert_id, lo_alert_transition_name(a->transition),
-                        a->t, found);
-        assert_int_equal(found, 1);
-    }
-}
-
 static void test_two_edges_one_fusion(void **state)
 {
     fixture *f = *state;
@@ -152,9 +129,9 @@ static void test_two_edges_one_fusion(void **state)
     assert_non_null(d);
     print_message("journals: west %d, east %d, fusion %d; stream %d\n", w->j_west.n, w->j_east.n,
                   w->j_fusion.n, d->n);
-    check_stream_has(d, "edge-west", &w->j_west);
-    check_stream_has(d, "edge-east", &w->j_east);
-    check_stream_has(d, "fusion-west", &w->j_fusion);
+    ms_check_stream_has(d, "edge-west", &w->j_west);
+    ms_check_stream_has(d, "edge-east", &w->j_east);
+    ms_check_stream_has(d, "fusion-west", &w->j_fusion);
     assert_int_equal(d->n, w->j_west.n + w->j_east.n + w->j_fusion.n);
     stream_dump_free(d);
 }
