@@ -12,13 +12,13 @@
  *  1. throughput: all S seconds of plots published as fast as the edges can (one block per
  *     sensor per 0.25 s of data), the fusion node (lo_role, bus subscription, decode, inbox,
  *     multi-radar pipeline) polling in a loop; measured from the first publish until the
- *     fusion pipeline has taken every plot. Also the fusion pipeline alone on the same plots
+ *     fusion pipeline has taken and processed every plot. Also the fusion pipeline alone on the same plots
  *     (no NATS, no decode) for comparison.
  *  2. latency at real time: P seconds paced at 1x, edges publishing every 0.1 s of data, the
  *     fusion node polling every 10 ms with lag_s = 0.2: wall time from the publish call to the
- *     fusion pipeline's track report for that plot (p50/p99), and from arrival in the fusion
- *     inbox to the report. The tracker's reorder window (0.5 s of data) and lag_s are waits
- *     by design and are part of it.
+ *     fusion pipeline's first track report whose last plot it is (p50/p99). The tracker's
+ *     reorder window (0.5 s of data), lag_s and the pipeline's report cadence (half a scan)
+ *     are waits by design and are part of it.
  * Results: bench/RESULTS.md ("Multi-site fusion"). Not part of ctest.
  */
 #include <math.h>
@@ -103,9 +103,11 @@ typedef struct bench_state {
     bool measure;
 } bench_state;
 
+/* Keyed on the time in CAT048's resolution (1/128 s): the fusion node's plot times are the
+ * decoded ones. */
 static size_t slot_of(uint16_t sensor, double t)
 {
-    uint64_t k = (uint64_t)llround(t * 1024.0) * 0x9E3779B97F4A7C15ull ^ sensor;
+    uint64_t k = (uint64_t)llround(t * 128.0) * 0x9E3779B97F4A7C15ull ^ sensor;
     return (size_t)(k >> 30) & (SLOTS - 1);
 }
 
@@ -114,7 +116,8 @@ static void on_track(void *ctx, const lo_track *trk)
     bench_state *b = ctx;
     if (!b->measure || trk->status == LO_TRACK_DELETED) return;
     slot *s = &b->slots[slot_of(trk->last_sensor_id, trk->last_plot_t)];
-    if (s->published == 0 || s->sensor != trk->last_sensor_id || fabs(s->t - trk->last_plot_t) > 1e-6)
+    if (s->published == 0 || s->sensor != trk->last_sensor_id ||
+        llround(s->t * 128.0) != llround(trk->last_plot_t * 128.0))
         return;
     if (b->n_lat == b->cap_lat) {
         b->cap_lat = b->cap_lat ? b->cap_lat * 2 : 4096;
@@ -211,6 +214,31 @@ static lo_bus *open_bus(const char *node, const char *url)
     return b;
 }
 
+/* The fusion pipeline alone on the same plots (no NATS, no CAT048), driven like the fusion
+ * node: a batch every 0.25 s of data, advanced to the newest plot minus the lag. */
+static void alone(const lo_site *site, const lo_plot *plots, size_t n_thr, double t0,
+                  lo_diag_sink *sink)
+{
+    bench_state none = {0};
+    lo_pipeline_sinks ps = {.on_track = on_track, .ctx = &none};
+    lo_pipeline *pipe = lo_pipeline_new(site, NULL, &ps, sink);
+    double w0 = mono(), next_adv = t0 + 0.25;
+    for (size_t i = 0; i < n_thr; i++) {
+        if (plots[i].t >= next_adv) {
+            lo_pipeline_advance(pipe, plots[i].t - 30.0);
+            next_adv += 0.25;
+        }
+        lo_pipeline_add_plot(pipe, &plots[i]);
+    }
+    lo_pipeline_finish(pipe, plots[n_thr - 1].t);
+    double alone_s = mono() - w0;
+    lo_pipeline_stats pst;
+    lo_pipeline_get_stats(pipe, &pst);
+    lo_pipeline_free(pipe);
+    printf("  fusion pipeline alone (no NATS):      %8.0f plots/s (%llu refused)\n",
+           (double)n_thr / alone_s, (unsigned long long)pst.plots_refused);
+}
+
 int main(int argc, char **argv)
 {
     int n_sites = 10, n_targets = 600;
@@ -251,19 +279,7 @@ int main(int argc, char **argv)
     printf("bench_fusion: %d sites, %d targets: %zu plots in %.0f s of data (%.0f plots/s of "
            "data)\n", n_sites, n_targets, n_thr, seconds, (double)n_thr / seconds);
 
-    /* Fusion pipeline alone, for comparison. */
-    bench_state none = {0};
-    lo_pipeline_sinks ps = {.on_track = on_track, .ctx = &none};
-    lo_pipeline *pipe = lo_pipeline_new(&site, NULL, &ps, &sink);
-    double w0 = mono();
-    for (size_t i = 0; i < n_thr; i++) {
-        lo_pipeline_add_plot(pipe, &plots[i]);
-        if (i % 64 == 63) lo_pipeline_advance(pipe, plots[i].t - 0.2);
-    }
-    lo_pipeline_finish(pipe, plots[n_thr - 1].t);
-    double alone_s = mono() - w0;
-    lo_pipeline_free(pipe);
-    printf("  fusion pipeline alone (no NATS):      %8.0f plots/s\n", (double)n_thr / alone_s);
+    alone(&site, plots, n_thr, t0, &sink);
 
     char dir[] = "/tmp/lookout-bench-fusion-XXXXXX", err[256];
     if (!mkdtemp(dir)) return 1;
@@ -288,12 +304,14 @@ int main(int argc, char **argv)
     /* 1. Throughput. */
     bench_state bs = {.slots = calloc(SLOTS, sizeof(slot))};
     lo_bus *fbus = open_bus("fusion", url);
-    lo_role_options fo = {.role = LO_BUS_ROLE_FUSION, .tod_near_t = t0, .lag_s = 0.2,
+    /* Published at tens of times real time, the sites' plots arrive seconds of data apart:
+     * a lag of 30 s of data keeps them all in time. */
+    lo_role_options fo = {.role = LO_BUS_ROLE_FUSION, .tod_near_t = t0, .lag_s = 30.0,
                           .inbox_max = 10000000};
     lo_pipeline_sinks fs = {.on_track = on_track, .ctx = &bs};
     lo_role *fusion = lo_role_new(&site, fbus, &fo, &fs, &sink);
     nap(0.5); /* the subscription is made on the bus thread */
-    w0 = mono();
+    double w0 = mono();
     double next_flush = t0 + 0.25;
     for (size_t i = 0; i < n_thr; i++) {
         if (plots[i].t >= next_flush) {
@@ -313,14 +331,18 @@ int main(int argc, char **argv)
         if (st.plots_local >= n_thr) break;
         nap(0.002);
     } while (mono() < deadline);
+    /* Everything taken; the last lag_s of data is still queued in the tracker: process it. */
+    lo_role_finish(fusion, plots[n_thr - 1].t);
     double thr_s = mono() - w0;
     printf("  through NATS into the fusion node:    %8.0f plots/s (%llu of %zu plots taken in "
-           "%.2f s; edges published in %.2f s; late %llu, inbox drops %llu)\n",
+           "%.2f s; edges published in %.2f s; refused %llu, inbox drops %llu)\n",
            (double)st.plots_local / thr_s, (unsigned long long)st.plots_local, n_thr, thr_s,
            published_s, (unsigned long long)st.plots_late,
            (unsigned long long)st.plots_inbox_dropped);
     lo_bus_close(fbus);
     lo_role_free(fusion);
+
+    alone(&site, plots, n_thr, t0, &sink); /* again: the machine is shared, timings drift */
 
     /* 2. Latency at real time. */
     fbus = open_bus("fusion-paced", url);
@@ -353,9 +375,8 @@ int main(int argc, char **argv)
     lo_role_get_stats(fusion, &st);
     double p50 = quantile(bs.lat, bs.n_lat, 0.5), p99 = quantile(bs.lat, bs.n_lat, 0.99);
     printf("  paced at 1x for %.0f s: %zu plot-to-track samples; publish -> regional track "
-           "p50 %.0f ms, p99 %.0f ms; inbox -> track p50 %.0f ms, p99 %.0f ms\n",
-           pace_seconds, bs.n_lat, p50 * 1e3, p99 * 1e3, st.latency_p50_s * 1e3,
-           st.latency_p99_s * 1e3);
+           "p50 %.0f ms, p99 %.0f ms (max %.0f ms)\n",
+           pace_seconds, bs.n_lat, p50 * 1e3, p99 * 1e3, quantile(bs.lat, bs.n_lat, 1.0) * 1e3);
     lo_bus_close(fbus);
     lo_role_free(fusion);
     for (int i = 0; i < n_sites; i++) lo_bus_close(e.bus[i]);
