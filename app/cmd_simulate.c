@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "lookout/config.h"
 #include "lookout/formats.h"
+#include "lookout/recording.h"
 #include "lookout/sim.h"
 
 static void usage(FILE *f)
@@ -25,7 +26,9 @@ static void usage(FILE *f)
             "Options:\n"
             "  -o, --output PLOTS    plots file (default: standard output); *.jsonl for JSON lines\n"
             "  --truth TRUTH         ground truth file (CSV, or JSON lines for *.jsonl)\n"
-            "  --format F            csv (default), jsonl, or asterix (CAT048; not available yet)\n"
+            "  --format F            csv (default), jsonl, or asterix: CAT048 plots and CAT034\n"
+            "                        north markers / sector crossings as the radar sends them,\n"
+            "                        in a pcap (-o *.pcap) or raw datagram file (needs -o)\n"
             "  --seed N              random seed (default: simulation.seed of the scenario)\n"
             "  --duration S          simulated seconds (default: simulation.duration_s)\n"
             "  --speed X             pace the output at X times real time (0: as fast as possible)\n"
@@ -87,6 +90,9 @@ static void print_summary(const char *scenario, const lo_sim *sim, double wall_s
             (unsigned long long)st.false_alarms, (unsigned long long)st.thermal,
             (unsigned long long)st.ground_clutter, (unsigned long long)st.rain,
             (unsigned long long)st.turbine);
+    if (st.split)
+        fprintf(stderr, "  split returns (second plots of one echo, in the detections): %llu\n",
+                (unsigned long long)st.split);
     fprintf(stderr, "  detections by class:");
     for (int c = 0; c < LO_CLASS_COUNT; c++)
         if (st.detections[c])
@@ -164,17 +170,15 @@ int cmd_simulate(int argc, char **argv)
     const char *scenario = argv[optind];
 
     lo_text_format fmt = lo_format_from_path(out_path);
+    bool asterix = false;
     if (format) {
         if (!strcmp(format, "csv")) fmt = LO_FORMAT_CSV;
         else if (!strcmp(format, "jsonl")) fmt = LO_FORMAT_JSONL;
-        else if (!strcmp(format, "asterix")) {
-            fprintf(stderr, "lookout simulate: --format asterix is not available yet (the ASTERIX "
-                            "CAT048 writer has not landed); use csv or jsonl\n");
-            return LO_EXIT_USAGE;
-        } else {
-            return lo_usage_error("simulate", "unknown --format '%s' (csv, jsonl or asterix)", format);
-        }
+        else if (!strcmp(format, "asterix")) asterix = true;
+        else return lo_usage_error("simulate", "unknown --format '%s' (csv, jsonl or asterix)", format);
     }
+    if (asterix && !strcmp(out_path, "-"))
+        return lo_usage_error("simulate", "--format asterix needs -o FILE (.pcap, or raw datagrams)");
     FILE *probe = fopen(scenario, "r");
     if (!probe) {
         fprintf(stderr, "lookout simulate: cannot open '%s': %s\n", scenario, strerror(errno));
@@ -195,9 +199,19 @@ int cmd_simulate(int argc, char **argv)
         return LO_EXIT_FAIL;
     }
     int rc = LO_EXIT_OK;
-    lo_writer *pw = lo_plot_writer_open(out_path, fmt);
+    lo_writer *pw = NULL;
+    lo_asterix_plot_writer *aw = NULL;
     truth_sink ts = {0};
-    if (!pw) {
+    if (asterix) {
+        size_t len = strlen(out_path);
+        bool pcap = (len > 5 && !strcmp(out_path + len - 5, ".pcap")) ||
+                    (len > 7 && !strcmp(out_path + len - 7, ".pcapng"));
+        aw = lo_asterix_plot_writer_open(out_path, pcap ? LO_REC_PCAP : LO_REC_RAW, 8600,
+                                         site.sensors, site.n_sensors, 0);
+    } else {
+        pw = lo_plot_writer_open(out_path, fmt);
+    }
+    if (!pw && !aw) {
         fprintf(stderr, "lookout simulate: cannot write '%s': %s\n", out_path, strerror(errno));
         rc = LO_EXIT_FAIL;
         goto done;
@@ -219,7 +233,7 @@ int cmd_simulate(int argc, char **argv)
     uint64_t n = 0;
     while (lo_sim_next_plot(sim, &p) == 1) {
         if (speed > 0) sleep_s(wall0 + (p.t - t0) / speed - now_s());
-        if (lo_plot_write(pw, &p) != 0) {
+        if ((aw ? lo_asterix_plot_writer_write(aw, &p) : lo_plot_write(pw, &p)) != 0) {
             fprintf(stderr, "lookout simulate: write error on '%s'\n", out_path);
             rc = LO_EXIT_FAIL;
             break;
@@ -241,6 +255,7 @@ int cmd_simulate(int argc, char **argv)
     print_summary(scenario, sim, now_s() - wall0);
 done:
     if (pw && lo_writer_close(pw) != 0) rc = LO_EXIT_FAIL;
+    if (aw && lo_asterix_plot_writer_close(aw) != 0) rc = LO_EXIT_FAIL;
     if (ts.w && lo_writer_close(ts.w) != 0) rc = LO_EXIT_FAIL;
     lo_sim_free(sim);
     lo_site_free(&site);

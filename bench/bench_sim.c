@@ -111,7 +111,10 @@ int main(int argc, char **argv)
 
     memset(&site, 0, sizeof site);
     if (lo_site_load(scenario, &site, &sink) == 0) {
-        rc |= bench("birds-10000.yaml, no truth", &site, seconds, false);
+        const char *base = strrchr(scenario, '/');
+        char label[64];
+        snprintf(label, sizeof label, "%s, no truth", base ? base + 1 : scenario);
+        rc |= bench(label, &site, seconds, false);
         lo_site_free(&site);
     } else {
         printf("(%s not found: run from the repository root for the birds-10000 figure)\n", scenario);

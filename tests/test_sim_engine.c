@@ -127,6 +127,94 @@ static void test_noise_matches_sigmas(void **state)
     sim_run_free(&r);
 }
 
+static void test_moving_targets_unbiased(void **state)
+{
+    (void)state;
+    /* 30 fixed-wing drones crossing the beam at 45 m/s, 5 km out (0.5 deg/s of azimuth): a
+     * plot stamped at the wrong time would show as an azimuth bias. Truth every 0.05 s,
+     * interpolated to the plot time. */
+    static char targets[16384];
+    size_t used = snprintf(targets, sizeof targets, "targets:\n");
+    for (int i = 0; i < 30; i++) {
+        double b = 12.0 * i;
+        used += snprintf(targets + used, sizeof targets - used,
+                         "  - {kind: fixed_wing, speed_mps: 45, course_noise_deg: 0, rcs_m2: 1, swerling: 0,"
+                         " position: {bearing_deg: %g, distance_m: 5000, agl_m: 300},"
+                         " waypoints: [{bearing_deg: %g, distance_m: 20000, agl_m: 300}]}\n",
+                         b, fmod(b + 76, 360));
+    }
+    build(sim_test_site("rotating", 3, 1e-6, "4/3-earth"),
+          "simulation: {duration_s: 60, seed: 21, truth_rate_s: 0.05, ground_height_m: -5}\nclutter: {thermal: false}\n",
+          targets);
+    sim_run r;
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
+    double s_az = 0, ss_az = 0, s_r = 0, ss_r = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < r.n_plots; i++) {
+        const lo_plot *p = &r.plots[i];
+        const lo_truth *a = sim_truth_at(&r, p->truth_id, p->t);
+        assert_non_null(a);
+        const lo_truth *b = a + 1;
+        while (b < r.truth + r.n_truth && b->truth_id != p->truth_id) b++;
+        if (b >= r.truth + r.n_truth) continue;
+        double f = (p->t - a->t) / (b->t - a->t);
+        lo_truth t = *a;
+        for (int k = 0; k < 3; k++) t.pos[k] = a->pos[k] + f * (b->pos[k] - a->pos[k]);
+        double range, az, el;
+        truth_polar(&r, &t, &range, &az, &el);
+        double e_az = lo_wrap_pi(p->azimuth_rad - az), e_r = p->range_m - range;
+        s_az += e_az;
+        ss_az += e_az * e_az;
+        s_r += e_r;
+        ss_r += e_r * e_r;
+        n++;
+    }
+    double m_az = s_az / n, sd_az = sqrt(ss_az / n - m_az * m_az);
+    double m_r = s_r / n, sd_r = sqrt(ss_r / n - m_r * m_r);
+    printf("moving: %zu plots, azimuth error %.4f +- %.4f deg, range error %.2f +- %.2f m\n", n,
+           m_az * LO_RAD2DEG, sd_az * LO_RAD2DEG, m_r, sd_r);
+    assert_true(n > 1700);
+    assert_near(m_az, 0, 5 * 0.4 * LO_DEG2RAD / sqrt((double)n));
+    assert_near(sd_az, 0.4 * LO_DEG2RAD, 0.05 * 0.4 * LO_DEG2RAD);
+    assert_near(m_r, 0, 5 * 8 / sqrt((double)n));
+    assert_near(sd_r, 8, 0.4);
+    sim_run_free(&r);
+}
+
+static void test_biases_and_staring_order(void **state)
+{
+    (void)state;
+    /* A staring radar with known biases: every update instant carries all targets, in azimuth
+     * order; the mean errors are the configured biases (20 m, 0.5 deg). */
+    static char site[4096], targets[16384];
+    snprintf(site, sizeof site, "%s", sim_test_site("staring", 3, 1e-6, "4/3-earth"));
+    char *rv = strstr(site, "radial_velocity: true}");
+    assert_non_null(rv);
+    snprintf(rv, sizeof site - (size_t)(rv - site),
+             "radial_velocity: true, bias_range_m: 20, bias_azimuth_deg: 0.5}\n"
+             "zones:\n  - {name: residence, priority: 1, circle: {bearing_deg: 60, distance_m: 1000, "
+             "radius_m: 150}, altitude_m: [0, 1500]}\n");
+    ring_targets(targets, sizeof targets, 60, 3000, 200, 1.0, 0);
+    build(site, "simulation: {duration_s: 50, seed: 14, ground_height_m: -5}\nclutter: {thermal: false}\n", targets);
+    sim_run r;
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
+    assert_int_equal(r.n_plots, 60 * 50);
+    double s_r = 0, s_az = 0;
+    for (size_t i = 0; i < r.n_plots; i++) {
+        const lo_plot *p = &r.plots[i];
+        assert_near(fmod(p->t - r.t0, 1.0), 0, 1e-9);
+        if (i && p->t == r.plots[i - 1].t) assert_true(p->azimuth_rad >= r.plots[i - 1].azimuth_rad);
+        double range, az, el;
+        truth_polar(&r, sim_truth_at(&r, p->truth_id, p->t), &range, &az, &el);
+        s_r += p->range_m - range;
+        s_az += lo_wrap_pi(p->azimuth_rad - az);
+    }
+    double n = (double)r.n_plots;
+    assert_near(s_r / n, 20, 5 * 8 / sqrt(n));
+    assert_near(s_az / n, 0.5 * LO_DEG2RAD, 5 * 0.4 * LO_DEG2RAD / sqrt(n));
+    sim_run_free(&r);
+}
+
 static void test_false_alarms_poisson(void **state)
 {
     (void)state;
@@ -191,6 +279,33 @@ static void test_resolution_cell_merge(void **state)
     sim_run_free(&r);
 }
 
+static void test_split_returns(void **state)
+{
+    (void)state;
+    /* With split_probability 0.5 a strong return is reported twice about half the time: the
+     * second plot one range cell further, same time and truth id, weaker. */
+    static char targets[16384];
+    ring_targets(targets, sizeof targets, 20, 3000, 200, 1.0, 0);
+    build(sim_test_site("rotating", 3, 1e-6, "4/3-earth"),
+          "simulation: {duration_s: 60, seed: 13, ground_height_m: -5}\nclutter: {thermal: false, split_probability: 0.5}\n",
+          targets);
+    sim_run r;
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
+    size_t pairs = 0;
+    for (size_t i = 1; i < r.n_plots; i++) {
+        const lo_plot *a = &r.plots[i - 1], *b = &r.plots[i];
+        if (a->truth_id != b->truth_id || a->t != b->t) continue;
+        double dr = fabs(b->range_m - a->range_m);
+        assert_true(dr > 30 - 6 * 8 && dr < 45 + 6 * 8);
+        pairs++;
+    }
+    printf("split plots: %llu of %zu plots, %zu adjacent pairs\n", (unsigned long long)r.stats.split, r.n_plots, pairs);
+    assert_int_equal(r.stats.split, pairs);
+    assert_near((double)r.stats.split, 0.5 * 20 * 60, 5 * sqrt(0.25 * 20 * 60));
+    assert_int_equal(r.n_plots, 20 * 60 + r.stats.split);
+    sim_run_free(&r);
+}
+
 static void test_coverage_and_horizon(void **state)
 {
     (void)state;
@@ -241,6 +356,47 @@ static void test_time_order_and_beam_crossing(void **state)
         if (d > 0.5) d = 1 - d;
         assert_true(d < 0.02); /* azimuth noise 0.4 deg (plus low-SNR growth) is ~0.001 turn */
     }
+    sim_run_free(&r);
+}
+
+static void test_secondary_radar_codes(void **state)
+{
+    (void)state;
+    /* Cooperative aircraft carry their Mode S address, Mode 3/A code and pressure altitude;
+     * copies of one entry get consecutive addresses; a drone carries none. */
+    const char *targets =
+        "targets:\n"
+        "  - {kind: airliner, count: 2, spread_m: 3000, mode_s_address: \"728a3c\", mode_3a: \"3412\",\n"
+        "     position: {bearing_deg: 0, distance_m: 9000, agl_m: 1500}, waypoints: [{bearing_deg: 180, distance_m: 9000, agl_m: 1500}]}\n"
+        "  - {kind: multirotor, rcs_m2: 0.1, position: {bearing_deg: 90, distance_m: 2000, agl_m: 100}}\n";
+    build(sim_test_site("rotating", 3, 1e-6, "4/3-earth"),
+          "simulation: {duration_s: 20, seed: 8, ground_height_m: 35}\nclutter: {thermal: false}\n", targets);
+    sim_run r;
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
+    int seen[4] = {0};
+    for (size_t i = 0; i < r.n_plots; i++) {
+        const lo_plot *p = &r.plots[i];
+        seen[p->truth_id]++;
+        if (p->truth_id == 3) {
+            assert_false(p->flags & (LO_PLOT_MODE_S | LO_PLOT_MODE_3A | LO_PLOT_FLIGHT_LVL));
+            continue;
+        }
+        assert_true(p->flags & LO_PLOT_MODE_S);
+        assert_true(p->flags & LO_PLOT_MODE_3A);
+        assert_true(p->flags & LO_PLOT_FLIGHT_LVL);
+        assert_int_equal(p->mode_s_address, 0x728a3c + p->truth_id - 1);
+        assert_int_equal(p->mode_3a, 03412);
+        assert_near(p->baro_altitude_m, 1535, 25 * LO_FT2M);
+    }
+    assert_true(seen[1] >= 19 && seen[2] >= 19 && seen[3] >= 19);
+    /* A code that is not hex / octal is refused with its key. */
+    build(sim_test_site("rotating", 3, 1e-6, "4/3-earth"), "simulation: {duration_s: 5}\n",
+          "targets:\n  - {kind: airliner, mode_3a: \"7009\", position: {x_m: 0, y_m: 9000}}\n");
+    lo_test_diags d;
+    lo_test_diags_init(&d, false);
+    sim_run_free(&r);
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, &d), -1);
+    assert_non_null(strstr(d.all, "targets[0].mode_3a"));
     sim_run_free(&r);
 }
 
@@ -393,10 +549,14 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pd_at_reference_range),
         cmocka_unit_test(test_noise_matches_sigmas),
+        cmocka_unit_test(test_moving_targets_unbiased),
+        cmocka_unit_test(test_biases_and_staring_order),
         cmocka_unit_test(test_false_alarms_poisson),
         cmocka_unit_test(test_resolution_cell_merge),
+        cmocka_unit_test(test_split_returns),
         cmocka_unit_test(test_coverage_and_horizon),
         cmocka_unit_test(test_time_order_and_beam_crossing),
+        cmocka_unit_test(test_secondary_radar_codes),
         cmocka_unit_test(test_2d_and_several_radars),
         cmocka_unit_test(test_rain_and_wind_turbine),
         cmocka_unit_test(test_same_seed_same_bytes),

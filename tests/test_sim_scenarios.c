@@ -270,6 +270,74 @@ static void test_green_zone_actors(void **state)
     lo_site_free(&site);
 }
 
+/* Every kind and every clutter source in one small scenario, then a few thousand one-character
+ * mutations of it: each is refused with diagnostics or runs, never crashes (ASan build). */
+static const char *all_kinds =
+    "simulation: {duration_s: 3, seed: 4, step_s: 0.5, ground_height_m: 35, start: 2021-11-07T01:00:00Z}\n"
+    "targets:\n"
+    "  - {kind: multirotor, count: 2, spread_m: 100, position: {bearing_deg: 10, distance_m: 3000, agl_m: 100}, patrol_radius_m: 300, hover_s: [1, 3], stop_rate_per_min: 2}\n"
+    "  - {kind: fixed_wing, position: {x_m: 5000, y_m: 0, agl_m: 150}, target: {zone: residence}, dive_distance_m: 900}\n"
+    "  - {kind: bird, position: {lat_deg: 33.30, lon_deg: 44.40, agl_m: 50}, wingbeat_hz: [4, 8]}\n"
+    "  - {kind: bird_flock, count: 8, position: {zone: residence, bearing_deg: 90, distance_m: 500}, split_rate_per_min: 30}\n"
+    "  - {kind: soaring_bird, position: {x_m: -2000, y_m: 1000}, agl_m: [100, 300]}\n"
+    "  - {kind: mortar, position: {x_m: 1000, y_m: 1000}, azimuth_deg: 45, elevation_deg: 60, speed_mps: 150}\n"
+    "  - {kind: airliner, position: {x_m: 9000, y_m: 9000, height_m: 2000}, waypoints: [{x_m: -9000, y_m: -9000, z_m: 500}], mode_s_address: \"abc123\"}\n"
+    "  - {kind: helicopter, position: {bearing_deg: 200, distance_m: 3000, agl_m: 200}, loop: true, waypoints: [{bearing_deg: 250, distance_m: 3000, agl_m: 200}, {bearing_deg: 200, distance_m: 3000, agl_m: 200}]}\n"
+    "  - {kind: ground_vehicle, road: [{x_m: 0, y_m: -1000}, {x_m: 500, y_m: -1500}, {x_m: 900, y_m: -1500}]}\n"
+    "clutter:\n"
+    "  thermal: true\n"
+    "  split_probability: 0.1\n"
+    "  ground: [{position: {x_m: 500, y_m: 500}, radius_m: 200}]\n"
+    "  rain: [{position: {x_m: -5000, y_m: 0}, drift_speed_mps: 5, drift_heading_deg: 45}]\n"
+    "  wind_turbines: [{name: t1, position: {x_m: 4000, y_m: 4000, agl_m: 90}}]\n";
+
+static void test_mutated_scenarios_do_not_crash(void **state)
+{
+    (void)state;
+    const char *site = sim_test_site("rotating", 3, 1e-6, "4/3-earth");
+    snprintf(yaml, sizeof yaml, "%s%s", site, all_kinds);
+    sim_run r;
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
+    assert_int_equal(r.stats.targets, 17);
+    assert_true(r.n_plots > 20);
+    sim_run_free(&r);
+
+    static const char repl[] = ",:{}[]-x9 \n\"";
+    size_t site_len = strlen(site), len = strlen(all_kinds);
+    static char mutated[1 << 16];
+    int loaded = 0, refused = 0;
+    uint64_t x = 12345;
+    for (int k = 0; k < 1500; k++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        size_t pos = (size_t)(x >> 33) % len;
+        char c = repl[(x >> 20) % (sizeof repl - 1)];
+        memcpy(mutated, site, site_len);
+        memcpy(mutated + site_len, all_kinds, len + 1);
+        mutated[site_len + pos] = c;
+        lo_test_diags d;
+        lo_test_diags_init(&d, false);
+        lo_site s;
+        if (lo_site_load_string(mutated, "mutant.yaml", &s, &d.sink) != 0) {
+            refused++;
+            continue;
+        }
+        lo_sim *sim = lo_sim_new(&s, NULL, &d.sink);
+        if (sim) {
+            lo_plot p;
+            int n = 0;
+            while (lo_sim_next_plot(sim, &p) == 1 && n < 100000) n++;
+            lo_sim_free(sim);
+            loaded++;
+        } else {
+            assert_true(d.n > 0); /* refused, and said why */
+            refused++;
+        }
+        lo_site_free(&s);
+    }
+    printf("mutants: %d ran, %d refused with a diagnostic\n", loaded, refused);
+    assert_true(loaded > 50 && refused > 100);
+}
+
 /* Point the scenarios' $SHARED at ../shared when the caller has not. */
 static bool shared_available(void)
 {
@@ -344,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_bad_scenarios_name_key_and_line),
         cmocka_unit_test(test_green_zone_actors),
         cmocka_unit_test(test_every_shipped_scenario_runs),
+        cmocka_unit_test(test_mutated_scenarios_do_not_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

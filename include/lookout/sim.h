@@ -49,6 +49,8 @@ typedef struct lo_sim_stats {
     uint64_t detections[LO_CLASS_COUNT];/* target plots by the class of their main target */
     uint64_t false_alarms;              /* plots with truth_id 0, all sources */
     uint64_t thermal, ground_clutter, rain, turbine;
+    uint64_t split;                     /* extra plots from split returns (counted in
+                                           detections: they come from a target) */
     uint64_t looks;                     /* returns inside coverage, one per resolution cell
                                            (targets and wind turbines), before detection */
     uint64_t missed;                    /* returns below the detection threshold */

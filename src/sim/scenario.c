@@ -276,7 +276,8 @@ static void resolve_path(const lo_site *site, const char *in, char *out, size_t 
 }
 
 static const char *const common_keys[] = {"kind", "name", "count", "spread_m", "start_s", "end_s",
-                                          "rcs_m2", "swerling", "position", "heading_deg", "speed_mps"};
+                                          "rcs_m2", "swerling", "position", "heading_deg", "speed_mps",
+                                          "mode_s_address", "mode_3a"};
 static const char *const guided_keys[] = {"waypoints", "loop", "patrol_radius_m", "hover_s", "target", "target_spread_m",
                                           "dive_distance_m", "course_noise_deg", "max_turn_rate_deg_s",
                                           "stop_rate_per_min"};
@@ -408,6 +409,27 @@ static bool parse_target(parse_ctx *p, const lo_ynode *n, const char *path, sim_
     if (s->kind == SIM_GROUND_VEHICLE) {
         parse_point_list(p, n, path, "road", s->waypoints, &s->n_waypoints, 2);
         if (!pos && s->n_waypoints > 0) s->position = s->waypoints[0];
+    }
+    /* Secondary radar codes: "4b43ac" (hex, 24 bits) and "7000" (octal, 4 digits). */
+    char code[16] = "";
+    if (lo_yget_string(&p->y, n, path, "mode_s_address", false, code, sizeof code) && code[0]) {
+        char *end;
+        unsigned long v = strtoul(code, &end, 16);
+        if (*end || v > 0xFFFFFF || strlen(code) > 6)
+            lo_yerror(&p->y, lo_ymap_get(d, n, "mode_s_address"), lo_ypath_key(kp, sizeof kp, path, "mode_s_address"),
+                      "expected a 24-bit address in hex such as \"4b43ac\", got '%s'", code);
+        s->has_mode_s = true;
+        s->mode_s = (uint32_t)v;
+    }
+    code[0] = 0;
+    if (lo_yget_string(&p->y, n, path, "mode_3a", false, code, sizeof code) && code[0]) {
+        char *end;
+        unsigned long v = strtoul(code, &end, 8);
+        if (*end || strlen(code) != 4)
+            lo_yerror(&p->y, lo_ymap_get(d, n, "mode_3a"), lo_ypath_key(kp, sizeof kp, path, "mode_3a"),
+                      "expected a Mode 3/A code of four octal digits such as \"7000\", got '%s'", code);
+        s->has_mode_3a = true;
+        s->mode_3a = (uint16_t)v;
     }
     if (s->kind == SIM_REPLAY) {
         char file[900] = "", gnss[900] = "";
@@ -543,12 +565,15 @@ int sim_scenario_parse(const lo_site *site, sim_scenario *sc, lo_diag_sink *sink
     }
     const lo_ynode *clutter = lo_ymap_get(d, root, "clutter");
     if (clutter) {
-        static const char *const keys[] = {"thermal", "ground", "rain", "wind_turbines", NULL};
+        static const char *const keys[] = {"thermal", "split_probability", "ground", "rain",
+                                           "wind_turbines", NULL};
         if (lo_ynode_kind(d, clutter) != LO_Y_MAPPING) {
             lo_yerror(&p.y, clutter, "clutter", "expected a mapping");
         } else {
             lo_ycheck_keys(&p.y, clutter, "clutter", keys);
             lo_yget_bool(&p.y, clutter, "clutter", "thermal", false, &sc->thermal);
+            lo_yget_double(&p.y, clutter, "clutter", "split_probability", false, 0, 1,
+                           &sc->split_probability);
             parse_patches(&p, clutter, "ground", false, &sc->ground, &sc->n_ground);
             parse_patches(&p, clutter, "rain", true, &sc->rain, &sc->n_rain);
             const lo_ynode *wt = lo_ymap_get(d, clutter, "wind_turbines");

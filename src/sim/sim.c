@@ -13,7 +13,7 @@
 
 /* What made a buffered plot: a target (its class, 0 .. LO_CLASS_COUNT - 1) or a clutter source.
  * Kept beside the plot so that counting needs no lookup into the targets. */
-enum plot_source { SRC_THERMAL = 100, SRC_GROUND, SRC_RAIN, SRC_TURBINE };
+enum plot_source { SRC_THERMAL = 100, SRC_GROUND, SRC_RAIN, SRC_TURBINE, SRC_SPLIT = 128 };
 
 /* One return in the current scan before detection; targets in one resolution cell merge. */
 typedef struct cand {
@@ -258,7 +258,8 @@ static int cmp_order(const void *a, const void *b)
 }
 
 /* Put the scan's plots in time order: a bucket sort on time (plots spread evenly over the
- * scan), then insertion sort inside each bucket. O(n), where qsort was a tenth of the run. */
+ * scan), then insertion sort inside each bucket. O(n), where qsort was a tenth of the run.
+ * A staring radar's plots share one time: they are bucketed by azimuth, their next key. */
 static void sort_scan(lo_sim *sim, sensor_rt *sr, double ts, double T)
 {
     size_t n = sr->n;
@@ -280,17 +281,18 @@ static void sort_scan(lo_sim *sim, sensor_rt *sr, double ts, double T)
     uint32_t *count = sim->sort_count;
     order_key *tmp = sim->sort_tmp;
     memset(count, 0, (nb + 1) * sizeof *count);
-    double scale = (double)nb / T;
+    const bool by_time = sr->s->kind == LO_SENSOR_ROTATING;
+    double scale = by_time ? (double)nb / T : (double)nb / (2 * LO_PI);
     for (size_t k = 0; k < n; k++) {
         double t = sr->plots[k].t;
         tmp[k] = (order_key){t, sr->plots[k].azimuth_rad, (uint32_t)k};
-        double f = (t - ts) * scale;
+        double f = (by_time ? t - ts : tmp[k].az) * scale;
         size_t b = f <= 0 ? 0 : (f >= (double)nb ? nb - 1 : (size_t)f);
         count[b + 1]++;
     }
     for (size_t b = 0; b < nb; b++) count[b + 1] += count[b];
     for (size_t k = 0; k < n; k++) {
-        double f = (tmp[k].t - ts) * scale;
+        double f = (by_time ? tmp[k].t - ts : tmp[k].az) * scale;
         size_t b = f <= 0 ? 0 : (f >= (double)nb ? nb - 1 : (size_t)f);
         sr->order[count[b]++] = tmp[k];
     }
@@ -411,6 +413,37 @@ static void gen_scan(lo_sim *sim, sensor_rt *sr)
         fill_polar(sim, sr, p, mr, maz, mel, mvr, meas);
         p->t = c->t;
         p->truth_id = c->truth_id;
+        if (tg->ssr_flags) {
+            /* A cooperative target answers the co-mounted secondary radar: its codes and its
+             * pressure altitude (taken as the height above the ground plus the ground's height,
+             * to 25 ft like Mode C). */
+            if (tg->ssr_flags & 1) {
+                p->flags |= LO_PLOT_MODE_S;
+                p->mode_s_address = tg->mode_s;
+            }
+            if (tg->ssr_flags & 2) {
+                p->flags |= LO_PLOT_MODE_3A;
+                p->mode_3a = tg->mode_3a;
+            }
+            double pt[3], vt[3];
+            sim_target_at(tg, c->t, pt, vt);
+            double alt_ft = (pt[2] + sim->sc.ground_height_m) / LO_FT2M;
+            p->flags |= LO_PLOT_FLIGHT_LVL;
+            p->baro_altitude_m = 25.0 * floor(alt_ft / 25.0 + 0.5) * LO_FT2M;
+        }
+        if (sim->sc.split_probability > 0 && meas >= 100 && tg->truth_id &&
+            lo_rng_uniform(&sim->rng) < sim->sc.split_probability) {
+            /* A split return: the same echo reported again one range cell further out,
+             * a little off in azimuth and 3-10 dB weaker. */
+            lo_plot copy = *p;
+            lo_plot *q = new_plot(sr, (uint8_t)(SRC_SPLIT | tg->cls));
+            if (q) {
+                *q = copy;
+                q->range_m += s->range_cell_m * lo_rng_range(&sim->rng, 1.0, 1.5);
+                q->azimuth_rad = sim_wrap_2pi(q->azimuth_rad + 0.25 * s->beamwidth_az_rad * lo_rng_normal(&sim->rng));
+                q->snr_db -= lo_rng_range(&sim->rng, 3, 10);
+            }
+        }
     }
 
     /* Thermal false alarms: Poisson with mean pfa x cells, uniform over the cells. */
@@ -574,7 +607,10 @@ int lo_sim_next_plot(lo_sim *sim, lo_plot *out)
             case SRC_GROUND: sim->stats.ground_clutter++; sim->stats.false_alarms++; break;
             case SRC_RAIN: sim->stats.rain++; sim->stats.false_alarms++; break;
             case SRC_TURBINE: sim->stats.turbine++; sim->stats.false_alarms++; break;
-            default: sim->stats.detections[sr->source[idx]]++; break;
+            default:
+                if (sr->source[idx] & SRC_SPLIT) sim->stats.split++;
+                sim->stats.detections[sr->source[idx] & ~SRC_SPLIT]++;
+                break;
             }
             return 1;
         }

@@ -131,6 +131,9 @@ typedef struct sim_target {
     double wingbeat_depth;    /* RCS multiplied by 1 + depth * sin(2 pi f t + phase) */
     double wingbeat_phase;
     double doppler_spread_mps;/* > 0: radial velocity replaced by a uniform draw in +-spread */
+    uint32_t mode_s;          /* cooperative targets (secondary radar reply): 24-bit address */
+    uint16_t mode_3a;         /* and Mode 3/A code as a 12-bit number; flags say which */
+    uint8_t ssr_flags;        /* bit 0: mode_s valid, bit 1: mode_3a valid */
     int mover;                /* index of the sim_mover that moves it */
 } sim_target;
 
@@ -193,6 +196,10 @@ typedef struct sim_target_spec {
     double replay_from_s, replay_to_s;
     /* wind turbine */
     double tip_speed_mps;
+    /* secondary radar: Mode S address and Mode 3/A code (copies count up from the address) */
+    bool has_mode_s, has_mode_3a;
+    uint32_t mode_s;
+    uint16_t mode_3a;
 } sim_target_spec;
 
 /* Everything parsed from the scenario file (scenario.c). */
@@ -215,6 +222,7 @@ typedef struct sim_scenario {
     double ground_height_m;   /* ground above the ellipsoid */
     double sigma_knee_snr;    /* linear */
     bool thermal;
+    double split_probability; /* a strong detection (>= 20 dB) also gives a split plot */
     int n_specs;
     sim_target_spec *specs;
     int n_ground, n_rain;

@@ -386,7 +386,7 @@ static void soaring_step(sim_world *w, sim_mover *m, double t, double dt)
             m->th_r = lo_rng_range(r, 30, 80);
             m->th_dir = lo_rng_uniform(r) < 0.5 ? -1 : 1;
             m->climb = lo_rng_range(r, 1.0, 3.0);
-            m->a_top = lo_rng_range(r, m->spec->agl_m[0], m->spec->agl_m[1]) + 200;
+            m->a_top = fmax(lo_rng_range(r, m->spec->agl_m[0], m->spec->agl_m[1]), m->a_bottom + 100);
             /* Position on the circle so that the tangent is the current heading. */
             m->th_angle = m->heading - m->th_dir * LO_PI / 2;
             m->th_cx = tg->p[0] - m->th_r * sin(m->th_angle);
@@ -680,7 +680,7 @@ static lo_class class_of(const sim_target_spec *s)
 static bool is_bird(sim_kind k) { return k == SIM_BIRD || k == SIM_BIRD_FLOCK || k == SIM_SOARING_BIRD; }
 
 static void init_target_common(sim_target *tg, const sim_target_spec *s, lo_rng *r, uint32_t *next_id,
-                               double t_start, double t_end, int mover)
+                               uint32_t first_id_of_spec, double t_start, double t_end, int mover)
 {
     tg->truth_id = s->kind == SIM_WIND_TURBINE ? 0 : (*next_id)++;
     tg->cls = class_of(s);
@@ -694,11 +694,21 @@ static void init_target_common(sim_target *tg, const sim_target_spec *s, lo_rng 
         tg->wingbeat_phase = lo_rng_uniform(r) * 2 * LO_PI;
     }
     if (s->kind == SIM_WIND_TURBINE) tg->doppler_spread_mps = s->tip_speed_mps;
+    if (s->has_mode_s) {
+        /* Copies of one entry get consecutive addresses. */
+        tg->mode_s = (s->mode_s + (uint32_t)(tg->truth_id - first_id_of_spec)) & 0xFFFFFF;
+        tg->ssr_flags |= 1;
+    }
+    if (s->has_mode_3a) {
+        tg->mode_3a = s->mode_3a;
+        tg->ssr_flags |= 2;
+    }
     tg->mover = mover;
 }
 
 static int build_one(sim_world *w, const sim_scenario *sc, const sim_target_spec *s,
-                     uint32_t *next_id, double t0, lo_diag_sink *sink, const char *source)
+                     uint32_t *next_id, uint32_t first_id, double t0, lo_diag_sink *sink,
+                     const char *source)
 {
     sim_mover *m = new_mover(w);
     if (!m) return -1;
@@ -726,7 +736,7 @@ static int build_one(sim_world *w, const sim_scenario *sc, const sim_target_spec
     for (int i = 0; i < n; i++) {
         sim_target *tg = new_target(w);
         if (!tg) return -1;
-        init_target_common(tg, s, r, next_id, start, end, mover_index);
+        init_target_common(tg, s, r, next_id, first_id, start, end, mover_index);
     }
     sim_target *tg = &w->targets[m->first];
     double a0 = s->position.a;
@@ -804,7 +814,7 @@ static int build_one(sim_world *w, const sim_scenario *sc, const sim_target_spec
         m->th_dir = lo_rng_uniform(r) < 0.5 ? -1 : 1;
         m->climb = lo_rng_range(r, 1.0, 3.0);
         m->a_bottom = s->agl_m[0];
-        m->a_top = urange(r, s->agl_m);
+        m->a_top = fmax(urange(r, s->agl_m), m->a_bottom + 100);
         m->th_angle = lo_rng_uniform(r) * 2 * LO_PI;
         m->th_cx = px - m->th_r * sin(m->th_angle);
         m->th_cy = py - m->th_r * cos(m->th_angle);
@@ -909,8 +919,9 @@ int sim_world_build(sim_world *w, const sim_scenario *sc, double t0, lo_diag_sin
     for (int i = 0; i < sc->n_specs; i++) {
         const sim_target_spec *s = &sc->specs[i];
         int copies = s->kind == SIM_BIRD_FLOCK ? 1 : s->count;
+        uint32_t first_id = next_id;
         for (int c = 0; c < copies; c++)
-            if (build_one(w, sc, s, &next_id, t0, sink, source) != 0) return -1;
+            if (build_one(w, sc, s, &next_id, first_id, t0, sink, source) != 0) return -1;
     }
     return 0;
 }

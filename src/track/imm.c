@@ -9,7 +9,9 @@
  * model's own mixing weight.
  */
 /* Small fixed-size loops: -O3 unrolls and vectorises them (measured ~10% on bench_track). */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3")
+#endif
 #include <math.h>
 #include <string.h>
 

@@ -21,7 +21,9 @@
  * track ids are a counter and never reused.
  */
 /* Small fixed-size loops: -O3 unrolls and vectorises them (measured ~10% on bench_track). */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3")
+#endif
 #include "lookout/tracker.h"
 
 #include <float.h>
