@@ -217,7 +217,7 @@ static lo_bus *open_bus(const char *node, const char *url)
 /* The fusion pipeline alone on the same plots (no NATS, no CAT048), driven like the fusion
  * node: a batch every 0.25 s of data, advanced to the newest plot minus the lag. */
 static void alone(const lo_site *site, const lo_plot *plots, size_t n_thr, double t0,
-                  lo_diag_sink *sink)
+                  lo_diag_sink *sink, const char *what)
 {
     bench_state none = {0};
     lo_pipeline_sinks ps = {.on_track = on_track, .ctx = &none};
@@ -235,7 +235,7 @@ static void alone(const lo_site *site, const lo_plot *plots, size_t n_thr, doubl
     lo_pipeline_stats pst;
     lo_pipeline_get_stats(pipe, &pst);
     lo_pipeline_free(pipe);
-    printf("  fusion pipeline alone (no NATS):      %8.0f plots/s (%llu refused)\n",
+    printf("  fusion pipeline alone, %-14s %8.0f plots/s (%llu refused)\n", what,
            (double)n_thr / alone_s, (unsigned long long)pst.plots_refused);
 }
 
@@ -279,7 +279,17 @@ int main(int argc, char **argv)
     printf("bench_fusion: %d sites, %d targets: %zu plots in %.0f s of data (%.0f plots/s of "
            "data)\n", n_sites, n_targets, n_thr, seconds, (double)n_thr / seconds);
 
-    alone(&site, plots, n_thr, t0, &sink);
+    /* The same plots as the fusion node sees them: through CAT048 and back. */
+    lo_plot *decoded = malloc(n_thr * sizeof *decoded);
+    for (size_t i = 0; i < n_thr; i++) {
+        int k = lo_site_sensor_index(&site, plots[i].sensor_id);
+        lo_cat048 rec;
+        lo_cat048_from_plot(&plots[i], &site.sensors[k], &rec);
+        lo_cat048_to_plot(&rec, &site.sensors[k],
+                          lo_tod_nearest(rec.tod * LO_ASTERIX_TOD_LSB, plots[i].t), &decoded[i]);
+    }
+    alone(&site, plots, n_thr, t0, &sink, "simulator plots:");
+    alone(&site, decoded, n_thr, t0, &sink, "CAT048 plots:");
 
     char dir[] = "/tmp/lookout-bench-fusion-XXXXXX", err[256];
     if (!mkdtemp(dir)) return 1;
@@ -334,7 +344,7 @@ int main(int argc, char **argv)
     /* Everything taken; the last lag_s of data is still queued in the tracker: process it. */
     lo_role_finish(fusion, plots[n_thr - 1].t);
     double thr_s = mono() - w0;
-    printf("  through NATS into the fusion node:    %8.0f plots/s (%llu of %zu plots taken in "
+    printf("  through NATS into the fusion node:     %8.0f plots/s (%llu of %zu plots taken in "
            "%.2f s; edges published in %.2f s; refused %llu, inbox drops %llu)\n",
            (double)st.plots_local / thr_s, (unsigned long long)st.plots_local, n_thr, thr_s,
            published_s, (unsigned long long)st.plots_late,
@@ -342,7 +352,10 @@ int main(int argc, char **argv)
     lo_bus_close(fbus);
     lo_role_free(fusion);
 
-    alone(&site, plots, n_thr, t0, &sink); /* again: the machine is shared, timings drift */
+    /* Again: the machine is shared, timings drift. */
+    alone(&site, plots, n_thr, t0, &sink, "simulator plots:");
+    alone(&site, decoded, n_thr, t0, &sink, "CAT048 plots:");
+    free(decoded);
 
     /* 2. Latency at real time. */
     fbus = open_bus("fusion-paced", url);
