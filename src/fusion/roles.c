@@ -48,8 +48,8 @@ struct lo_role {
 
     /* Fusion inbox: filled on the bus thread, drained by lo_role_poll. */
     pthread_mutex_t mu;
-    inbox_plot *inbox;
-    size_t inbox_n, inbox_cap;
+    inbox_plot *inbox;         /* live entries are [inbox_head, inbox_n) */
+    size_t inbox_head, inbox_n, inbox_cap;
     double last_resolved_t;    /* time-of-day resolution reference */
     uint64_t received, undecodable, inbox_dropped;
 
@@ -244,11 +244,17 @@ typedef struct decode_ctx {
 static void inbox_push(lo_role *r, const lo_plot *p, double arrival)
 {
     long max = r->opt.inbox_max > 0 ? r->opt.inbox_max : 200000;
-    if ((long)r->inbox_n >= max) {
-        /* Full: the oldest plot goes (a fusion node that fell behind catches up on new data). */
-        memmove(r->inbox, r->inbox + 1, (r->inbox_n - 1) * sizeof *r->inbox);
-        r->inbox_n--;
+    if ((long)(r->inbox_n - r->inbox_head) >= max) {
+        /* Full: the oldest plot goes (a fusion node that fell behind catches up on new data).
+         * The head moves; the array is compacted only when half of it is dead. */
+        r->inbox_head++;
         r->inbox_dropped++;
+        if (r->inbox_head * 2 >= r->inbox_n) {
+            memmove(r->inbox, r->inbox + r->inbox_head,
+                    (r->inbox_n - r->inbox_head) * sizeof *r->inbox);
+            r->inbox_n -= r->inbox_head;
+            r->inbox_head = 0;
+        }
     }
     if (r->inbox_n == r->inbox_cap) {
         size_t cap = r->inbox_cap ? r->inbox_cap * 2 : 4096;
@@ -410,10 +416,10 @@ long lo_role_replay(lo_role *r, double since_utc_s, double timeout_s)
 long lo_role_poll(lo_role *r)
 {
     pthread_mutex_lock(&r->mu);
-    inbox_plot *batch = r->inbox;
-    size_t n = r->inbox_n;
+    inbox_plot *all = r->inbox, *batch = r->inbox + r->inbox_head;
+    size_t n = r->inbox_n - r->inbox_head;
     r->inbox = NULL;
-    r->inbox_n = r->inbox_cap = 0;
+    r->inbox_head = r->inbox_n = r->inbox_cap = 0;
     pthread_mutex_unlock(&r->mu);
     if (n) {
         qsort(batch, n, sizeof *batch, by_time);
@@ -433,7 +439,7 @@ long lo_role_poll(lo_role *r)
         r->st.plots_late += after.plots_refused - before.plots_refused;
         r->st.plots_local += n;
     }
-    free(batch);
+    free(all);
     if (r->clock > 0) lo_pipeline_advance(r->pipe, r->clock - r->opt.lag_s);
     flush_tracks(r);
     return (long)n;
@@ -455,7 +461,7 @@ void lo_role_get_stats(lo_role *r, lo_role_stats *out)
     out->plots_received = r->received;
     out->plots_undecodable = r->undecodable;
     out->plots_inbox_dropped = r->inbox_dropped;
-    out->inbox = r->inbox_n;
+    out->inbox = r->inbox_n - r->inbox_head;
     pthread_mutex_unlock(&r->mu);
     out->latency_samples = r->lat_n;
     out->latency_p50_s = lat_quantile(r, 0.5);
