@@ -3,8 +3,9 @@
  * 127.0.0.1: a three-server cluster, two edge nodes with overlapping simulated radars
  * (scenarios/two-sites), one fusion node doing plot-level tracking over both, one display.
  *
- *  - the fusion picture holds one track per truth object in the overlap, and the display
- *    shows regional (bridge) and local (compound) alerts;
+ *  - the fusion picture holds one track per truth object in the overlap; the display, which
+ *    gets the tracks of both edges and of the fusion node, shows one track per object (the
+ *    hand-over table) and the regional (bridge) and local (compound) alerts;
  *  - one NATS server is killed (SIGKILL) mid-run: every alert transition a node journalled is
  *    in the LOOKOUT_ALERTS stream exactly once;
  *  - the fusion node is killed: the edges keep warning; it comes back and its picture holds a
@@ -56,6 +57,7 @@ static int teardown(void **state)
 typedef struct overlap_check {
     lo_nats_cluster *nats;
     int checks, exact, objects_seen;
+    int display_checks, display_exact;
     int killed;
 } overlap_check;
 
@@ -69,6 +71,17 @@ static void overlap_hook(ms_world *w, double s, void *ctx)
     if (s == 50 && c->killed == 0) {
         assert_int_equal(lo_nats_cluster_restart(c->nats, 0), 0);
         c->killed = 1;
+    }
+    /* The display's picture: tracks of both edges and the fusion node, one per object. */
+    if (s >= 20 && (int)s % 10 == 0) {
+        lo_picture_stats ps;
+        lo_picture_get_stats(w->pic, &ps);
+        int objects = 0;
+        for (uint32_t id = 1; id < MS_MAX_TRUTH; id++) objects += w->truth_live[id];
+        print_message("t+%.0f s: display shows %zu tracks (%zu confirmed), %d objects\n", s,
+                      ps.n_tracks, ps.n_tracks_by_status[LO_TRACK_CONFIRMED], objects);
+        c->display_checks++;
+        c->display_exact += ps.n_tracks == (size_t)objects;
     }
     /* From the 15th second on, every 5 s: objects both radars see. */
     if (s < 15 || (int)s % 5) return;
@@ -95,6 +108,10 @@ static void test_two_edges_one_fusion(void **state)
     assert_true(c.checks >= 10);
     assert_true(c.exact * 10 >= c.checks * 9);
 
+    /* The display merged the tracks of three nodes into one per object (hand-over table). */
+    print_message("display: %d of %d checks one track per object\n", c.display_exact,
+                  c.display_checks);
+    assert_true(c.display_checks >= 6 && c.display_exact >= c.display_checks - 1);
     /* Plots of both edges reached the fusion node. */
     lo_role_stats fs;
     lo_role_get_stats(w->fusion, &fs);
