@@ -17,6 +17,7 @@
 
 #include "lookout/bus.h"
 #include "lookout/fusion.h"
+#include "lookout/journal.h"
 #include "lookout/picture.h"
 #include "lookout/roles.h"
 #include "lookout/sim.h"
@@ -26,8 +27,9 @@
 #define MS_MAX_JOURNAL 512
 #define MS_STEP_S 0.25      /* edges hand their plots to the bus this often (data time) */
 
-/* What a node's local sink accepted: its journal, as far as the test is concerned. */
+/* What a node's local sink accepted: its SQLite journal, and a copy for quick looks. */
 typedef struct ms_journal {
+    lo_journal *db;          /* the node's SQLite alert journal: durable before publication */
     int n;
     lo_alert a[MS_MAX_JOURNAL];
     double last_t;           /* data time of the latest transition */
@@ -54,11 +56,13 @@ typedef struct ms_world {
     bool display_saw_bridge, display_saw_west, display_saw_east;
     long plot_buffer;
     long replayed;           /* plots the last fusion start replayed from the stream */
+    char dir[64];            /* journals */
 } ms_world;
 
 static inline int ms_on_alert(void *ctx, const lo_alert *a)
 {
     ms_journal *j = ctx;
+    if (j->db && lo_journal_append(j->db, a) != 0) return -1;
     if (j->n < MS_MAX_JOURNAL) j->a[j->n++] = *a;
     j->last_t = a->t;
     if (j->mark_t && *j->mark_t > 0 && a->t >= *j->mark_t) j->after_mark++;
@@ -126,6 +130,19 @@ static inline bool ms_world_open(ms_world *w, lo_nats_cluster *c)
         return false;
     if (lo_regions_read(&w->region, &w->regions, &sink) != 0) return false;
     w->j_west.mark_t = w->j_east.mark_t = w->j_fusion.mark_t = &w->mark_t;
+    snprintf(w->dir, sizeof w->dir, "/tmp/lookout-multisite-test-XXXXXX");
+    if (!mkdtemp(w->dir)) return false;
+    ms_journal *js[3] = {&w->j_west, &w->j_east, &w->j_fusion};
+    const char *jn[3] = {"west", "east", "fusion"};
+    for (int i = 0; i < 3; i++) {
+        char path[128], err[256];
+        snprintf(path, sizeof path, "%s/%s.sqlite", w->dir, jn[i]);
+        js[i]->db = lo_journal_open(path, false, err, sizeof err);
+        if (!js[i]->db) {
+            print_error("%s\n", err);
+            return false;
+        }
+    }
 
     lo_sim *probe = lo_sim_new(&w->region, NULL, &sink);
     if (!probe) return false;
@@ -168,6 +185,14 @@ static inline void ms_world_close(ms_world *w)
     lo_site_free(&w->region);
     lo_site_free(&w->west);
     lo_site_free(&w->east);
+    lo_journal_close(w->j_west.db);
+    lo_journal_close(w->j_east.db);
+    lo_journal_close(w->j_fusion.db);
+    if (w->dir[0]) {
+        char cmd[96];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", w->dir);
+        if (system(cmd) != 0) print_error("could not remove %s\n", w->dir);
+    }
 }
 
 /* Is truth object id in both radars' coverage (with a margin)? */
@@ -261,11 +286,30 @@ static inline bool ms_run(ms_world *w, double speed, ms_hook hook, void *ctx)
     return true;
 }
 
-/* Each journalled transition is in the stream exactly once (node, alert_id, transition, t). */
+/* Each transition in a node's SQLite journal is in the stream exactly once (node, alert_id,
+ * transition, t), and the journal holds every transition the node accepted. */
+typedef struct ms_rows {
+    int n;
+    lo_alert a[MS_MAX_JOURNAL];
+} ms_rows;
+
+static inline bool ms_row(void *ctx, int64_t seq, const lo_alert *a, const char *json)
+{
+    (void)seq;
+    (void)json;
+    ms_rows *r = ctx;
+    if (r->n < MS_MAX_JOURNAL) r->a[r->n++] = *a;
+    return true;
+}
+
 static inline void ms_check_stream_has(const stream_dump *d, const char *node, const ms_journal *j)
 {
-    for (int i = 0; i < j->n; i++) {
-        const lo_alert *a = &j->a[i];
+    ms_rows *rows = calloc(1, sizeof *rows);
+    assert_non_null(rows);
+    assert_true(lo_journal_list(j->db, -INFINITY, ms_row, rows) >= 0);
+    assert_int_equal(rows->n, j->n);
+    for (int i = 0; i < rows->n; i++) {
+        const lo_alert *a = &rows->a[i];
         int found = 0;
         for (int k = 0; k < d->n; k++) {
             lo_alert b;
@@ -282,6 +326,7 @@ static inline void ms_check_stream_has(const stream_dump *d, const char *node, c
                         a->t, found);
         assert_int_equal(found, 1);
     }
+    free(rows);
 }
 
 #endif

@@ -6,8 +6,8 @@
  *  - the fusion picture holds one track per truth object in the overlap; the display, which
  *    gets the tracks of both edges and of the fusion node, shows one track per object (the
  *    hand-over table) and the regional (bridge) and local (compound) alerts;
- *  - one NATS server is killed (SIGKILL) mid-run: every alert transition a node journalled is
- *    in the LOOKOUT_ALERTS stream exactly once;
+ *  - one NATS server is killed (SIGKILL) mid-run: every alert transition in a node's SQLite
+ *    journal is in the LOOKOUT_ALERTS stream exactly once;
  *  - the fusion node is killed: the edges keep warning; it comes back and its picture holds a
  *    track of every object in coverage within 5 scans.
  *
