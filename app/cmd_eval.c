@@ -10,6 +10,9 @@
 #include "lookout/config.h"
 #include "lookout/eval.h"
 #include "lookout/formats.h"
+#include "lookout/journal.h"
+
+#include <jansson.h>
 
 static void usage(FILE *f)
 {
@@ -19,13 +22,19 @@ static void usage(FILE *f)
             "missed and false parts) and its mean, track purity, continuity (tracks per object,\n"
             "identity swaps), latency to confirmation, false tracks per hour, position and\n"
             "velocity RMS. Without --truth, only Mode S purity (tracks mixing addresses).\n"
+            "With --truth also the warning figures: confusion matrix of the tracks' classes at\n"
+            "ages 5, 10, 30 s; with --site and --alerts, warning time per threat against the\n"
+            "ideal, and false alarms per hour (docs/eval.md).\n"
             "Files are CSV or JSON lines (docs/formats.md); '-' reads stdin.\n\n"
             "Options:\n"
             "  --truth FILE      truth samples (time, truth_id, class, x_m .. vz_mps)\n"
             "  --tracks FILE     track reports (time, track_id, status, x_m .. vz_mps, ...)\n"
             "  --plots FILE      plots with truth_id: first detection time of each object\n"
             "  --site FILE       site YAML: without --plots, an object counts as detectable\n"
-            "                    from its first truth sample inside a sensor's coverage\n"
+            "                    from its first truth sample inside a sensor's coverage;\n"
+            "                    its protected zones give the threats (warning figures)\n"
+            "  --alerts FILE     alert transitions: the journal (lookout-alerts.sqlite) or\n"
+            "                    JSON lines (lookout run --json): warning times, false alarms\n"
             "  --cutoff M        GOSPA cut-off distance c in metres (default 100)\n"
             "  --order P         GOSPA order p >= 1 (default 2)\n"
             "  --alpha A         GOSPA alpha in (0, 2] (default 2)\n"
@@ -76,10 +85,129 @@ static bool readable(const char *path)
     return strcmp(path, "-") == 0 || access(path, R_OK) == 0;
 }
 
+/* ---- alert transitions: the journal or JSON lines ------------------------------------------ */
+
+static bool add_journal_row(void *ctx, int64_t seq, const lo_alert *a, const char *snapshot)
+{
+    (void)seq;
+    (void)snapshot;
+    return lo_warn_eval_add_alert(ctx, a) == 0;
+}
+
+static bool is_sqlite(const char *path)
+{
+    char head[16] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return n == sizeof head && memcmp(head, "SQLite format 3", 16) == 0;
+}
+
+/* One JSON line as `lookout run --json` / `lookout alerts --json` print them; only the fields
+ * the warning figures use. Returns false (and says why) for a line that is not one. */
+static bool alert_from_json_line(const char *line, const char *path, long lineno, lo_alert *a)
+{
+    json_error_t err;
+    json_t *o = json_loads(line, 0, &err);
+    const char *why = NULL;
+    memset(a, 0, sizeof *a);
+    if (!json_is_object(o)) why = o ? "not a JSON object" : err.text;
+    json_t *id = json_object_get(o, "alert_id"), *track = json_object_get(o, "track_id"),
+           *zone = json_object_get(o, "zone_index"), *t = json_object_get(o, "t");
+    const char *level = json_string_value(json_object_get(o, "level"));
+    const char *tr = json_string_value(json_object_get(o, "transition"));
+    if (!why && (!json_is_integer(id) || !json_is_integer(track) || !json_is_integer(zone) ||
+                 !json_is_number(t) || !level || !tr))
+        why = "needs alert_id, track_id, zone_index, t, level and transition";
+    if (!why) {
+        a->alert_id = (uint64_t)json_integer_value(id);
+        a->track_id = (uint32_t)json_integer_value(track);
+        a->zone_index = (int)json_integer_value(zone);
+        a->t = json_number_value(t);
+        if (strcmp(level, "alarm") == 0) a->level = LO_ALERT_ALARM;
+        else if (strcmp(level, "warning") == 0) a->level = LO_ALERT_WARNING;
+        else if (strcmp(level, "info") == 0) a->level = LO_ALERT_INFO;
+        else why = "level: expected info, warning or alarm";
+        if (strcmp(tr, "raised") == 0) a->transition = LO_ALERT_RAISED;
+        else if (strcmp(tr, "updated") == 0) a->transition = LO_ALERT_UPDATED;
+        else if (strcmp(tr, "cleared") == 0) a->transition = LO_ALERT_CLEARED;
+        else why = "transition: expected raised, updated or cleared";
+        json_t *imp = json_object_get(o, "impact_enu");
+        if (json_is_array(imp) && json_array_size(imp) == 2) {
+            a->has_impact = true;
+            a->impact_enu[0] = json_number_value(json_array_get(imp, 0));
+            a->impact_enu[1] = json_number_value(json_array_get(imp, 1));
+        }
+    }
+    json_decref(o);
+    if (why) fprintf(stderr, "%s:%ld: error: alert: %s; line skipped\n", path, lineno, why);
+    return !why;
+}
+
+/* Returns an exit status. */
+static int read_alerts(const char *path, lo_warn_eval *w)
+{
+    if (is_sqlite(path)) {
+        char err[256] = "";
+        lo_journal *j = lo_journal_open(path, true, err, sizeof err);
+        if (!j) {
+            fprintf(stderr, "lookout eval: cannot read the alert journal %s: %s\n", path, err);
+            return LO_EXIT_FAIL;
+        }
+        long n = lo_journal_list(j, -INFINITY, add_journal_row, w);
+        lo_journal_close(j);
+        return n < 0 ? LO_EXIT_FAIL : LO_EXIT_OK;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) return LO_EXIT_FAIL;
+    char *line = NULL;
+    size_t cap = 0;
+    long lineno = 0;
+    int status = LO_EXIT_OK;
+    lo_alert a;
+    while (getline(&line, &cap, f) > 0) {
+        lineno++;
+        if (line[strspn(line, " \t\r\n")] == 0) continue;
+        if (alert_from_json_line(line, path, lineno, &a) && lo_warn_eval_add_alert(w, &a)) {
+            status = LO_EXIT_FAIL;
+            break;
+        }
+    }
+    free(line);
+    fclose(f);
+    return status;
+}
+
+/* The evaluation's JSON object with the warning figures added under "warnings". */
+static int write_json_with_warnings(const lo_eval *e, const lo_warn_eval *w, const lo_zone *zones,
+                                    int n_zones)
+{
+    char *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    FILE *fa = open_memstream(&a, &na), *fb = open_memstream(&b, &nb);
+    int rc = !fa || !fb;
+    if (!rc) rc = lo_eval_write_json(e, fa) || lo_warn_eval_write_json(w, zones, n_zones, fb);
+    if (fa) fclose(fa);
+    if (fb) fclose(fb);
+    json_t *root = rc ? NULL : json_loads(a, 0, NULL), *warn = rc ? NULL : json_loads(b, 0, NULL);
+    free(a);
+    free(b);
+    if (!json_is_object(root) || !warn) rc = -1;
+    else {
+        json_object_set(root, "warnings", warn);
+        rc = json_dumpf(root, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+        fputc('\n', stdout);
+    }
+    json_decref(root);
+    json_decref(warn);
+    return rc;
+}
+
 int cmd_eval(int argc, char **argv)
 {
     enum { OPT_TRUTH = 1000, OPT_TRACKS, OPT_PLOTS, OPT_SITE, OPT_CUTOFF, OPT_ORDER, OPT_ALPHA, OPT_MAX_AGE,
-           OPT_JSON, OPT_PLOT };
+           OPT_JSON, OPT_PLOT, OPT_ALERTS };
     static const struct option longopts[] = {
         {"truth", required_argument, NULL, OPT_TRUTH},
         {"tracks", required_argument, NULL, OPT_TRACKS},
@@ -91,11 +219,12 @@ int cmd_eval(int argc, char **argv)
         {"max-age", required_argument, NULL, OPT_MAX_AGE},
         {"json", no_argument, NULL, OPT_JSON},
         {"plot", required_argument, NULL, OPT_PLOT},
+        {"alerts", required_argument, NULL, OPT_ALERTS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *truth_path = NULL, *tracks_path = NULL, *plots_path = NULL, *svg_path = NULL,
-               *site_path = NULL;
+               *site_path = NULL, *alerts_path = NULL;
     bool json = false;
     lo_eval_options opt;
     lo_eval_options_default(&opt);
@@ -110,6 +239,7 @@ int cmd_eval(int argc, char **argv)
         case OPT_PLOTS: plots_path = optarg; break;
         case OPT_PLOT: svg_path = optarg; break;
         case OPT_SITE: site_path = optarg; break;
+        case OPT_ALERTS: alerts_path = optarg; break;
         case OPT_JSON: json = true; break;
         case OPT_CUTOFF:
             if (!parse_positive(optarg, &opt.gospa.cutoff_m))
@@ -144,6 +274,10 @@ int cmd_eval(int argc, char **argv)
     if (n_stdin > 1) return lo_usage_error("eval", "only one input can be '-' (stdin)");
     if (site_path && access(site_path, R_OK) != 0)
         return lo_usage_error("eval", "cannot read '%s': %s", site_path, strerror(errno));
+    if (alerts_path && access(alerts_path, R_OK) != 0)
+        return lo_usage_error("eval", "cannot read '%s': %s", alerts_path, strerror(errno));
+    if (alerts_path && !truth_path)
+        return lo_usage_error("eval", "--alerts needs --truth (warning figures are scored against truth)");
 
     lo_diag_sink sink = {0}; /* print each problem on stderr, skip the record, go on */
     lo_site site;
@@ -161,7 +295,8 @@ int cmd_eval(int argc, char **argv)
         return LO_EXIT_FAIL;
     }
     if (have_site) lo_eval_set_coverage(e, in_site_coverage, &site);
-    int status = LO_EXIT_OK;
+    lo_warn_eval *w = truth_path ? lo_warn_eval_new() : NULL;
+    int status = truth_path && !w ? LO_EXIT_FAIL : LO_EXIT_OK;
     long n_read = 0;
 
     if (truth_path) {
@@ -181,7 +316,7 @@ int cmd_eval(int argc, char **argv)
         lo_track k;
         int got = 0;
         while (r && (got = lo_track_reader_next(r, &k)) == 1)
-            if (lo_eval_add_track(e, &k)) got = -1;
+            if (lo_eval_add_track(e, &k) || (w && lo_warn_eval_add_track(w, &k))) got = -1;
             else progress("track reports", ++n_read);
         lo_reader_close(r);
         if (!r || got < 0) status = LO_EXIT_FAIL;
@@ -197,17 +332,23 @@ int cmd_eval(int argc, char **argv)
         lo_reader_close(r);
         if (!r || got < 0) status = LO_EXIT_FAIL;
     }
+    if (status == LO_EXIT_OK && alerts_path) status = read_alerts(alerts_path, w);
     if (status != LO_EXIT_OK) {
         fprintf(stderr, "lookout eval: cannot read the input (see the messages above)\n");
+        lo_warn_eval_free(w);
         lo_eval_free(e);
         if (have_site) lo_site_free(&site);
         return status;
     }
     if (lo_progress_wanted()) fprintf(stderr, "\rlookout eval: scoring...%40s", "");
     int run_rc = lo_eval_run(e);
+    const lo_zone *zones = have_site ? site.zones : NULL;
+    int n_zones = have_site ? site.n_zones : 0;
+    if (!run_rc && w) run_rc = lo_warn_eval_run(w, e, zones, n_zones);
     if (lo_progress_wanted()) fprintf(stderr, "\r%64s\r", ""); /* clear the progress line */
     if (run_rc) {
         fprintf(stderr, "lookout eval: out of memory\n");
+        lo_warn_eval_free(w);
         lo_eval_free(e);
         if (have_site) lo_site_free(&site);
         return LO_EXIT_FAIL;
@@ -215,7 +356,11 @@ int cmd_eval(int argc, char **argv)
     if (sink.errors > 0)
         fprintf(stderr, "lookout eval: %ld bad record(s) skipped (see above)\n", sink.errors);
 
-    int rc = json ? lo_eval_write_json(e, stdout) : lo_eval_print_table(e, stdout);
+    int rc;
+    if (json)
+        rc = w ? write_json_with_warnings(e, w, zones, n_zones) : lo_eval_write_json(e, stdout);
+    else
+        rc = lo_eval_print_table(e, stdout) || (w && lo_warn_eval_print_table(w, zones, n_zones, stdout));
     if (rc) status = LO_EXIT_FAIL;
     if (svg_path) {
         FILE *f = fopen(svg_path, "w");
@@ -224,6 +369,7 @@ int cmd_eval(int argc, char **argv)
             status = LO_EXIT_FAIL;
         }
     }
+    lo_warn_eval_free(w);
     lo_eval_free(e);
     if (have_site) lo_site_free(&site);
     return status;

@@ -20,7 +20,7 @@ static void usage(FILE *f)
             "Usage: lookout train-classifier --tracks FILE --truth FILE [--tracks FILE --truth FILE\n"
             "         ...] --out MODEL.json [OPTIONS]\n"
             "       lookout train-classifier --model MODEL.json --eval-tracks FILE --eval-truth FILE\n"
-            "Fits the classifier (Gaussian naive Bayes over track features, docs/threat.md) on\n"
+            "Fits the classifier (naive Bayes or logistic regression over track features) on\n"
             "track reports whose plots carry truth ids (plot_truth_id) and the truth file that\n"
             "names each object's class; writes the parameter file. With --eval-tracks and\n"
             "--eval-truth (held-out runs: other seeds), prints confusion matrices at the sample\n"
@@ -31,7 +31,7 @@ static void usage(FILE *f)
             "  --tracks FILE       training track reports (e.g. lookout track output)\n"
             "  --truth FILE        truth of the training runs (class per truth_id)\n"
             "  --site FILE         site YAML: its sensors turn SNR into RCS (radar equation)\n"
-            "  --out FILE          the parameter file to write (e.g. data/classifier-v2.json)\n"
+            "  --out FILE          the parameter file to write (e.g. data/classifier-v3.json)\n"
             "  --name NAME         model name in the file (default: the --out file name)\n"
             "  --note TEXT         added to the file's provenance (e.g. code revisions)\n"
             "  --no-clutter        reports whose plot has truth id 0 (a false alarm) are\n"
@@ -43,6 +43,11 @@ static void usage(FILE *f)
             "  --temperature T     divide log-likelihoods by T (default 3)\n"
             "  --evidence N        evidence ramps up over N reports (default 10)\n"
             "  --uniform-prior     equal class priors instead of the training frequencies\n"
+            "  --prior-power P     priors = frequencies^P, normalised (default 1; 0 = uniform)\n"
+            "  --kind K            naive-bayes (default) or logistic (multinomial logistic\n"
+            "                      regression, class-balanced; docs/classification.md)\n"
+            "  --l2 L              logistic: weight decay (default 0.001)\n"
+            "  --iterations N      logistic: full-batch optimiser steps (default 300)\n"
             "  --ballistic-model I index of the tracker's ballistic model in p_model0..3\n"
             "  --cv-model I        index of its constant-velocity model\n"
             "  --flock-radius M    neighbours within M metres moving alike count as a flock\n"
@@ -206,7 +211,7 @@ int cmd_train_classifier(int argc, char **argv)
 {
     enum { O_TRACKS = 256, O_TRUTH, O_SITE, O_OUT, O_NAME, O_AGES, O_EVERY, O_TEMP, O_EVID,
            O_UNIFORM, O_BALL, O_CV, O_FLOCK, O_MODEL, O_ETRACKS, O_ETRUTH, O_NOTE,
-           O_NOCLUTTER };
+           O_NOCLUTTER, O_KIND, O_L2, O_ITER, O_PRIOR_POWER };
     static const struct option opts[] = {
         {"tracks", required_argument, NULL, O_TRACKS},
         {"truth", required_argument, NULL, O_TRUTH},
@@ -226,6 +231,10 @@ int cmd_train_classifier(int argc, char **argv)
         {"eval-truth", required_argument, NULL, O_ETRUTH},
         {"note", required_argument, NULL, O_NOTE},
         {"no-clutter", no_argument, NULL, O_NOCLUTTER},
+        {"kind", required_argument, NULL, O_KIND},
+        {"l2", required_argument, NULL, O_L2},
+        {"iterations", required_argument, NULL, O_ITER},
+        {"prior-power", required_argument, NULL, O_PRIOR_POWER},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -235,7 +244,8 @@ int cmd_train_classifier(int argc, char **argv)
     const char *site_path = NULL, *out = NULL, *name = NULL, *model_path = NULL, *note = NULL;
     double ages[MAX_AGES] = {5, 10, 30}, every = 10, temperature = 3, evidence = 10;
     int n_ages = 3;
-    bool uniform = false;
+    bool uniform = false, logistic = false;
+    double l2 = 1e-3, iterations = 300, prior_power = 1;
     options o = {.flock_radius = 150, .zero_clutter = true};
     lo_feature_params fp;
     lo_feature_params_default(&fp);
@@ -264,6 +274,23 @@ int cmd_train_classifier(int argc, char **argv)
         case O_NOCLUTTER: o.zero_clutter = false; break;
         case O_MODEL: model_path = optarg; break;
         case O_UNIFORM: uniform = true; break;
+        case O_KIND:
+            if (strcmp(optarg, "logistic") == 0) logistic = true;
+            else if (strcmp(optarg, "naive-bayes") == 0) logistic = false;
+            else return lo_usage_error("train-classifier", "--kind: naive-bayes or logistic, not '%s'", optarg);
+            break;
+        case O_L2:
+            if (!parse_number(optarg, 0, 1e3, &l2))
+                return lo_usage_error("train-classifier", "--l2 '%s' is not a valid number", optarg);
+            break;
+        case O_PRIOR_POWER:
+            if (!parse_number(optarg, 0, 1, &prior_power))
+                return lo_usage_error("train-classifier", "--prior-power '%s': a number in [0, 1]", optarg);
+            break;
+        case O_ITER:
+            if (!parse_number(optarg, 1, 1e5, &iterations) || iterations != floor(iterations))
+                return lo_usage_error("train-classifier", "--iterations '%s': a whole number", optarg);
+            break;
         case O_AGES: {
             n_ages = 0;
             char *copy = strdup(optarg), *save = NULL;
@@ -349,13 +376,24 @@ int cmd_train_classifier(int argc, char **argv)
             long k = feed(tr, tracks[i], truth[i], &o);
             n = k < 0 ? -1 : n + k;
         }
-        if (n < 0 || lo_trainer_fit(tr, uniform, temperature, evidence, &model) != 0) {
+        int fit_rc = n < 0 ? -1
+                     : logistic ? lo_trainer_fit_logistic(tr, uniform, temperature, evidence, l2,
+                                                          (int)iterations, &model)
+                                : lo_trainer_fit(tr, uniform, temperature, evidence, &model);
+        if (fit_rc != 0) {
             if (n >= 0)
                 fprintf(stderr, "lookout train-classifier: %s: too few labelled samples (need "
                                 "confirmed tracks whose plots carry truth ids)\n", tracks[0]);
             lo_trainer_free(tr);
             lo_site_free(&site);
             return LO_EXIT_FAIL;
+        }
+        if (prior_power != 1 && !uniform) {
+            /* Between the frequencies (1) and uniform (0): the rare classes (drones) gain. */
+            double sum = 0;
+            for (int k = 0; k < LO_CLASS_COUNT; k++)
+                if (model.prior[k] > 0) sum += model.prior[k] = pow(model.prior[k], prior_power);
+            for (int k = 0; k < LO_CLASS_COUNT; k++) model.prior[k] /= sum;
         }
         size_t ns;
         lo_trainer_samples(tr, &ns);
@@ -365,8 +403,10 @@ int cmd_train_classifier(int argc, char **argv)
         if (dot) *dot = 0;
         snprintf(model.provenance, sizeof model.provenance,
                  "lookout train-classifier on %d run%s (%s + %s%s): %zu samples from %ld "
-                 "reports; temperature %g, evidence %g", n_tracks, n_tracks == 1 ? "" : "s",
-                 tracks[0], truth[0], n_tracks > 1 ? ", ..." : "", ns, n, temperature, evidence);
+                 "reports; %s, priors %s^%g, temperature %g, evidence %g", n_tracks, n_tracks == 1 ? "" : "s",
+                 tracks[0], truth[0], n_tracks > 1 ? ", ..." : "", ns, n,
+                 logistic ? "logistic regression (class-balanced)" : "naive Bayes",
+                 uniform ? "uniform" : "frequency", uniform ? 1.0 : prior_power, temperature, evidence);
         if (note) {
             size_t used = strlen(model.provenance);
             snprintf(model.provenance + used, sizeof model.provenance - used, "; %s", note);

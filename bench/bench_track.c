@@ -45,6 +45,11 @@ typedef struct bench_out {
     long live_tracks;
 } bench_out;
 
+static void count_confirmed(void *ctx, const lo_track *tr)
+{
+    *(long *)ctx += tr->status != LO_TRACK_TENTATIVE;
+}
+
 static void run_case(const bench_case *bc, int n_targets, int timed_scans, bench_out *out)
 {
     lo_tracker_config cfg;
@@ -122,11 +127,7 @@ static void run_case(const bench_case *bc, int n_targets, int timed_scans, bench
     lo_tracker_stats st;
     lo_tracker_get_stats(t, &st);
     long confirmed = 0;
-    for (size_t k = 0; k < lo_tracker_track_count(t); k++) {
-        lo_track tr;
-        lo_tracker_track_at(t, k, &tr);
-        confirmed += tr.status != LO_TRACK_TENTATIVE;
-    }
+    lo_tracker_for_each(t, count_confirmed, &confirmed);
     out->plots_per_s = fed / busy;
     out->scan_ms_mean = 1e3 * busy / timed_scans;
     out->scan_ms_max = 1e3 * worst;

@@ -164,8 +164,8 @@ static void test_alert_json_roundtrip(void **state)
 
     /* Not an alert: refused. */
     const char *bad[] = {"[1,2]", "{\"alert_id\":1}", "not json",
-                         "{\"alert_id\":1,\"track_id\":2,\"zone\":\"z\",\"level\":\"loud\","
-                         "\"transition\":\"raised\",\"t\":1}"};
+                         ("{\"alert_id\":1,\"track_id\":2,\"zone\":\"z\",\"level\":\"loud\","
+                          "\"transition\":\"raised\",\"t\":1}")};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_false(lo_bus_alert_from_json(bad[i], strlen(bad[i]), &b, NULL, 0, NULL));
 }

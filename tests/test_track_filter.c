@@ -175,6 +175,61 @@ static void test_radial_velocity_update(void **state)
     assert_false(lo_kf_update_radial(&kf, 6, sensor, 300.0, 0.5));
 }
 
+/* PDA update: the one-plot closed form and the general mixture both equal the moment-matched
+ * mixture of "no plot" and "plot j" computed here from plain Kalman updates. */
+static void mixture(const lo_kf *prior, int n, int m, const double (*z)[3], const double (*R)[9],
+                    double beta0, const double *beta, lo_kf *out)
+{
+    lo_kf parts[4];
+    double w[5] = {beta0}, mean[9] = {0};
+    for (int j = 0; j < m; j++) {
+        parts[j] = *prior;
+        lo_kf_update_pos(&parts[j], n, z[j], R[j], NULL);
+        w[j + 1] = beta[j];
+    }
+    for (int k = 0; k <= m; k++)
+        for (int i = 0; i < n; i++) mean[i] += w[k] * (k ? parts[k - 1].x[i] : prior->x[i]);
+    *out = *prior;
+    for (int a = 0; a < n; a++) {
+        out->x[a] = mean[a];
+        for (int b = 0; b < n; b++) {
+            double v = 0;
+            for (int k = 0; k <= m; k++) {
+                const lo_kf *q = k ? &parts[k - 1] : prior;
+                v += w[k] * (q->P[a * n + b] + (q->x[a] - mean[a]) * (q->x[b] - mean[b]));
+            }
+            out->P[a * n + b] = v;
+        }
+    }
+}
+
+static void test_pda_update_is_the_mixture(void **state)
+{
+    (void)state;
+    lo_kf prior;
+    double pv[6] = {100, 200, 50, 10, -5, 1}, P[36] = {0};
+    for (int i = 0; i < 6; i++) P[i * 6 + i] = i < 3 ? 400 : 25;
+    P[0 * 6 + 3] = P[3 * 6 + 0] = 60;
+    lo_model_init(LO_MODEL_CA, &prior, pv, P);
+    const double z[2][3] = {{130, 190, 55}, {80, 230, 40}};
+    const double R[2][9] = {{100, 10, 0, 10, 150, 0, 0, 0, 300}, {200, 0, 0, 0, 200, 0, 0, 0, 200}};
+    for (int m = 1; m <= 2; m++) {
+        const double beta[2] = {0.6, 0.25};
+        double beta0 = m == 1 ? 0.4 : 0.15;
+        lo_kf got = prior, want;
+        lo_kf_update_pda(&got, 9, m, z, R, beta0, beta);
+        mixture(&prior, 9, m, z, R, beta0, beta, &want);
+        for (int i = 0; i < 9; i++) assert_near(got.x[i], want.x[i], 1e-9);
+        for (int i = 0; i < 81; i++) assert_near(got.P[i], want.P[i], 1e-7);
+    }
+    /* Certain association: the plain Kalman update. */
+    lo_kf a = prior, b = prior;
+    const double one[1] = {1.0};
+    lo_kf_update_pda(&a, 9, 1, z, R, 0.0, one);
+    lo_kf_update_pos(&b, 9, z[0], R[0], NULL);
+    for (int i = 0; i < 81; i++) assert_near(a.P[i], b.P[i], 1e-9);
+}
+
 /* IMM mixing of models of different sizes keeps every covariance positive definite and the
  * probabilities summing to one. */
 static void test_imm_mixing_keeps_spd(void **state)
@@ -221,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_ct_prediction_follows_circle),
         cmocka_unit_test(test_ballistic_predicts_arc),
         cmocka_unit_test(test_radial_velocity_update),
+        cmocka_unit_test(test_pda_update_is_the_mixture),
         cmocka_unit_test(test_imm_mixing_keeps_spd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,9 +25,10 @@ typedef struct h_result {
     int scans_scored;
     /* Per track id: updates per truth id (truth ids are small). */
     int updates[H_MAX_TRACK_IDS][H_MAX_TRUTH];
-    /* The same from split_t on: a track whose dominant truth differs between the whole run
-     * and the part after split_t has swapped identity (set split_t to after a crossing). */
+    /* The same before split_t - 20 s and from split_t on: a track whose dominant truth
+     * differs between the two has swapped identity (set split_t to 10 s after a crossing). */
     double split_t;
+    int updates_early[H_MAX_TRACK_IDS][H_MAX_TRUTH];
     int updates_late[H_MAX_TRACK_IDS][H_MAX_TRUTH];
     int identity_swaps;
     int n_reports;
@@ -51,8 +52,25 @@ static void h_on_report(void *ctx, const lo_track *tr)
     if (tr->status != LO_TRACK_COASTING && tr->last_truth_id < H_MAX_TRUTH) {
         r->updates[tr->id][tr->last_truth_id]++;
         if (r->split_t > 0 && tr->t >= r->split_t) r->updates_late[tr->id][tr->last_truth_id]++;
+        if (r->split_t > 0 && tr->t < r->split_t - 20) r->updates_early[tr->id][tr->last_truth_id]++;
     }
     for (int m = 0; m < LO_MAX_MODELS; m++) r->last_model_prob[tr->id][m] = tr->model_prob[m];
+}
+
+typedef struct h_est_ctx {
+    double (*est)[3];
+    int n;
+    double t0;
+} h_est_ctx;
+
+/* Confirmed tracks extrapolated to the scan time. */
+static void h_collect_estimate(void *ctx, const lo_track *tr)
+{
+    h_est_ctx *c = ctx;
+    if (tr->status == LO_TRACK_TENTATIVE || c->n >= 4096) return;
+    double dt = c->t0 - tr->t;
+    for (int i = 0; i < 3; i++) c->est[c->n][i] = tr->pos[i] + tr->vel[i] * dt;
+    c->n++;
 }
 
 /* GOSPA (p = 2, alpha = 2) between n truth positions and m estimates. */
@@ -132,15 +150,9 @@ static void h_run(const lo_tracker_config *cfg, const synth_radar *rd, const syn
         for (int j = 0; j < np; j++) lo_tracker_add_plot(t, &plots[j]);
         lo_tracker_advance(t, t0 + rd->scan_period_s * 0.999 + cfg->reorder_window_s);
         if (s < warmup) continue;
-        int ne = 0;
-        for (size_t k = 0; k < lo_tracker_track_count(t) && ne < 4096; k++) {
-            lo_track tr;
-            lo_tracker_track_at(t, k, &tr);
-            if (tr.status == LO_TRACK_TENTATIVE) continue;
-            double dt = t0 - tr.t;
-            for (int i = 0; i < 3; i++) est[ne][i] = tr.pos[i] + tr.vel[i] * dt;
-            ne++;
-        }
+        h_est_ctx ec = {est, 0, t0};
+        lo_tracker_for_each(t, h_collect_estimate, &ec);
+        int ne = ec.n;
         double loc;
         int missed, false_;
         double g = h_gospa((const double(*)[3])truth, nt, (const double(*)[3])est, ne, 200.0, &loc,
@@ -166,13 +178,14 @@ static void h_run(const lo_tracker_config *cfg, const synth_radar *rd, const syn
             if (res->updates[id][k] > best) best = res->updates[id][k];
         }
         if (total > 0) res->confirmed_ids++;
-        int late_total = 0, late_best = 0, best_k = 0, late_k = 0;
+        int late_total = 0, early_total = 0, early_k = 0, late_k = 0;
         for (int k = 0; k < H_MAX_TRUTH; k++) {
             late_total += res->updates_late[id][k];
-            if (res->updates[id][k] > res->updates[id][best_k]) best_k = k;
-            if (res->updates_late[id][k] > late_best) late_best = res->updates_late[id][k], late_k = k;
+            early_total += res->updates_early[id][k];
+            if (res->updates_early[id][k] > res->updates_early[id][early_k]) early_k = k;
+            if (res->updates_late[id][k] > res->updates_late[id][late_k]) late_k = k;
         }
-        if (late_total >= 5 && late_k != best_k) res->identity_swaps++;
+        if (late_total >= 5 && early_total >= 5 && late_k != early_k) res->identity_swaps++;
         if (total >= 5) {
             double pur = (double)best / total;
             if (pur < res->min_purity) res->min_purity = pur;

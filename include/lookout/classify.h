@@ -123,8 +123,21 @@ int lo_classify_count_neighbours(const lo_track *tracks, size_t n, double radius
 
 /* ---- the model --------------------------------------------------------------------------- */
 
+/* Two kinds of model share the file format, the features and the runtime:
+ *  - naive Bayes: per class and feature a Gaussian (mean, std), features independent;
+ *  - multinomial logistic regression: per class a weight per standardised feature and a bias,
+ *    trained with class-balanced weights (so every class counts, however rare), the class
+ *    priors added back at prediction: logit_c = log prior_c + w (bias_c + weight_c . z) / T,
+ *    z = (scaled x - center) / scale, an unknown feature's z = 0 (its training mean). It weighs
+ *    correlated features jointly instead of counting them twice. */
+typedef enum lo_classifier_kind {
+    LO_CLASSIFIER_NAIVE_BAYES = 0,
+    LO_CLASSIFIER_LOGISTIC
+} lo_classifier_kind;
+
 typedef struct lo_classifier_model {
     int version;                       /* of the parameter file format (1) */
+    lo_classifier_kind kind;
     char name[64];                     /* e.g. "classifier-v1" */
     char provenance[512];              /* how the parameters were obtained */
     double temperature;                /* log-likelihoods are divided by this: the features
@@ -136,7 +149,21 @@ typedef struct lo_classifier_model {
     bool log_scale[LO_FEAT_COUNT];     /* modelled as log(x + 0.01): heavy-tailed rates */
     double mean[LO_CLASS_COUNT][LO_FEAT_COUNT]; /* in the modelled scale */
     double std[LO_CLASS_COUNT][LO_FEAT_COUNT];
+    /* logistic regression */
+    double center[LO_FEAT_COUNT], scale[LO_FEAT_COUNT];
+    double weight[LO_CLASS_COUNT][LO_FEAT_COUNT];
+    double bias[LO_CLASS_COUNT];
+    /* Physical speed limits: a class whose limit the track's mean speed exceeds gets
+     * probability 0, however young the track (0: no limit). A 300 m/s track is no bird even
+     * at its first report, when the evidence ramp still holds everything near the prior. */
+    double max_speed_mps[LO_CLASS_COUNT];
 } lo_classifier_model;
+
+/* The limits lo_classifier_fit* put in a model: the top speed of the class in
+ * ../shared/reference/targets-and-radar.md times 2 plus 20 m/s for a young track's velocity
+ * noise and swaps (bird, multirotor 60, fixed-wing 120, vehicle 90, helicopter and light
+ * aircraft 180, airliner 520 m/s; rocket and clutter none). */
+double lo_class_default_max_speed(lo_class c);
 
 /* The features that lo_trainer_fit models on a log scale: positive, heavy-tailed rates whose
  * spread grows with their size (speed variation, vertical rate, turn rate, manoeuvre). */
@@ -163,6 +190,14 @@ void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_
 int lo_classifier_fit(const double (*x)[LO_FEAT_COUNT], const lo_class *labels, size_t n,
                       const double *std_floor, bool uniform_prior, const bool *log_scale,
                       lo_classifier_model *m);
+
+/* Fit a multinomial logistic regression (kind LO_CLASSIFIER_LOGISTIC) on n labelled vectors:
+ * class-balanced cross-entropy plus l2/2 |weights|^2, full-batch Adam for `iterations` steps
+ * from zero (deterministic). Priors as lo_classifier_fit. Returns 0, or -1 if fewer than two
+ * classes have two samples or out of memory. */
+int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class *labels, size_t n,
+                               bool uniform_prior, const bool *log_scale, double l2,
+                               int iterations, lo_classifier_model *m);
 
 /* ---- training: labelled samples from a stream of track reports --------------------------- */
 
@@ -194,6 +229,10 @@ const lo_train_sample *lo_trainer_samples(const lo_trainer *t, size_t *n);
  * as given. Returns 0, or -1 with too few samples. */
 int lo_trainer_fit(const lo_trainer *t, bool uniform_prior, double temperature,
                    double evidence_reports, lo_classifier_model *m);
+/* The same, a logistic regression (lo_classifier_fit_logistic). */
+int lo_trainer_fit_logistic(const lo_trainer *t, bool uniform_prior, double temperature,
+                            double evidence_reports, double l2, int iterations,
+                            lo_classifier_model *m);
 /* Confusion matrix of model m on the samples taken at ages_s[age_index] (rows: truth class,
  * columns: most probable class). Returns the number of samples counted. */
 long lo_trainer_confusion(const lo_trainer *t, const lo_classifier_model *m, int age_index,

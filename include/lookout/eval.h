@@ -170,6 +170,94 @@ int lo_eval_write_json(const lo_eval *e, FILE *f);
 int lo_eval_write_svg(const lo_eval *e, FILE *f);
 const lo_eval_options *lo_eval_get_options(const lo_eval *e);
 
+/* ---- warning figures (src/eval/warn.c) ------------------------------------------------------
+ * What the people in the zones got from the classifier and the alerts, scored against truth
+ * (../shared/reference/evaluation.md, "Warning figures"; docs/eval.md):
+ *  - a confusion matrix of confirmed tracks against truth classes at track ages 5, 10, 30 s
+ *    (age = report time - t_confirmed; the first report at or past each age; predicted class =
+ *    argmax class_prob; truth = the track's dominant truth object from lo_eval, i.e. the
+ *    plot_truth_id majority or else the GOSPA pairing; a track with none is clutter);
+ *  - the threats: each (object, zone) where a drone's truth path enters the zone (footprint,
+ *    below the band's top; the floor is ground), or where a rocket's impact point (its last
+ *    truth sample) lies in the footprint. Other classes never threaten: their alarms are false. For each: the warning time achieved,
+ *    threat time (entry or impact) - first alarm for that zone by a track of that object, and
+ *    the ideal, threat time - the object's first detectability (lo_eval's t_detect);
+ *  - false alarms: alerts that reached level alarm for a track whose object threatens no zone
+ *    (or that follows no object), per hour of truth time.
+ * Fed with the same track reports as lo_eval and the alert transitions (journal or JSON lines);
+ * computed after lo_eval_run. Units: m, s; time UTC seconds. */
+
+#define LO_WARN_N_AGES 3
+extern const double lo_warn_ages_s[LO_WARN_N_AGES]; /* 5, 10, 30 */
+
+typedef struct lo_warn_threat {
+    uint32_t truth_id;
+    lo_class cls;             /* the object's truth class */
+    int zone_index;
+    bool by_impact;           /* the impact point lies in the zone (else: the path enters it) */
+    double t_threat;          /* entry or impact time */
+    double t_detect;          /* first detectable (lo_eval); NAN if never */
+    double t_first_alert;     /* first alert of any level for this zone by its tracks; NAN */
+    double t_first_alarm;     /* first alarm for this zone by its tracks; NAN if none */
+    uint32_t alarm_track_id;  /* the track of that alarm, 0 if none */
+    double warning_s;         /* t_threat - t_first_alarm; NAN without an alarm */
+    double ideal_s;           /* t_threat - t_detect; NAN when never detectable */
+    double impact_error_m;    /* by_impact: horizontal distance of the alarm's predicted impact
+                                 point from the true one at the first alarm; NAN if none */
+} lo_warn_threat;
+
+typedef struct lo_warn_false_alarm {
+    uint64_t alert_id;
+    uint32_t track_id, truth_id; /* truth 0: the track follows no object */
+    lo_class truth_cls;          /* LO_CLASS_CLUTTER when truth_id is 0 */
+    int zone_index;
+    double t;                    /* when it reached alarm */
+} lo_warn_false_alarm;
+
+/* Per truth class: confirmed tracks, how many had their truth's class group as the argmax
+ * at some confirmed report, and the track age (s since confirmation) when that first happened. */
+typedef struct lo_warn_class_delay {
+    int n_tracks, n_classified;
+    double median_s, max_s;   /* NAN when none classified */
+} lo_warn_class_delay;
+
+typedef struct lo_warn_summary {
+    /* confusion[a][truth][predicted]: confirmed tracks that reached age lo_warn_ages_s[a]. */
+    long confusion[LO_WARN_N_AGES][LO_CLASS_COUNT][LO_CLASS_COUNT];
+    long n_at_age[LO_WARN_N_AGES];
+    double class_correct[LO_WARN_N_AGES];  /* share on the diagonal; NAN without tracks */
+    double group_correct[LO_WARN_N_AGES];  /* share whose predicted group is the truth's */
+    lo_warn_class_delay delay[LO_CLASS_COUNT]; /* time to the right group, per truth class */
+    int n_alerts;             /* distinct alert ids seen */
+    int n_threats, n_threats_alarmed;
+    double warning_share_min, warning_share_mean; /* warning_s / ideal_s over alarmed threats
+                                                     with an ideal > 0; NAN if none */
+    int false_alarms;         /* alert ids in lo_warn_false_alarm */
+    int off_zone_alarms;      /* alarms for a threatening object, but a zone it does not threaten */
+    double duration_h;
+    double false_alarms_per_hour; /* NAN when the duration is 0 */
+} lo_warn_summary;
+
+typedef struct lo_warn_eval lo_warn_eval;
+
+lo_warn_eval *lo_warn_eval_new(void);
+void lo_warn_eval_free(lo_warn_eval *w);
+/* Every track report (class_prob as the classifier left it). Returns 0, or -1 out of memory. */
+int lo_warn_eval_add_track(lo_warn_eval *w, const lo_track *k);
+/* Every alert transition, in any order (the snapshot is not used). 0, or -1 out of memory. */
+int lo_warn_eval_add_alert(lo_warn_eval *w, const lo_alert *a);
+/* After lo_eval_run(e) on the same inputs; zones as in the site (system frame). 0 or -1. */
+int lo_warn_eval_run(lo_warn_eval *w, const lo_eval *e, const lo_zone *zones, int n_zones);
+const lo_warn_summary *lo_warn_eval_get_summary(const lo_warn_eval *w);
+const lo_warn_threat *lo_warn_eval_get_threats(const lo_warn_eval *w, int *n);
+const lo_warn_false_alarm *lo_warn_eval_get_false_alarms(const lo_warn_eval *w, int *n);
+/* The ages at which the tracks of one truth class first had the right group, ascending. */
+const double *lo_warn_eval_get_class_delays(const lo_warn_eval *w, lo_class truth, int *n);
+/* The table section and a JSON object {"confusion": ..., "threats": ..., ...} (NaN as null).
+ * zones (may be NULL) give the names. Each returns 0, or -1 on a write error. */
+int lo_warn_eval_print_table(const lo_warn_eval *w, const lo_zone *zones, int n_zones, FILE *f);
+int lo_warn_eval_write_json(const lo_warn_eval *w, const lo_zone *zones, int n_zones, FILE *f);
+
 #ifdef __cplusplus
 }
 #endif

@@ -89,6 +89,7 @@ typedef struct lo_tracker_config {
     double init_max_gap_s;        /* a lone plot waits this long for its second plot */
     double false_confirm_prob;    /* SPRT alpha: probability of confirming a false track */
     double true_delete_prob;      /* SPRT beta: probability of dropping a true track */
+    int confirm_m, confirm_n;     /* also confirm on M plots in the last N looks (0: off) */
     double delete_score_drop;     /* confirmed: delete when the score falls this far below
                                      its maximum */
     double max_coast_s;           /* confirmed: delete after this long without a plot */
@@ -141,8 +142,10 @@ void lo_tracker_flush(lo_tracker *t);
 /* Delete every track (each gets its final LO_TRACK_DELETED report). */
 void lo_tracker_finish(lo_tracker *t);
 
-/* Live tracks, in no particular order: snapshots at their last update time. */
+/* Live tracks, in no particular order: snapshots at their last update time.
+ * lo_tracker_for_each visits every one in O(tracks); lo_tracker_track_at(i) is O(i). */
 size_t lo_tracker_track_count(const lo_tracker *t);
+void lo_tracker_for_each(const lo_tracker *t, lo_track_report_fn fn, void *ctx);
 bool lo_tracker_track_at(const lo_tracker *t, size_t i, lo_track *out);
 
 typedef struct lo_tracker_stats {

@@ -17,6 +17,7 @@
 #define FORMAT_NAME "lookout-classifier"
 #define FORMAT_VERSION 1
 #define MODEL_KIND "gaussian_naive_bayes"
+#define MODEL_KIND_LOGISTIC "logistic_regression"
 
 /* ---- prediction ----------------------------------------------------------------------------- */
 
@@ -25,6 +26,28 @@
 static double model_scale(const lo_classifier_model *m, int f, double x)
 {
     return m->log_scale[f] ? log(fmax(x, 0) + LOG_OFFSET) : x;
+}
+
+double lo_class_default_max_speed(lo_class c)
+{
+    double top;
+    switch (c) {
+    case LO_CLASS_MULTIROTOR: top = 20; break;
+    case LO_CLASS_FIXED_WING: top = 50; break;
+    case LO_CLASS_BIRD: top = 20; break;
+    case LO_CLASS_AIRLINER: top = 250; break;
+    case LO_CLASS_HELICOPTER: top = 80; break;
+    case LO_CLASS_LIGHT_AIRCRAFT: top = 80; break;
+    case LO_CLASS_GROUND_VEHICLE: top = 35; break;
+    default: return 0;
+    }
+    return 2 * top + 20;
+}
+
+/* The speed gate (lo_classifier_model.max_speed_mps): true when class c is still possible. */
+static bool speed_allows(const lo_classifier_model *m, int c, double speed)
+{
+    return !(m->max_speed_mps[c] > 0) || !isfinite(speed) || speed <= m->max_speed_mps[c];
 }
 
 bool lo_feature_default_log_scale(lo_feature f)
@@ -41,9 +64,21 @@ void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_
     if (evidence > 1) evidence = 1;
     if (evidence < 0) evidence = 0;
     double scale = evidence / (m->temperature > 0 ? m->temperature : 1);
+    double zs[LO_FEAT_COUNT];
+    if (m->kind == LO_CLASSIFIER_LOGISTIC)
+        for (int f = 0; f < LO_FEAT_COUNT; f++)
+            zs[f] = m->feature_used[f] && isfinite(x[f])
+                       ? (model_scale(m, f, x[f]) - m->center[f]) / m->scale[f] : 0;
     for (int c = 0; c < LO_CLASS_COUNT; c++) {
         logp[c] = -INFINITY;
         if (!m->class_used[c] || !(m->prior[c] > 0)) continue;
+        if (m->kind == LO_CLASSIFIER_LOGISTIC) {
+            double a = m->bias[c];
+            for (int f = 0; f < LO_FEAT_COUNT; f++) a += m->weight[c][f] * zs[f];
+            logp[c] = log(m->prior[c]) + scale * a;
+            if (logp[c] > best) best = logp[c];
+            continue;
+        }
         double ll = 0;
         for (int f = 0; f < LO_FEAT_COUNT; f++) {
             if (!m->feature_used[f] || !isfinite(x[f])) continue;
@@ -52,6 +87,18 @@ void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_
         }
         logp[c] = log(m->prior[c]) + scale * ll;
         if (logp[c] > best) best = logp[c];
+    }
+    /* Physics first: classes too slow for this track are out, unless that leaves none. */
+    double speed = x[LO_FEAT_SPEED_MEAN];
+    bool any_allowed = false;
+    for (int c = 0; c < LO_CLASS_COUNT; c++)
+        if (isfinite(logp[c]) && speed_allows(m, c, speed)) any_allowed = true;
+    if (any_allowed) {
+        best = -INFINITY;
+        for (int c = 0; c < LO_CLASS_COUNT; c++) {
+            if (!speed_allows(m, c, speed)) logp[c] = -INFINITY;
+            if (logp[c] > best) best = logp[c];
+        }
     }
     double sum = 0;
     for (int c = 0; c < LO_CLASS_COUNT; c++) {
@@ -105,10 +152,13 @@ int lo_classifier_model_parse(const char *json_text, const char *src, lo_classif
     }
     m->version = FORMAT_VERSION;
     const char *kind = json_string_value(json_object_get(root, "kind"));
-    if (!kind || strcmp(kind, MODEL_KIND) != 0) {
-        perr(sink, src, 0, "kind", "expected \"" MODEL_KIND "\"");
+    if (kind && strcmp(kind, MODEL_KIND_LOGISTIC) == 0)
+        m->kind = LO_CLASSIFIER_LOGISTIC;
+    else if (!kind || strcmp(kind, MODEL_KIND) != 0) {
+        perr(sink, src, 0, "kind", "expected \"" MODEL_KIND "\" or \"" MODEL_KIND_LOGISTIC "\"");
         goto out;
     }
+    bool logistic = m->kind == LO_CLASSIFIER_LOGISTIC;
     const char *name = json_string_value(json_object_get(root, "name"));
     snprintf(m->name, sizeof m->name, "%s", name ? name : "unnamed");
     const char *prov = json_string_value(json_object_get(root, "provenance"));
@@ -167,6 +217,21 @@ int lo_classifier_model_parse(const char *json_text, const char *src, lo_classif
         }
         m->log_scale[f] = true;
     }
+    if (logistic) {
+        double center[LO_FEAT_COUNT], scl[LO_FEAT_COUNT];
+        if (!read_number_array(json_object_get(root, "center"), nf, center, false)) {
+            perr(sink, src, 0, "center", "expected one number per feature");
+            goto out;
+        }
+        if (!read_number_array(json_object_get(root, "scale"), nf, scl, true)) {
+            perr(sink, src, 0, "scale", "expected one number > 0 per feature");
+            goto out;
+        }
+        for (int i = 0; i < nf; i++) {
+            m->center[order[i]] = center[i];
+            m->scale[order[i]] = scl[i];
+        }
+    }
 
     json_t *classes = json_object_get(root, "classes");
     if (!json_is_object(classes) || json_object_size(classes) < 2) {
@@ -186,6 +251,27 @@ int lo_classifier_model_parse(const char *json_text, const char *src, lo_classif
             goto out;
         }
         double mean[LO_FEAT_COUNT], sd[LO_FEAT_COUNT];
+        if (logistic) {
+            snprintf(field, sizeof field, "classes.%s.weights", cname);
+            json_t *b = json_object_get(cv, "bias");
+            if (!read_number_array(json_object_get(cv, "weights"), nf, mean, false)) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "expected %d numbers, one per feature", nf);
+                perr(sink, src, 0, field, msg);
+                goto out;
+            }
+            if (!json_is_number(b) || !isfinite(json_number_value(b))) {
+                snprintf(field, sizeof field, "classes.%s.bias", cname);
+                perr(sink, src, 0, field, "expected a number");
+                goto out;
+            }
+            m->bias[c] = json_number_value(b);
+            for (int i = 0; i < nf; i++) {
+                m->weight[c][order[i]] = mean[i];
+                sd[i] = 1;
+                mean[i] = 0;
+            }
+        } else {
         snprintf(field, sizeof field, "classes.%s.mean", cname);
         if (!read_number_array(json_object_get(cv, "mean"), nf, mean, false)) {
             char msg[96];
@@ -200,6 +286,7 @@ int lo_classifier_model_parse(const char *json_text, const char *src, lo_classif
             perr(sink, src, 0, field, msg);
             goto out;
         }
+        }
         json_t *pr = json_object_get(cv, "prior");
         double prior = pr ? json_number_value(pr) : 1;
         if (!(prior >= 0) || (pr && !json_is_number(pr))) {
@@ -207,6 +294,13 @@ int lo_classifier_model_parse(const char *json_text, const char *src, lo_classif
             perr(sink, src, 0, field, "expected a number >= 0");
             goto out;
         }
+        json_t *ms = json_object_get(cv, "max_speed_mps");
+        if (ms && (!json_is_number(ms) || !(json_number_value(ms) >= 0))) {
+            snprintf(field, sizeof field, "classes.%s.max_speed_mps", cname);
+            perr(sink, src, 0, field, "expected a speed >= 0 (0: no limit)");
+            goto out;
+        }
+        m->max_speed_mps[c] = ms ? json_number_value(ms) : 0;
         m->class_used[c] = true;
         m->prior[c] = prior;
         prior_sum += prior;
@@ -250,7 +344,8 @@ int lo_classifier_model_write(const lo_classifier_model *m, FILE *out)
     json_t *root = json_object();
     json_object_set_new(root, "format", json_string(FORMAT_NAME));
     json_object_set_new(root, "version", json_integer(FORMAT_VERSION));
-    json_object_set_new(root, "kind", json_string(MODEL_KIND));
+    bool logistic = m->kind == LO_CLASSIFIER_LOGISTIC;
+    json_object_set_new(root, "kind", json_string(logistic ? MODEL_KIND_LOGISTIC : MODEL_KIND));
     json_object_set_new(root, "name", json_string(m->name));
     json_object_set_new(root, "provenance", json_string(m->provenance));
     json_object_set_new(root, "temperature", json_real(m->temperature));
@@ -267,18 +362,35 @@ int lo_classifier_model_write(const lo_classifier_model *m, FILE *out)
         json_object_set_new(root, "log_scale", logs);
     else
         json_decref(logs);
+    if (logistic) {
+        json_t *center = json_array(), *scl = json_array();
+        for (int f = 0; f < LO_FEAT_COUNT; f++)
+            if (m->feature_used[f]) {
+                json_array_append_new(center, json_real(m->center[f]));
+                json_array_append_new(scl, json_real(m->scale[f]));
+            }
+        json_object_set_new(root, "center", center);
+        json_object_set_new(root, "scale", scl);
+    }
     json_t *classes = json_object();
     for (int c = 0; c < LO_CLASS_COUNT; c++) {
         if (!m->class_used[c]) continue;
         json_t *o = json_object(), *mean = json_array(), *sd = json_array();
         for (int f = 0; f < LO_FEAT_COUNT; f++) {
             if (!m->feature_used[f]) continue;
-            json_array_append_new(mean, json_real(m->mean[c][f]));
+            json_array_append_new(mean, json_real(logistic ? m->weight[c][f] : m->mean[c][f]));
             json_array_append_new(sd, json_real(m->std[c][f]));
         }
         json_object_set_new(o, "prior", json_real(m->prior[c]));
-        json_object_set_new(o, "mean", mean);
-        json_object_set_new(o, "std", sd);
+        if (m->max_speed_mps[c] > 0) json_object_set_new(o, "max_speed_mps", json_real(m->max_speed_mps[c]));
+        if (logistic) {
+            json_object_set_new(o, "bias", json_real(m->bias[c]));
+            json_object_set_new(o, "weights", mean);
+            json_decref(sd);
+        } else {
+            json_object_set_new(o, "mean", mean);
+            json_object_set_new(o, "std", sd);
+        }
         json_object_set_new(classes, lo_class_name((lo_class)c), o);
     }
     json_object_set_new(root, "classes", classes);
@@ -349,6 +461,128 @@ int lo_classifier_fit(const double (*x)[LO_FEAT_COUNT], const lo_class *labels, 
     double ps = 0;
     for (int c = 0; c < LO_CLASS_COUNT; c++) ps += m->prior[c];
     for (int c = 0; c < LO_CLASS_COUNT; c++) m->prior[c] /= ps;
+    return 0;
+}
+
+/* Multinomial logistic regression. The inputs are standardised (mean 0, spread 1 over all
+ * samples, in the modelled scale; an unknown feature is 0, its mean), each sample weighs
+ * n / (K n_class) so that every class pulls equally, and full-batch Adam (step 0.05, the usual
+ * betas) minimises the weighted mean cross-entropy plus l2/2 |W|^2 from W = 0: the same data
+ * give the same parameters. */
+int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class *labels, size_t n,
+                               bool uniform_prior, const bool *log_scale, double l2,
+                               int iterations, lo_classifier_model *m)
+{
+    memset(m, 0, sizeof *m);
+    m->version = FORMAT_VERSION;
+    m->kind = LO_CLASSIFIER_LOGISTIC;
+    m->temperature = 1;
+    m->evidence_reports = 1;
+    snprintf(m->name, sizeof m->name, "fitted");
+    for (int f = 0; f < LO_FEAT_COUNT; f++) m->log_scale[f] = log_scale && log_scale[f];
+    size_t ccount[LO_CLASS_COUNT] = {0};
+    double gcnt[LO_FEAT_COUNT] = {0}, gsum[LO_FEAT_COUNT] = {0}, gsum2[LO_FEAT_COUNT] = {0};
+    for (size_t i = 0; i < n; i++) {
+        int c = labels[i];
+        if (c <= LO_CLASS_UNKNOWN || c >= LO_CLASS_COUNT) continue;
+        ccount[c]++;
+        for (int f = 0; f < LO_FEAT_COUNT; f++)
+            if (isfinite(x[i][f])) {
+                double v = model_scale(m, f, x[i][f]);
+                gcnt[f]++, gsum[f] += v, gsum2[f] += v * v;
+            }
+    }
+    int classes[LO_CLASS_COUNT], k = 0;
+    size_t n_used = 0;
+    for (int c = 1; c < LO_CLASS_COUNT; c++)
+        if (ccount[c] >= 2) {
+            classes[k++] = c;
+            n_used += ccount[c];
+        }
+    if (k < 2) return -1;
+    int feats[LO_FEAT_COUNT], nf = 0;
+    for (int f = 0; f < LO_FEAT_COUNT; f++) {
+        if (gcnt[f] < 2) continue;
+        double mu = gsum[f] / gcnt[f], var = (gsum2[f] - gcnt[f] * mu * mu) / (gcnt[f] - 1);
+        if (!(var > 1e-12)) continue; /* constant: tells nothing */
+        m->feature_used[f] = true;
+        m->center[f] = mu;
+        m->scale[f] = sqrt(var);
+        feats[nf++] = f;
+    }
+    for (int j = 0; j < k; j++) {
+        int c = classes[j];
+        m->class_used[c] = true;
+        m->prior[c] = uniform_prior ? 1.0 / k : (double)ccount[c] / (double)n_used;
+        m->max_speed_mps[c] = lo_class_default_max_speed((lo_class)c);
+    }
+    /* Standardised design matrix (n_used x nf) and labels as class slots. */
+    float *z = malloc(n_used * (size_t)(nf ? nf : 1) * sizeof *z);
+    int *slot = malloc(n_used * sizeof *slot);
+    double *grad = calloc((size_t)k * (nf + 1), sizeof *grad);
+    double *w = calloc((size_t)k * (nf + 1), sizeof *w); /* row j: nf weights, then the bias */
+    double *am = calloc((size_t)k * (nf + 1), sizeof *am), *av = calloc((size_t)k * (nf + 1), sizeof *av);
+    if (!z || !slot || !grad || !w || !am || !av) {
+        free(z), free(slot), free(grad), free(w), free(am), free(av);
+        return -1;
+    }
+    double cw[LO_CLASS_COUNT];
+    size_t r = 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = labels[i], j = -1;
+        for (int q = 0; q < k; q++)
+            if (classes[q] == c) j = q;
+        if (j < 0) continue;
+        slot[r] = j;
+        for (int q = 0; q < nf; q++) {
+            int f = feats[q];
+            z[r * nf + q] = isfinite(x[i][f])
+                                ? (float)((model_scale(m, f, x[i][f]) - m->center[f]) / m->scale[f]) : 0;
+        }
+        r++;
+    }
+    for (int j = 0; j < k; j++) cw[j] = (double)n_used / ((double)k * (double)ccount[classes[j]]);
+    const int stride = nf + 1;
+    const double step = 0.05, b1 = 0.9, b2 = 0.999;
+    double p[LO_CLASS_COUNT];
+    for (int it = 1; it <= iterations; it++) {
+        memset(grad, 0, (size_t)k * stride * sizeof *grad);
+        for (size_t i = 0; i < n_used; i++) {
+            const float *zi = &z[i * nf];
+            double best = -INFINITY, sum = 0;
+            for (int j = 0; j < k; j++) {
+                const double *wj = &w[j * stride];
+                double a = wj[nf];
+                for (int q = 0; q < nf; q++) a += wj[q] * zi[q];
+                p[j] = a;
+                if (a > best) best = a;
+            }
+            for (int j = 0; j < k; j++) sum += (p[j] = exp(p[j] - best));
+            double sw = cw[slot[i]] / (double)n_used;
+            for (int j = 0; j < k; j++) {
+                double g = sw * (p[j] / sum - (j == slot[i]));
+                double *gj = &grad[j * stride];
+                for (int q = 0; q < nf; q++) gj[q] += g * zi[q];
+                gj[nf] += g;
+            }
+        }
+        double c1 = 1 - pow(b1, it), c2 = 1 - pow(b2, it);
+        for (int j = 0; j < k; j++)
+            for (int q = 0; q <= nf; q++) {
+                size_t o = (size_t)j * stride + q;
+                double g = grad[o] + (q < nf ? l2 * w[o] : 0);
+                am[o] = b1 * am[o] + (1 - b1) * g;
+                av[o] = b2 * av[o] + (1 - b2) * g * g;
+                w[o] -= step * (am[o] / c1) / (sqrt(av[o] / c2) + 1e-8);
+            }
+    }
+    for (int j = 0; j < k; j++) {
+        int c = classes[j];
+        for (int q = 0; q < nf; q++) m->weight[c][feats[q]] = w[j * stride + q];
+        m->bias[c] = w[j * stride + nf];
+        for (int f = 0; f < LO_FEAT_COUNT; f++) m->std[c][f] = 1;
+    }
+    free(z), free(slot), free(grad), free(w), free(am), free(av);
     return 0;
 }
 

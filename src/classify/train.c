@@ -166,6 +166,34 @@ int lo_trainer_fit(const lo_trainer *t, bool uniform_prior, double temperature,
     return 0;
 }
 
+int lo_trainer_fit_logistic(const lo_trainer *t, bool uniform_prior, double temperature,
+                            double evidence_reports, double l2, int iterations,
+                            lo_classifier_model *m)
+{
+    if (t->n_samples < 2) return -1;
+    double (*x)[LO_FEAT_COUNT] = malloc(t->n_samples * sizeof *x);
+    lo_class *y = malloc(t->n_samples * sizeof *y);
+    if (!x || !y) {
+        free(x);
+        free(y);
+        return -1;
+    }
+    for (size_t i = 0; i < t->n_samples; i++) {
+        memcpy(x[i], t->samples[i].x, sizeof x[i]);
+        y[i] = t->samples[i].label;
+    }
+    bool log_scale[LO_FEAT_COUNT];
+    for (int f = 0; f < LO_FEAT_COUNT; f++) log_scale[f] = lo_feature_default_log_scale((lo_feature)f);
+    int rc = lo_classifier_fit_logistic((const double (*)[LO_FEAT_COUNT])x, y, t->n_samples,
+                                        uniform_prior, log_scale, l2, iterations, m);
+    free(x);
+    free(y);
+    if (rc) return rc;
+    m->temperature = temperature > 0 ? temperature : 1;
+    m->evidence_reports = evidence_reports >= 1 ? evidence_reports : 1;
+    return 0;
+}
+
 long lo_trainer_confusion(const lo_trainer *t, const lo_classifier_model *m, int age_index,
                           long cm[LO_CLASS_COUNT][LO_CLASS_COUNT])
 {

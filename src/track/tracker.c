@@ -26,10 +26,9 @@
 #endif
 #include "lookout/tracker.h"
 
-#include <float.h>
-#include <stdio.h>
-#include <time.h>
 #include <math.h>
+#include <stdio.h> /* stdio, time: the LO_TRACK_DEBUG per-batch timing only */
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +45,14 @@
 #define DEFAULT_REVISIT_S 1.0
 #define ACCEL_SLACK_MPS2 30.0     /* manoeuvre allowance of the coarse grid radius */
 #define MAX_PDA_PLOTS 8
+#define DOPPLER_MANOEUVRE_MPS 5.0
+#define INIT_CLIMB_SIGMA_MPS 20.0
+#ifndef CMAP_TENTATIVE_WEIGHT
+#define CMAP_TENTATIVE_WEIGHT 1.0
+#endif
+#ifndef MN_MIN_SCORE
+#define MN_MIN_SCORE 3.0
+#endif
 #define LN_2PI 1.8378770664093453
 
 typedef struct trk {
@@ -57,6 +64,7 @@ typedef struct trk {
     double t_first, t_confirmed, t_last_update, t_expect;
     double revisit_s;
     double score, score_max;
+    uint32_t looks;               /* last expected looks, newest in bit 0: 1 plot, 0 miss */
     double pv[6], pv_cov[36];     /* combined estimate at t */
     double mu[LO_MAX_MODELS];
     /* The last associated plot. */
@@ -99,10 +107,14 @@ typedef struct seed {
     double revisit_s;
 } seed;
 
+/* 32 bytes: the averages need no more than float precision; the map covers the whole
+ * area the radars see, so its cells outnumber the tracks. */
 typedef struct cmap_cell {
     int64_t key;
-    double rate;                  /* false alarms per second in the cell (EWMA) */
     double t;
+    float rate;                   /* false alarms per second in the cell (EWMA) */
+    float z_sum, z2_sum;          /* the same weights times their height, height^2, */
+    float zvar_sum;               /* and their vertical measurement variance */
 } cmap_cell;
 
 typedef struct heap_item {
@@ -175,6 +187,7 @@ struct lo_tracker {
     /* Clutter map. */
     cmap_cell *cmap;
     uint32_t cmap_mask, cmap_n;
+    double cmap_t0;               /* time of the map's first plot */
 
     lo_assign_workspace *assign_ws;
     double *scratch;              /* cost matrices, JPDA tables */
@@ -333,33 +346,60 @@ static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create)
         if (!create) return NULL;
         t->cmap[b].key = key;
         t->cmap[b].rate = 0;
+        t->cmap[b].z_sum = t->cmap[b].z2_sum = t->cmap[b].zvar_sum = 0;
         t->cmap[b].t = 0;
         t->cmap_n++;
     }
     return &t->cmap[b];
 }
 
-/* False alarms per m^2 per look near `enu` for a sensor revisiting every `revisit_s`. */
-static double clutter_density2(lo_tracker *t, const double *enu, double time, double revisit_s)
+/* False alarms per m^2 per look near `enu` for a sensor revisiting every `revisit_s`; with
+ * `lambda3` also per m^3: the learned density spread over the cell's learned height spread
+ * (ground clutter sits in a thin layer, thermal noise fills the whole clutter_height_m). */
+static double clutter_density2(lo_tracker *t, const double *enu, double time, double revisit_s,
+                               double *lambda3)
 {
     double lambda = t->cfg.clutter_density;
+    if (lambda3) *lambda3 = lambda / t->cfg.clutter_height_m;
     if (!t->cfg.clutter_map) return lambda;
     cmap_cell *c = cmap_find(t, cmap_key(t, enu), false);
     if (!c) return lambda;
-    double rate = c->rate * exp(-(time - c->t) / t->cfg.clutter_map_time_s);
+    double tau = t->cfg.clutter_map_time_s;
+    double rate = c->rate * exp(-(time - c->t) / tau);
+    /* The average starts at zero when the map starts: divide by the share of a full memory
+     * that has elapsed, so that a clutter patch counts from its first scans instead of
+     * confirming false tracks for the first minute. */
+    /* At most 4 times: a target's own first plot in an empty map is not a clutter patch. */
+    double elapsed = time - t->cmap_t0;
+    double share = 1.0 - exp(-elapsed / tau);
+    rate /= share > 0.25 ? share : 0.25;
     double cell_area = t->cfg.clutter_map_cell_m * t->cfg.clutter_map_cell_m;
     double learned = rate * revisit_s / cell_area;
+    if (lambda3 && c->rate > 0) {
+        double mean = (double)c->z_sum / c->rate, var = (double)c->z2_sum / c->rate - mean * mean;
+        /* Height spread of a Gaussian layer: the spread of the plots' heights plus their own
+         * vertical error (large for 2D plots, whose height is a guess), at most the
+         * configured extent. */
+        double h = sqrt(2.0 * LO_PI * ((var > 0 ? var : 0) + (double)c->zvar_sum / c->rate + 10.0 * 10.0));
+        if (h > t->cfg.clutter_height_m) h = t->cfg.clutter_height_m;
+        if (learned / h > *lambda3) *lambda3 = learned / h;
+    }
     return learned > lambda ? learned : lambda;
 }
 
-static void clutter_map_add(lo_tracker *t, const double *enu, double time)
+static void clutter_map_add(lo_tracker *t, const double *enu, double zvar, double time, double w)
 {
     if (!t->cfg.clutter_map) return;
+    if (isnan(t->cmap_t0)) t->cmap_t0 = time;
     cmap_cell *c = cmap_find(t, cmap_key(t, enu), true);
     if (!c) return;
     double tau = t->cfg.clutter_map_time_s;
     double dt = time - c->t;
-    c->rate = (dt > 0 ? c->rate * exp(-dt / tau) : c->rate) + 1.0 / tau;
+    double decay = dt > 0 ? exp(-dt / tau) : 1.0;
+    c->rate = (float)(c->rate * decay + w / tau);
+    c->z_sum = (float)(c->z_sum * decay + w * enu[2] / tau);
+    c->z2_sum = (float)(c->z2_sum * decay + w * enu[2] * enu[2] / tau);
+    c->zvar_sum = (float)(c->zvar_sum * decay + w * zvar / tau);
     if (time > c->t) c->t = time;
 }
 
@@ -377,16 +417,16 @@ void lo_tracker_config_default(lo_tracker_config *c)
     c->q_cv = 1.0;
     c->q_ct = 0.5;
     c->q_turn_rate = 0.01;
-    c->q_ca = 1;
+    c->q_ca = 1.0;
     c->q_ballistic = 0.5;
     c->q_drag = 1e-10;
-    c->model_sojourn_s = 30;
+    c->model_sojourn_s = 30.0;
     c->pd = 0.9;
     c->gate_probability = 0.9997;
     c->clutter_density = 1e-6;
     c->clutter_height_m = 1000.0;
     c->clutter_map = true;
-    c->clutter_map_cell_m = 1000.0;
+    c->clutter_map_cell_m = 250.0;
     c->clutter_map_time_s = 60.0;
     c->clutter_radial_span_mps = 200.0;
     static const lo_init_class classes[] = {
@@ -397,8 +437,8 @@ void lo_tracker_config_default(lo_tracker_config *c)
     };
     c->n_init_classes = (int)(sizeof classes / sizeof classes[0]);
     memcpy(c->init_classes, classes, sizeof classes);
-    c->init_max_gap_s = 2.5;
-    c->false_confirm_prob = 1e-4;
+    c->init_max_gap_s = 3.5;
+    c->false_confirm_prob = 1e-3;
     c->true_delete_prob = 0.1;
     c->delete_score_drop = 8.0;
     c->max_coast_s = 6.0;
@@ -454,6 +494,7 @@ lo_tracker *lo_tracker_new(const lo_site *site, const lo_tracker_config *cfg)
     t->next_id = 1;
     t->done_t = -INFINITY;
     t->hk_next = NAN;
+    t->cmap_t0 = NAN;
     lo_grid_init(&t->track_grid, c.grid_cell_m);
     double seed_cell = t->vmax * c.init_max_gap_s * 0.5;
     if (seed_cell < c.grid_cell_m) seed_cell = c.grid_cell_m;
@@ -810,8 +851,8 @@ static bool group_pairs_by_track(lo_tracker *t)
 }
 
 /* Radial velocity in the association: the pair's likelihood gains the Doppler innovation's
- * density over the clutter's (uniform over clutter_radial_span_mps), and a Doppler more than
- * 4 sigma off rejects the pair. Returns false when rejected. */
+ * density over the clutter's (uniform over clutter_radial_span_mps), and a Doppler too far
+ * off rejects the pair. Returns false when rejected. */
 static bool radial_likelihood(const lo_tracker *t, const trk *k, const lo_plot *p, double *ll)
 {
     if (!(p->flags & LO_PLOT_RADIAL_VEL)) return true;
@@ -834,7 +875,11 @@ static bool radial_likelihood(const lo_tracker *t, const trk *k, const lo_plot *
         S += H[i] * PH[i];
     }
     double innov = p->radial_velocity_mps - h;
-    if (innov * innov > 16.0 * S) return false;
+    /* A manoeuvre changes the Doppler faster than the filter's velocity spread admits (a
+     * take-off or a turn: 10 m/s from one scan to the next), so the association allows a
+     * manoeuvre spread on top; beyond 5 of those sigmas the pair is rejected. */
+    S += DOPPLER_MANOEUVRE_MPS * DOPPLER_MANOEUVRE_MPS;
+    if (innov * innov > 25.0 * S) return false;
     *ll += -0.5 * (innov * innov / S + log(S) + LN_2PI) + log(t->cfg.clutter_radial_span_mps);
     return true;
 }
@@ -914,6 +959,15 @@ static void radial_update(lo_tracker *t, lo_kf *kf, const lo_plot *p)
                             sigma);
 }
 
+/* The optional M-of-N rule: M plots in the last N expected looks (the plots themselves
+ * passed the chi-square gate of the track). Off when confirm_m is 0. */
+static bool m_of_n_passed(const lo_tracker *t, const trk *k)
+{
+    if (t->cfg.confirm_m <= 0) return false;
+    uint32_t window = k->looks & ((t->cfg.confirm_n >= 32) ? 0xffffffffu : ((1u << t->cfg.confirm_n) - 1u));
+    return __builtin_popcount(window) >= t->cfg.confirm_m && k->score >= MN_MIN_SCORE;
+}
+
 static void after_update(lo_tracker *t, int32_t slot, const lo_kf *kf, double dscore)
 {
     trk *k = &t->trk[slot];
@@ -921,7 +975,9 @@ static void after_update(lo_tracker *t, int32_t slot, const lo_kf *kf, double ds
     refresh_combined(t, slot, kf);
     k->score += dscore;
     if (k->score > k->score_max) k->score_max = k->score;
-    if (k->status == LO_TRACK_TENTATIVE && k->score >= t->log_confirm) {
+    k->looks = k->looks << 1 | 1u;
+    if (k->status == LO_TRACK_TENTATIVE &&
+        (k->score >= t->log_confirm || m_of_n_passed(t, k))) {
         k->status = LO_TRACK_CONFIRMED;
         k->t_confirmed = k->t;
         t->stats.tracks_confirmed++;
@@ -1260,11 +1316,9 @@ static void start_track(lo_tracker *t, const lo_plot *p1, const lo_plot *p2, dou
     memset(k, 0, sizeof *k);
     double dt = p2->t - p1->t;
     double pv[6], P[36] = {0};
-    double speed2 = 0;
     for (int i = 0; i < 3; i++) {
         pv[i] = p2->enu[i];
         pv[i + 3] = (p2->enu[i] - p1->enu[i]) / dt;
-        speed2 += pv[i + 3] * pv[i + 3];
     }
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++) {
@@ -1281,18 +1335,39 @@ static void start_track(lo_tracker *t, const lo_plot *p1, const lo_plot *p2, dou
             P[i * 6 + i] = vcap;
             pv[i] = 0;
         }
-    double speed = sqrt(speed2);
-    /* Per-class speed limits: the slowest class this pair fits sets the initiation gate
-     * (its area enters the score), and a pair only a ballistic object fits starts the
-     * ballistic model as the likely one. */
+    /* Per-class speed limits: the slowest class this pair fits, allowing 3 sigma of the two
+     * plots' errors along the line between them, sets the initiation gate (its area enters
+     * the score), and a pair only a ballistic object fits starts the ballistic model as the
+     * likely one. */
+    double d[3], dist2 = 0, var_along = 0;
+    for (int i = 0; i < 3; i++) d[i] = p2->enu[i] - p1->enu[i], dist2 += d[i] * d[i];
+    for (int i = 0; i < 3 && dist2 > 0; i++)
+        for (int j = 0; j < 3; j++) var_along += d[i] * d[j] * (p1->enu_cov[i * 3 + j] + p2->enu_cov[i * 3 + j]);
+    if (dist2 > 0) var_along /= dist2;
+    double slack = sqrt(dist2) - 3.0 * sqrt(var_along);
     double vclass = t->vmax;
     bool only_ballistic = true;
     for (int c = 0; c < t->cfg.n_init_classes; c++) {
         const lo_init_class *ic = &t->cfg.init_classes[c];
-        if (speed <= ic->max_speed_mps) {
+        if (slack <= ic->max_speed_mps * dt) {
             if (ic->max_speed_mps < vclass) vclass = ic->max_speed_mps;
             if (!ic->ballistic) only_ballistic = false;
         }
+    }
+    if (!only_ballistic) {
+        /* Two plots 1 s apart at 10 km give a climb rate good to +-130 m/s (0.6 degrees of
+         * elevation error); aircraft, drones and birds climb at a few m/s. A pseudo-
+         * measurement "climb 0 +- INIT_CLIMB_SIGMA" keeps that noise out of the new track
+         * (ballistic-only pairs keep theirs: rockets do climb that fast). */
+        double S = P[5 * 6 + 5] + INIT_CLIMB_SIGMA_MPS * INIT_CLIMB_SIGMA_MPS, K[6];
+        for (int i = 0; i < 6; i++) K[i] = P[i * 6 + 5] / S;
+        double innov = 0.0 - pv[5], row5[6];
+        for (int j = 0; j < 6; j++) row5[j] = P[5 * 6 + j];
+        for (int i = 0; i < 6; i++) {
+            pv[i] += K[i] * innov;
+            for (int j = 0; j < 6; j++) P[i * 6 + j] -= K[i] * row5[j];
+        }
+        lo_mat_symmetrize(P, 6);
     }
     lo_kf kf[LO_MAX_MODELS];
     int nm = t->cfg.n_models, ballistic_idx = -1;
@@ -1310,8 +1385,13 @@ static void start_track(lo_tracker *t, const lo_plot *p1, const lo_plot *p2, dou
     k->t = p2->t;
     k->t_first = p1->t;
     k->n_updates = 1;
+    /* The seed's look, the looks missed between the two plots, then the pair's. */
+    int gap_looks = (int)lround(dt / sensor_revisit(t, p2->sensor_id)) - 1;
+    k->looks = gap_looks >= 31 ? 0 : (gap_looks > 0 ? 1u << gap_looks : 1u);
+    k->looks = k->looks << 1 | 1u;
     note_plot(t, k, p2);
-    double r = vclass * dt;
+    /* The second plot falls in the class's reach widened by the plots' horizontal spread. */
+    double r = vclass * dt + sqrt(p1->enu_cov[0] + p1->enu_cov[4] + p2->enu_cov[0] + p2->enu_cov[4]);
     k->score = log(t->cfg.pd / (lambda2 * LO_PI * r * r + 1e-300));
     if (k->score > t->log_confirm - 1e-9) k->score = t->log_confirm - 1e-9; /* needs a 3rd plot */
     k->score_max = k->score;
@@ -1378,7 +1458,7 @@ static void initiate(lo_tracker *t)
         int32_t j = c.pairs[k].plot;
         if (!s->alive || t->bp_used[j]) continue;
         const lo_plot *p = t->bp[j];
-        double lambda2 = clutter_density2(t, p->enu, p->t, sensor_revisit(t, p->sensor_id));
+        double lambda2 = clutter_density2(t, p->enu, p->t, sensor_revisit(t, p->sensor_id), NULL);
         start_track(t, &s->plot, p, lambda2);
         s->alive = false;
         t->stale_seeds++;
@@ -1404,6 +1484,7 @@ static void housekeeping(lo_tracker *t, double now)
         if (now > k->t_expect) {
             double n_missed = floor((now - k->t_expect) / k->revisit_s) + 1.0;
             k->score += n_missed * t->ln_miss;
+            k->looks = n_missed >= 32 ? 0 : k->looks << (int)n_missed;
             k->t_expect += n_missed * k->revisit_s;
             if (k->status == LO_TRACK_CONFIRMED) {
                 k->status = LO_TRACK_COASTING;
@@ -1551,8 +1632,7 @@ static void process_batch(lo_tracker *t)
     t->n_cand = 0;
     for (int32_t j = 0; j < np; j++) {
         const lo_plot *p = t->bp[j];
-        double lambda2 = clutter_density2(t, p->enu, p->t, sensor_revisit(t, p->sensor_id));
-        t->bp_lambda[j] = lambda2 / t->cfg.clutter_height_m;
+        clutter_density2(t, p->enu, p->t, sensor_revisit(t, p->sensor_id), &t->bp_lambda[j]);
         t->bp_used[j] = 0;
         t->seen_serial++;
         double r = sqrt(t->gate_d2 * (p->enu_cov[0] + p->enu_cov[4]));
@@ -1577,7 +1657,9 @@ static void process_batch(lo_tracker *t)
     clock_gettime(CLOCK_MONOTONIC, &q3);
 #endif
     for (int32_t j = 0; j < np; j++)
-        if (t->bp_used[j] < 2) clutter_map_add(t, t->bp[j]->enu, t->bp[j]->t);
+        if (t->bp_used[j] < 2)
+            clutter_map_add(t, t->bp[j]->enu, t->bp[j]->enu_cov[8], t->bp[j]->t,
+                            t->bp_used[j] ? CMAP_TENTATIVE_WEIGHT : 1.0);
 #ifdef LO_TRACK_DEBUG
     clock_gettime(CLOCK_MONOTONIC, &q4);
 #define MS(a, b) ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) * 1e-6)
@@ -1653,6 +1735,16 @@ void lo_tracker_finish(lo_tracker *t)
 size_t lo_tracker_track_count(const lo_tracker *t)
 {
     return t->live;
+}
+
+void lo_tracker_for_each(const lo_tracker *t, lo_track_report_fn fn, void *ctx)
+{
+    for (int32_t s = 0; s < t->n_slots; s++) {
+        if (!t->trk[s].id) continue;
+        lo_track snap;
+        fill_snapshot(t, s, &snap);
+        fn(ctx, &snap);
+    }
 }
 
 bool lo_tracker_track_at(const lo_tracker *t, size_t i, lo_track *out)

@@ -3,6 +3,7 @@
  * Every key is optional; absent keys keep lo_tracker_config_default's values. Units are in
  * the key names; errors name the key path and line.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,7 @@ static const char *const tracker_keys[] = {
     "clutter_height_m", "clutter_map", "clutter_map_cell_m", "clutter_map_time_s", "clutter_radial_span_mps",
     "cv_noise_m2_s3", "ct_noise_m2_s3", "turn_rate_noise_rad2_s3", "ca_noise_m2_s5",
     "ballistic_noise_m2_s3", "drag_noise_m2_s", "model_sojourn_s", "init_classes",
-    "init_max_gap_s", "false_confirm_prob", "true_delete_prob", "delete_score_drop",
+    "init_max_gap_s", "false_confirm_prob", "true_delete_prob", "confirm_m_of_n", "delete_score_drop",
     "max_coast_s", "merge_distance_sigma", "reorder_window_s", "batch_window_s", "grid_cell_m",
     "jpda_max_hypotheses", "default_height_m", "report_tentative", NULL};
 
@@ -129,6 +130,16 @@ int lo_tracker_config_from_site(const lo_site *site, lo_tracker_config *cfg, lo_
     lo_yget_double(&c, sec, p, "init_max_gap_s", false, 0.01, 600, &cfg->init_max_gap_s);
     lo_yget_double(&c, sec, p, "false_confirm_prob", false, 1e-12, 0.49, &cfg->false_confirm_prob);
     lo_yget_double(&c, sec, p, "true_delete_prob", false, 1e-12, 0.49, &cfg->true_delete_prob);
+    const lo_ynode *mn = lo_ymap_get(site->doc, sec, "confirm_m_of_n");
+    if (mn) {
+        double v[2] = {0, 0};
+        if (lo_yget_double_list(&c, sec, p, "confirm_m_of_n", false, v, 2)) {
+            if (v[0] < 1 || v[1] < v[0] || v[1] > 31 || v[0] != floor(v[0]) || v[1] != floor(v[1]))
+                lo_yerror(&c, mn, "tracker.confirm_m_of_n", "expected [M, N] with 1 <= M <= N <= 31");
+            else
+                cfg->confirm_m = (int)v[0], cfg->confirm_n = (int)v[1];
+        }
+    }
     lo_yget_double(&c, sec, p, "delete_score_drop", false, 0.1, 1e4, &cfg->delete_score_drop);
     lo_yget_double(&c, sec, p, "max_coast_s", false, 0.01, 3600, &cfg->max_coast_s);
     lo_yget_double(&c, sec, p, "merge_distance_sigma", false, 0, 100, &cfg->merge_distance_sigma);
