@@ -329,8 +329,20 @@ int cmd_multisite_demo(int argc, char **argv)
     lo_role_finish(fusion, t);
     for (int i = 0; i < n + 2; i++) lo_bus_flush(bus[i], 5);
 
+    /* Let the display's durable consumer fetch the last transitions (bounded). */
+    uint64_t raised = 0;
+    for (int i = 0; i <= n; i++) {
+        lo_role_stats st;
+        lo_role_get_stats(i < n ? edge[i] : fusion, &st);
+        raised += st.alerts_published;
+    }
     lo_display_stats ds;
-    lo_display_get_stats(display, &ds);
+    double give_up = lo_cli_monotonic_s() + 5.0;
+    do {
+        lo_display_get_stats(display, &ds);
+        if (ds.alerts >= raised) break;
+        lo_cli_sleep_s(0.05);
+    } while (lo_cli_monotonic_s() < give_up);
     fprintf(stderr, "\nlookout %s: %.0f s of scenario\n", cmd, t - t0);
     for (int i = 0; i <= n; i++) {
         lo_role_stats st;
