@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lookout/asterix.h"
 #include "lookout/fusion.h"
+#include "lookout/picture.h"
 
 #define N_OBJ 3
 #define STEPS 300
@@ -273,12 +275,101 @@ static void test_regions_yaml(void **state)
     lo_site_free(&site);
 }
 
+/* The display role without a bus: CAT062 datagrams of two nodes and alert transitions (one
+ * delivered twice) into one picture. */
+static void send_tracks(lo_display *d, const lo_site *site, const char *node, const lo_track *t,
+                        size_t n)
+{
+    lo_asterix_block b;
+    lo_asterix_block_init(&b, 62);
+    for (size_t i = 0; i < n; i++) {
+        lo_cat062 rec;
+        lo_cat062_from_track(&t[i], &site->frame, 1, 1, false, t[i].status == LO_TRACK_DELETED,
+                             NULL, 0, &rec);
+        uint8_t buf[512];
+        size_t len = lo_cat062_encode(&rec, buf, sizeof buf);
+        assert_true(len > 0 && lo_asterix_block_add(&b, buf, len));
+    }
+    lo_bus_msg m = {.subject = "lookout.tracks.x", .node = node, .data = b.data, .len = b.len};
+    lo_display_bus_tracks(d, &m);
+}
+
+static void test_display_direct(void **state)
+{
+    (void)state;
+    lo_site site;
+    lo_diag_sink sink = {.fn = lo_diag_print_and_continue, .ctx = stderr};
+    assert_int_equal(lo_site_load(lo_test_source_path("scenarios/two-sites/region.yaml"), &site,
+                                  &sink), 0);
+    lo_regions rg;
+    assert_int_equal(lo_regions_read(&site, &rg, &sink), 0);
+    lo_picture *pic = lo_picture_new(NULL);
+    lo_display_options opt = {.regions = &rg, .tod_near_t = 1795341600.0};
+    lo_display *d = lo_display_new(&site, NULL, pic, &opt);
+    assert_non_null(d);
+    /* One object seen by both nodes (ids 4 and 9), one only by the east node (id 5). */
+    object a = {-500, 500, 10, 0}, b = {4000, -1000, 0, 10};
+    for (int k = 0; k < 10; k++) {
+        lo_track w = report(4, k, &a, LO_TRACK_CONFIRMED);
+        lo_track e[2] = {report(9, k + 0.5, &a, LO_TRACK_CONFIRMED),
+                         report(5, k + 0.5, &b, LO_TRACK_CONFIRMED)};
+        send_tracks(d, &site, "fusion-west", &w, 1);
+        send_tracks(d, &site, "fusion-east", e, 2);
+    }
+    lo_picture_stats ps;
+    lo_picture_get_stats(pic, &ps);
+    assert_int_equal(ps.n_tracks, 2);
+    /* Times came through CAT062's time of day: the picture's clock is the last report's. */
+    assert_near(ps.clock, 1795341609.5, 1.0 / 128);
+    lo_display_stats ds;
+    lo_display_get_stats(d, &ds);
+    assert_int_equal(ds.track_records, 30);
+    assert_int_equal(ds.handover.regional_tracks, 2);
+    assert_int_equal(ds.handover.associations, 1);
+
+    /* Alerts: node-local ids become regional; a redelivered transition is shown once. */
+    lo_alert al;
+    memset(&al, 0, sizeof al);
+    al.alert_id = 1;
+    al.track_id = 9;
+    snprintf(al.zone_name, sizeof al.zone_name, "bridge");
+    al.level = LO_ALERT_ALARM;
+    al.t = 1795341609.5;
+    lo_bus_alert_msg m = {.node = "fusion-east", .seq = 77, .parsed = true, .alert = al};
+    assert_true(lo_display_bus_alert(d, &m));
+    assert_true(lo_display_bus_alert(d, &m));
+    lo_display_get_stats(d, &ds);
+    assert_int_equal(ds.alerts, 1);
+    assert_int_equal(ds.alerts_duplicate, 1);
+    json_t *j = lo_picture_json(pic, LO_PIC_ALERTS | LO_PIC_TRACKS);
+    json_t *alerts = json_object_get(j, "alerts"), *tracks = json_object_get(j, "tracks");
+    assert_int_equal(json_array_size(alerts), 1);
+    /* The alert names the regional track the picture shows for object a (the west node's
+     * track 4 and the east node's track 9 are one regional track). */
+    json_int_t tid = json_integer_value(json_object_get(json_array_get(alerts, 0), "track_id"));
+    bool shown = false;
+    for (size_t i = 0; i < json_array_size(tracks); i++) {
+        json_t *t = json_array_get(tracks, i);
+        if (json_integer_value(json_object_get(t, "id")) != tid) continue;
+        shown = true;
+        /* Object a is near x = -400 .. 0 m, object b at x = 4000 m. */
+        json_t *e = json_array_get(json_object_get(t, "enu_m"), 0);
+        assert_true(json_is_number(e) && json_number_value(e) < 1000);
+    }
+    assert_true(shown);
+    json_decref(j);
+    lo_display_free(d);
+    lo_picture_free(pic);
+    lo_site_free(&site);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crossing_keeps_one_identity),
         cmocka_unit_test(test_restart_and_alerts),
         cmocka_unit_test(test_regions_yaml),
+        cmocka_unit_test(test_display_direct),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
