@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `lookout multisite-demo`: --help, usage errors, and a short run of two edge nodes, a fusion
+# `lookout multisite-demo` (and `lookout demo --sites N`): --help, usage errors, and a short run of two edge nodes, a fusion
 # node and a display on a local three-server NATS cluster (50x real time, 40 s of scenario):
 # every node handled plots, plots reached the fusion node through NATS, and the display
 # received tracks and every alert transition the nodes raised.
@@ -13,6 +13,9 @@ out=$("$bin" multisite-demo --help) || die "--help exit status"
 grep -q "^Usage: lookout multisite-demo" <<<"$out" || die "--help prints no Usage line"
 "$bin" multisite-demo --sites 1 >/dev/null 2>&1; [ $? = 2 ] || die "--sites 1 is not a usage error"
 "$bin" multisite-demo --bogus >/dev/null 2>&1; [ $? = 2 ] || die "unknown option is not a usage error"
+# `lookout demo --sites N` is the same command.
+err=$("$bin" demo --sites 1 2>&1); [ $? = 2 ] || die "demo --sites 1 is not a usage error"
+grep -q "multisite-demo: --sites takes" <<<"$err" || die "demo --sites does not go to multisite-demo: $err"
 err=$("$bin" multisite-demo --speed x 2>&1); [ $? = 2 ] || die "--speed x is not a usage error"
 [ "$(wc -l <<<"$err")" = 1 ] || die "usage error is not one line: $err"
 
