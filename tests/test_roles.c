@@ -205,8 +205,11 @@ static void test_fusion_from_cat048(void **state)
             next_poll += 0.25;
         }
     }
-    /* One record from a radar the region does not know. */
+    /* One record from a radar the region does not know, and a truncated block. */
     deliver(fusion, &site, &p, 99);
+    static const uint8_t broken[] = {48, 0, 40, 0xfd, 0xf7};
+    lo_bus_msg bad = {.subject = "lookout.plots.two-sites.x", .data = broken, .len = sizeof broken};
+    lo_role_bus_plots(fusion, &bad); /* reported (stderr: the role has no sink of its own) */
     lo_role_finish(fusion, t + 2);
     lo_role_stats st;
     lo_role_get_stats(fusion, &st);
@@ -215,7 +218,7 @@ static void test_fusion_from_cat048(void **state)
                   (unsigned long long)st.plots_undecodable, (unsigned long long)st.plots_late,
                   (unsigned long long)st.latency_samples);
     assert_int_equal(st.plots_received, n);
-    assert_int_equal(st.plots_undecodable, 1);
+    assert_int_equal(st.plots_undecodable, 2);
     assert_int_equal(st.plots_late, 0);
     assert_true(st.latency_samples > 100);
     /* Every one of the five objects was tracked, and by one track id (no breaks, no twins). */

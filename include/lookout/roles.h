@@ -65,7 +65,8 @@ typedef struct lo_role_stats {
     uint64_t alerts_local;         /* alert transitions the local sinks accepted */
     /* fusion: */
     uint64_t plots_received;       /* CAT048 records decoded from the bus */
-    uint64_t plots_undecodable;    /* records without a position, or of an unknown radar */
+    uint64_t plots_undecodable;    /* records without a position or of an unknown radar, and
+                                      malformed blocks (reported through diag) */
     uint64_t plots_inbox_dropped;  /* dropped from a full inbox (oldest first) */
     uint64_t plots_duplicate;      /* the same plot again (live and replayed): dropped */
     uint64_t plots_late;           /* refused by the pipeline (older than its time) */

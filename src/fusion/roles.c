@@ -299,6 +299,7 @@ void lo_role_bus_plots(void *role, const lo_bus_msg *m)
     if (!st) return;
     pthread_mutex_lock(&r->mu);
     lo_asterix_decode(m->data, m->len, m->subject, 0, on_record, &d, st, r->diag);
+    r->undecodable += (uint64_t)st->malformed; /* reported through diag with the offset */
     pthread_mutex_unlock(&r->mu);
     free(st);
 }
