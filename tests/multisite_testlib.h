@@ -94,6 +94,11 @@ static inline lo_bus *ms_bus(ms_world *w, const char *node, const char *site, lo
 /* replay_s > 0: the new node first reads the last replay_s wall seconds of the plots stream. */
 static inline lo_role *ms_fusion_start(ms_world *w, double replay_s)
 {
+    /* The replay window ends now, before this node takes its time to connect (the test's
+     * loop, and so the edges, wait meanwhile). */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double now = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
     w->bus_fusion = ms_bus(w, "fusion-west", "two-sites", LO_BUS_ROLE_FUSION);
     if (!w->bus_fusion) return NULL;
     lo_role_options fo = {.role = LO_BUS_ROLE_FUSION, .sic = 100, .tod_near_t = w->sim_start,
@@ -101,9 +106,6 @@ static inline lo_role *ms_fusion_start(ms_world *w, double replay_s)
     lo_pipeline_sinks fs = {.on_alert = ms_on_alert, .ctx = &w->j_fusion};
     w->fusion = lo_role_new(&w->region, w->bus_fusion, &fo, &fs, NULL);
     if (w->fusion && replay_s > 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        double now = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
         if (!lo_bus_wait_ready(w->bus_fusion, 10)) return NULL;
         w->replayed = lo_role_replay(w->fusion, now - replay_s, 5.0);
     }
