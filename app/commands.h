@@ -26,6 +26,8 @@ int cmd_run(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);
 int cmd_train_classifier(int argc, char **argv);
 int cmd_multisite_demo(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 /* Shared helpers for commands. */
 #define LO_EXIT_OK 0

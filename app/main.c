@@ -8,6 +8,8 @@
 
 static const lo_command commands[] = {
     {"demo", "run the default green-zone scenario end to end", cmd_demo},
+    {"serve", "the live service: radar plots over UDP to tracks, alarms and the display", cmd_serve},
+    {"replay", "play a recording onto the wire (UDP) with its original timing", cmd_replay},
     {"run", "simulate, track, classify and warn on a scenario in one process", cmd_run},
     {"simulate", "generate radar plots and ground truth from a scenario", cmd_simulate},
     {"track", "track plots from a file into system tracks", cmd_track},

@@ -6,9 +6,12 @@
 #
 # Args (as every tests/cli_*.sh): lookout-binary source-dir shared-dir.
 # The server: LOOKOUT_BROWSER_SERVER, a command line that serves the display and prints its URL
-# (http://HOST:PORT/...) on stdout. Default: the TEST FIXTURE `test_http --fixture` (synthetic
-# tracks and alerts, built next to this test), since the full pipeline is not wired yet.
-# LOOKOUT_BROWSER_SERVER=demo is short for "$bin demo --speed 10 --port 0" (the full pipeline).
+# (http://HOST:PORT/...). Default: the REAL `lookout demo --speed 10 --port 0` on a fresh alert
+# journal (the whole pipeline: simulator, tracker, classifier, threat, journal, picture); its
+# residence drones launch 120 s into the scenario, so the alarm comes after 12-25 s of wall
+# time (the wait is bounded by LOOKOUT_TIMEOUT_S, 90 s here). Then a second, faster run on the
+# TEST FIXTURE `test_http --fixture` (synthetic scene) with a token checks that the page passes
+# the token on. LOOKOUT_BROWSER_SERVER=fixture runs the full check on the fixture instead.
 # Skips (exit 77) when chromium, node or npm is missing, or when npm cannot install
 # playwright-core.
 set -u
@@ -24,9 +27,11 @@ if [ ! -x "$chromium" ]; then
   echo "SKIP: $chromium not found (scripts/install-deps.sh check installs Debian's chromium)"; exit 77
 fi
 
-server_cmd=${LOOKOUT_BROWSER_SERVER:-"$here/test_http --fixture --port 0"}
-[ "$server_cmd" = demo ] && server_cmd="$bin demo --speed 10 --port 0"
-if [ -z "${LOOKOUT_BROWSER_SERVER:-}" ] && [ ! -x "$here/test_http" ]; then
+db_dir=$(mktemp -d /tmp/cli_browser.XXXXXX)
+server_cmd=${LOOKOUT_BROWSER_SERVER:-demo}
+[ "$server_cmd" = demo ] && server_cmd="$bin demo --speed 10 --port 0 --db $db_dir/alerts.sqlite"
+[ "$server_cmd" = fixture ] && server_cmd="$here/test_http --fixture --port 0"
+if [ ! -x "$here/test_http" ]; then
   echo "FAIL: test fixture $here/test_http not built"; exit 1
 fi
 
@@ -53,7 +58,7 @@ stop_server() {
   fi
   wait "$server_pid" 2>/dev/null
 }
-trap stop_server EXIT
+trap 'stop_server; rm -rf "$db_dir"' EXIT
 
 url=
 for _ in $(seq 300); do
@@ -66,13 +71,14 @@ done
 echo "server: $server_cmd -> $url"
 
 shot=$here/browser-display.png
-(cd "$work" && LOOKOUT_URL=$url LOOKOUT_SCREENSHOT=$shot CHROMIUM=$chromium node display.test.mjs)
+(cd "$work" && LOOKOUT_URL=$url LOOKOUT_SCREENSHOT=$shot LOOKOUT_TIMEOUT_S=${LOOKOUT_TIMEOUT_S:-90} CHROMIUM=$chromium node display.test.mjs)
 rc=$?
 [ $rc -ne 0 ] && { echo "--- server log"; tail -20 "$log"; exit $rc; }
 stop_server
 
-# With a token (fixture only): the page takes it from its URL and passes it to the WebSocket.
-if [ -z "${LOOKOUT_BROWSER_SERVER:-}" ]; then
+# With a token (on the fixture: quick): the page takes it from its URL and passes it to the
+# WebSocket.
+if [ "${LOOKOUT_BROWSER_SERVER:-demo}" = demo ]; then
   "$here/test_http" --fixture --port 0 --token "browser-test-token" >"$log" 2>&1 &
   server_pid=$!
   url=

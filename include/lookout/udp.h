@@ -77,6 +77,9 @@ lo_udp_receiver *lo_udp_receiver_open(const lo_udp_listen *listens, int n_listen
  * socket error that is not transient. */
 int lo_udp_receiver_poll(lo_udp_receiver *r, int timeout_ms, lo_udp_record_fn fn, void *ctx);
 uint16_t lo_udp_receiver_port(const lo_udp_receiver *r, int i); /* bound port of listens[i] */
+/* The socket of listens[i] (-1 when none), for an event loop (epoll) that waits on it and
+ * then calls lo_udp_receiver_poll with timeout 0. Owned by the receiver: never close it. */
+int lo_udp_receiver_fd(const lo_udp_receiver *r, int i);
 const lo_udp_rx_stats *lo_udp_receiver_stats(const lo_udp_receiver *r);
 void lo_udp_receiver_close(lo_udp_receiver *r);
 

@@ -57,14 +57,23 @@ static void decode_sp(lo_cat048 *r, const uint8_t *p, long n)
     uint8_t flags = p[2];
     long need = 3 + ((flags & LO_SP048_ELEVATION) ? 2 : 0) + ((flags & LO_SP048_SNR) ? 2 : 0) +
                 ((flags & LO_SP048_RADIAL_VEL) ? 2 : 0) + ((flags & LO_SP048_TRUTH) ? 4 : 0) +
-                ((flags & LO_SP048_FINE) ? 2 : 0);
-    if (need != n || (flags & ~0x1f)) return; /* someone else's SP: leave it alone */
+                ((flags & LO_SP048_FINE) ? 2 : 0) + ((flags & LO_SP048_SIGMAS) ? 8 : 0) +
+                ((flags & LO_SP048_FINE_TIME) ? 1 : 0);
+    if (need != n || (flags & ~0x7f)) return; /* someone else's SP: leave it alone */
     const uint8_t *q = p + 3;
     if (flags & LO_SP048_ELEVATION) { r->sp_elevation = (int16_t)lo_sext(lo_be16(q), 16); q += 2; }
     if (flags & LO_SP048_SNR) { r->sp_snr = (int16_t)lo_sext(lo_be16(q), 16); q += 2; }
     if (flags & LO_SP048_RADIAL_VEL) { r->sp_radial_vel = (int16_t)lo_sext(lo_be16(q), 16); q += 2; }
     if (flags & LO_SP048_TRUTH) { r->sp_truth_id = lo_be32(q); q += 4; }
-    if (flags & LO_SP048_FINE) { r->sp_range_fine = (int8_t)q[0]; r->sp_azimuth_fine = (int8_t)q[1]; }
+    if (flags & LO_SP048_FINE) { r->sp_range_fine = (int8_t)q[0]; r->sp_azimuth_fine = (int8_t)q[1]; q += 2; }
+    if (flags & LO_SP048_SIGMAS) {
+        r->sp_sigma_range = lo_be16(q);
+        r->sp_sigma_azimuth = lo_be16(q + 2);
+        r->sp_sigma_elevation = lo_be16(q + 4);
+        r->sp_sigma_radial_vel = lo_be16(q + 6);
+        q += 8;
+    }
+    if (flags & LO_SP048_FINE_TIME) r->sp_time_fine = (int8_t)q[0];
     r->sp_lookout = flags;
 }
 
@@ -252,13 +261,21 @@ size_t lo_cat048_encode(const lo_cat048 *r, uint8_t *out, size_t cap)
     }
     if ((pr & LO_FRN(LO_I048_SP)) && r->sp_lookout) {
         size_t start = n;
-        uint8_t f = r->sp_lookout & 0x1f;
+        uint8_t f = r->sp_lookout & 0x7f;
         tmp[n++] = 0; tmp[n++] = SP048_MAGIC; tmp[n++] = f;
         if (f & LO_SP048_ELEVATION) { lo_put16(tmp + n, (uint16_t)r->sp_elevation); n += 2; }
         if (f & LO_SP048_SNR) { lo_put16(tmp + n, (uint16_t)r->sp_snr); n += 2; }
         if (f & LO_SP048_RADIAL_VEL) { lo_put16(tmp + n, (uint16_t)r->sp_radial_vel); n += 2; }
         if (f & LO_SP048_TRUTH) { lo_put32(tmp + n, r->sp_truth_id); n += 4; }
         if (f & LO_SP048_FINE) { tmp[n++] = (uint8_t)r->sp_range_fine; tmp[n++] = (uint8_t)r->sp_azimuth_fine; }
+        if (f & LO_SP048_SIGMAS) {
+            lo_put16(tmp + n, r->sp_sigma_range);
+            lo_put16(tmp + n + 2, r->sp_sigma_azimuth);
+            lo_put16(tmp + n + 4, r->sp_sigma_elevation);
+            lo_put16(tmp + n + 6, r->sp_sigma_radial_vel);
+            n += 8;
+        }
+        if (f & LO_SP048_FINE_TIME) tmp[n++] = (uint8_t)r->sp_time_fine;
         tmp[start] = (uint8_t)(n - start);
         bits |= LO_FRN(LO_I048_SP);
     }
@@ -345,6 +362,15 @@ bool lo_cat048_to_plot(const lo_cat048 *r, const lo_sensor *sensor, double t, lo
         out->flags |= LO_PLOT_FLIGHT_LVL;
     }
     if (r->sp_lookout & LO_SP048_TRUTH) out->truth_id = r->sp_truth_id;
+    if (r->sp_lookout & LO_SP048_SIGMAS) {
+        out->flags |= LO_PLOT_SIGMAS;
+        out->sigma_range_m = r->sp_sigma_range / 64.0;
+        out->sigma_azimuth_rad = r->sp_sigma_azimuth * (LO_PI / 1048576.0);
+        out->sigma_elevation_rad = r->sp_sigma_elevation * (LO_PI / 1048576.0);
+        out->sigma_radial_velocity_mps = r->sp_sigma_radial_vel / 256.0;
+    }
+    /* The caller resolved I048/140 alone: add the sub-LSB residual when we sent one. */
+    if (r->sp_lookout & LO_SP048_FINE_TIME) out->t += r->sp_time_fine / 32768.0;
     return true;
 }
 
@@ -357,6 +383,8 @@ void lo_cat048_from_plot(const lo_plot *p, const lo_sensor *s, lo_cat048 *r)
     double tod = fmod(p->t, 86400.0);
     if (tod < 0) tod += 86400.0;
     r->tod = (uint32_t)lo_quantize(tod * 128.0, 0, 86400L * 128 - 1);
+    r->sp_lookout |= LO_SP048_FINE_TIME;
+    r->sp_time_fine = (int8_t)lo_quantize((tod * 128.0 - r->tod) * 256.0, -127, 127);
     bool ssr = p->flags & (LO_PLOT_MODE_3A | LO_PLOT_MODE_S);
     r->typ = (p->flags & LO_PLOT_MODE_S) ? 5 : ssr ? 3 : 1;
     r->i020_len = 1;
@@ -395,5 +423,12 @@ void lo_cat048_from_plot(const lo_plot *p, const lo_sensor *s, lo_cat048 *r)
         r->sp_snr = (int16_t)lo_quantize(p->snr_db * 256.0, -32768, 32767);
     }
     if (p->truth_id) { r->sp_lookout |= LO_SP048_TRUTH; r->sp_truth_id = p->truth_id; }
+    if (p->flags & LO_PLOT_SIGMAS) {
+        r->sp_lookout |= LO_SP048_SIGMAS;
+        r->sp_sigma_range = (uint16_t)lo_quantize(p->sigma_range_m * 64.0, 0, 65535);
+        r->sp_sigma_azimuth = (uint16_t)lo_quantize(p->sigma_azimuth_rad * (1048576.0 / LO_PI), 0, 65535);
+        r->sp_sigma_elevation = (uint16_t)lo_quantize(p->sigma_elevation_rad * (1048576.0 / LO_PI), 0, 65535);
+        r->sp_sigma_radial_vel = (uint16_t)lo_quantize(p->sigma_radial_velocity_mps * 256.0, 0, 65535);
+    }
     r->present |= LO_FRN(LO_I048_SP);
 }

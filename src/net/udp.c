@@ -264,6 +264,11 @@ int lo_udp_receiver_poll(lo_udp_receiver *r, int timeout_ms, lo_udp_record_fn fn
     return r->delivered;
 }
 
+int lo_udp_receiver_fd(const lo_udp_receiver *r, int i)
+{
+    return i >= 0 && i < r->n ? r->fds[i] : -1;
+}
+
 void lo_udp_receiver_close(lo_udp_receiver *r)
 {
     if (!r) return;
