@@ -1,8 +1,12 @@
 /* Helpers every command shares: strict number parsing for options, clocks, pacing. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 
@@ -29,4 +33,21 @@ void lo_cli_sleep_s(double s)
     struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
+}
+
+bool lo_cli_input_ok(const char *cmd, const char *what, const char *path)
+{
+    if (!strcmp(path, "-")) return true;
+    /* O_NONBLOCK: a FIFO is a fine input, and probing it must not wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    int err = fd < 0 ? errno : 0;
+    if (fd >= 0) {
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) err = EISDIR;
+        close(fd);
+    }
+    if (!err) return true;
+    fprintf(stderr, "lookout %s: cannot open %s%s'%s': %s\n", cmd, what ? what : "", what ? " " : "",
+            path, strerror(err));
+    return false;
 }

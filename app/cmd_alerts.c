@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "commands.h"
 #include "lookout/formats.h"
@@ -91,11 +90,7 @@ int cmd_alerts(int argc, char **argv)
     }
     if (optind < argc) return lo_usage_error("alerts", "unexpected argument '%s'", argv[optind]);
 
-    struct stat st;
-    if (stat(db, &st) != 0) {
-        fprintf(stderr, "lookout alerts: %s: no such journal file\n", db);
-        return LO_EXIT_USAGE;
-    }
+    if (!lo_cli_input_ok("alerts", "journal", db)) return LO_EXIT_USAGE;
     char err[600];
     lo_journal *j = lo_journal_open(db, true, err, sizeof err);
     if (!j) {

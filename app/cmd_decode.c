@@ -411,7 +411,8 @@ int cmd_decode(int argc, char **argv)
     double midnight = 0.0;
     int o;
     opterr = 0;
-    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    double v;
+    while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (o) {
         case 'j': c.json = true; break;
         case 'f':
@@ -426,11 +427,19 @@ int cmd_decode(int argc, char **argv)
         case 'h': usage(stdout); return LO_EXIT_OK;
         case 'l': listen = optarg; break;
         case 'g': group = optarg; break;
-        case 'c': count = strtol(optarg, NULL, 10); break;
-        case 's': seconds = strtod(optarg, NULL); break;
+        case 'c':
+            if (!lo_cli_number(optarg, 1, 1e15, &v) || v != floor(v))
+                return lo_usage_error("decode", "--count takes a whole number >= 1, got '%s'", optarg);
+            count = (long)v;
+            break;
+        case 's':
+            if (!lo_cli_number(optarg, 0.001, 1e9, &seconds))
+                return lo_usage_error("decode", "--seconds takes seconds > 0, got '%s'", optarg);
+            break;
         case 'P': plots_out = optarg; break;
         case 'T': tracks_out = optarg; break;
         case 'S': site_path = optarg; break;
+        case ':': return lo_usage_error("decode", "option '%s' needs a value", argv[optind - 1]);
         default:
             return lo_usage_error("decode", "unknown option '%s'", argv[optind - 1]);
         }
@@ -442,9 +451,7 @@ int cmd_decode(int argc, char **argv)
     if (optind != argc - 1)
         return lo_usage_error("decode", optind >= argc ? "missing FILE" : "more than one FILE");
     const char *path = argv[optind];
-    FILE *probe = fopen(path, "rb");
-    if (!probe) return lo_usage_error("decode", "cannot open '%s'", path);
-    fclose(probe);
+    if (!lo_cli_input_ok("decode", NULL, path)) return LO_EXIT_USAGE;
     lo_tod_resolver_init(&c.tod, midnight);
     if (plots_out || tracks_out) {
         lo_site site;

@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "lookout/http.h"
+#include "lookout/journal.h"
 #include "lookout/picture.h"
 #include "runner.h"
 
@@ -140,9 +141,7 @@ int cmd_demo(int argc, char **argv)
     }
     if (optind < argc) return lo_usage_error("demo", "unexpected argument '%s'", argv[optind]);
     if (o.scenario_path) {
-        FILE *f = fopen(o.scenario_path, "r");
-        if (!f) return lo_usage_error("demo", "cannot open scenario '%s'", o.scenario_path);
-        fclose(f);
+        if (!lo_cli_input_ok("demo", "scenario", o.scenario_path)) return LO_EXIT_USAGE;
     }
     if (token_file) {
         char err[256];
@@ -161,7 +160,17 @@ int cmd_demo(int argc, char **argv)
     lo_picture_set_site(pic, &site);
     lo_picture_set_status(pic, o.scenario_path ? o.scenario_path : "green-zone (built-in scenario)");
 
+    /* A restarted demo shows what its journal already holds, as serve does. */
     char err[256];
+    FILE *existing = fopen(o.db_path, "rb");
+    if (existing) {
+        fclose(existing);
+        lo_journal *past = lo_journal_open(o.db_path, true, err, sizeof err);
+        if (past) {
+            lo_app_show_past_alerts(pic, past);
+            lo_journal_close(past);
+        }
+    }
     lo_http_server *srv = lo_http_start(&http, pic, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "lookout demo: cannot serve the display: %s\n", err);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "commands.h"
 #include "lookout/config.h"
 #include "lookout/eval.h"
@@ -40,6 +42,10 @@ static void usage(FILE *f)
             "  --alpha A         GOSPA alpha in (0, 2] (default 2)\n"
             "  --max-age S       oldest track report used at a truth time, seconds\n"
             "                    (default: twice the median interval between reports)\n"
+            "  --detectable-only also score GOSPA over the objects the radar detects: those\n"
+            "                    with --detectable-plots N (default 1) plots in the last\n"
+            "                    --detectable-window S seconds (default 2); needs --plots;\n"
+            "                    printed after the table, or as \"detectable\" in --json\n"
             "  --json            print the results as JSON instead of a table\n"
             "  --plot FILE.svg   draw truth and tracks (plan view) and GOSPA over time\n"
             "  -h, --help        this text\n");
@@ -71,6 +77,28 @@ static bool in_site_coverage(void *ctx, const double enu[3])
         return true;
     }
     return false;
+}
+
+/* The detectable-object GOSPA (eval.h, lo_eval_gospa_detectable) after the table. */
+static void print_detectable(const lo_eval_detectable *d, FILE *f)
+{
+    fprintf(f,
+            "\nGOSPA over detectable objects (%d plot(s) in the last %.1f s): mean %.2f m "
+            "(localisation %.2f, missed %.2f, false %.2f); %.1f detectable objects, "
+            "%.2f missed, %.2f false, %.2f tracks left out per step\n",
+            d->min_plots, d->window_s, d->gospa_mean_m, d->localisation_mean_m, d->missed_mean_m, d->false_mean_m,
+            d->truth_per_step, d->missed_per_step, d->false_per_step, d->left_out_per_step);
+}
+
+/* The "detectable" member of --json. */
+static json_t *detectable_json(const lo_eval_detectable *d)
+{
+    return json_pack("{s:i, s:f, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "min_plots", d->min_plots,
+                     "window_s", d->window_s, "n_steps", d->n_steps, "gospa_mean_m", d->gospa_mean_m,
+                     "localisation_mean_m", d->localisation_mean_m, "missed_mean_m", d->missed_mean_m,
+                     "false_mean_m", d->false_mean_m, "truth_per_step", d->truth_per_step,
+                     "missed_per_step", d->missed_per_step, "false_per_step", d->false_per_step,
+                     "left_out_per_step", d->left_out_per_step);
 }
 
 /* "read 1200000 track reports" on a terminal, every 100,000 records. */
@@ -181,33 +209,36 @@ static int read_alerts(const char *path, lo_warn_eval *w)
 
 /* The evaluation's JSON object with the warning figures added under "warnings". */
 static int write_json_with_warnings(const lo_eval *e, const lo_warn_eval *w, const lo_zone *zones,
-                                    int n_zones)
+                                    int n_zones, const lo_eval_detectable *d)
 {
     char *a = NULL, *b = NULL;
     size_t na = 0, nb = 0;
-    FILE *fa = open_memstream(&a, &na), *fb = open_memstream(&b, &nb);
-    int rc = !fa || !fb;
-    if (!rc) rc = lo_eval_write_json(e, fa) || lo_warn_eval_write_json(w, zones, n_zones, fb);
+    FILE *fa = open_memstream(&a, &na), *fb = w ? open_memstream(&b, &nb) : NULL;
+    int rc = !fa || (w && !fb);
+    if (!rc) rc = lo_eval_write_json(e, fa) || (w && lo_warn_eval_write_json(w, zones, n_zones, fb));
     if (fa) fclose(fa);
     if (fb) fclose(fb);
-    json_t *root = rc ? NULL : json_loads(a, 0, NULL), *warn = rc ? NULL : json_loads(b, 0, NULL);
+    json_t *root = rc ? NULL : json_loads(a, 0, NULL), *warn = (rc || !w) ? NULL : json_loads(b, 0, NULL);
+    json_t *det = (rc || !d) ? NULL : detectable_json(d);
     free(a);
     free(b);
-    if (!json_is_object(root) || !warn) rc = -1;
+    if (!json_is_object(root) || (w && !warn) || (d && !det)) rc = -1;
     else {
-        json_object_set(root, "warnings", warn);
+        if (warn) json_object_set(root, "warnings", warn);
+        if (det) json_object_set(root, "detectable", det);
         rc = json_dumpf(root, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
         fputc('\n', stdout);
     }
     json_decref(root);
     json_decref(warn);
+    json_decref(det);
     return rc;
 }
 
 int cmd_eval(int argc, char **argv)
 {
     enum { OPT_TRUTH = 1000, OPT_TRACKS, OPT_PLOTS, OPT_SITE, OPT_CUTOFF, OPT_ORDER, OPT_ALPHA, OPT_MAX_AGE,
-           OPT_JSON, OPT_PLOT, OPT_ALERTS };
+           OPT_JSON, OPT_PLOT, OPT_ALERTS, OPT_DETECTABLE, OPT_DETECTABLE_WINDOW, OPT_DETECTABLE_PLOTS };
     static const struct option longopts[] = {
         {"truth", required_argument, NULL, OPT_TRUTH},
         {"tracks", required_argument, NULL, OPT_TRACKS},
@@ -218,6 +249,9 @@ int cmd_eval(int argc, char **argv)
         {"alpha", required_argument, NULL, OPT_ALPHA},
         {"max-age", required_argument, NULL, OPT_MAX_AGE},
         {"json", no_argument, NULL, OPT_JSON},
+        {"detectable-only", no_argument, NULL, OPT_DETECTABLE},
+        {"detectable-window", required_argument, NULL, OPT_DETECTABLE_WINDOW},
+        {"detectable-plots", required_argument, NULL, OPT_DETECTABLE_PLOTS},
         {"plot", required_argument, NULL, OPT_PLOT},
         {"alerts", required_argument, NULL, OPT_ALERTS},
         {"help", no_argument, NULL, 'h'},
@@ -225,7 +259,8 @@ int cmd_eval(int argc, char **argv)
     };
     const char *truth_path = NULL, *tracks_path = NULL, *plots_path = NULL, *svg_path = NULL,
                *site_path = NULL, *alerts_path = NULL;
-    bool json = false;
+    bool json = false, detectable = false;
+    double detectable_window_s = 2.0, detectable_plots = 1;
     lo_eval_options opt;
     lo_eval_options_default(&opt);
 
@@ -241,6 +276,18 @@ int cmd_eval(int argc, char **argv)
         case OPT_SITE: site_path = optarg; break;
         case OPT_ALERTS: alerts_path = optarg; break;
         case OPT_JSON: json = true; break;
+        case OPT_DETECTABLE: detectable = true; break;
+        case OPT_DETECTABLE_WINDOW:
+            if (!parse_positive(optarg, &detectable_window_s))
+                return lo_usage_error("eval", "--detectable-window needs seconds > 0, not '%s'", optarg);
+            detectable = true;
+            break;
+        case OPT_DETECTABLE_PLOTS:
+            if (!parse_positive(optarg, &detectable_plots) || detectable_plots != floor(detectable_plots) ||
+                detectable_plots > 1000)
+                return lo_usage_error("eval", "--detectable-plots needs a whole number >= 1, not '%s'", optarg);
+            detectable = true;
+            break;
         case OPT_CUTOFF:
             if (!parse_positive(optarg, &opt.gospa.cutoff_m))
                 return lo_usage_error("eval", "--cutoff needs a distance in metres > 0, not '%s'", optarg);
@@ -263,6 +310,8 @@ int cmd_eval(int argc, char **argv)
     }
     if (optind < argc) return lo_usage_error("eval", "unexpected argument '%s'", argv[optind]);
     if (!tracks_path) return lo_usage_error("eval", "--tracks FILE is required");
+    if (detectable && (!plots_path || !truth_path))
+        return lo_usage_error("eval", "--detectable-only needs --truth and --plots");
     const char *inputs[] = {truth_path, tracks_path, plots_path};
     int n_stdin = 0;
     for (int i = 0; i < 3; i++) {
@@ -357,10 +406,21 @@ int cmd_eval(int argc, char **argv)
         fprintf(stderr, "lookout eval: %ld bad record(s) skipped (see above)\n", sink.errors);
 
     int rc;
-    if (json)
-        rc = w ? write_json_with_warnings(e, w, zones, n_zones) : lo_eval_write_json(e, stdout);
-    else
+    lo_eval_detectable d;
+    bool have_d = false;
+    if (detectable) {
+        have_d = lo_eval_gospa_detectable(e, detectable_window_s, (int)detectable_plots, &d) == 0;
+        if (!have_d) fprintf(stderr, "lookout eval: no plots to tell detectable objects by, or out of memory\n");
+    }
+    if (detectable && !have_d)
+        rc = -1;
+    else if (json)
+        rc = (w || have_d) ? write_json_with_warnings(e, w, zones, n_zones, have_d ? &d : NULL)
+                           : lo_eval_write_json(e, stdout);
+    else {
         rc = lo_eval_print_table(e, stdout) || (w && lo_warn_eval_print_table(w, zones, n_zones, stdout));
+        if (!rc && have_d) print_detectable(&d, stdout);
+    }
     if (rc) status = LO_EXIT_FAIL;
     if (svg_path) {
         FILE *f = fopen(svg_path, "w");

@@ -70,9 +70,7 @@ int cmd_run(int argc, char **argv)
     }
     if (optind < argc) return lo_usage_error("run", "unexpected argument '%s'", argv[optind]);
     if (!config) return lo_usage_error("run", "a scenario is needed: -c SCENARIO.yaml");
-    FILE *f = fopen(config, "r");
-    if (!f) return lo_usage_error("run", "cannot open scenario '%s'", config);
-    fclose(f);
+    if (!lo_cli_input_ok("run", "scenario", config)) return LO_EXIT_USAGE;
     o.scenario_path = config;
 
     lo_site site;

@@ -391,37 +391,6 @@ static void idle_advance(serve_state *s)
 
 /* ---- start and stop ----------------------------------------------------------------------- */
 
-typedef struct seed_ctx {
-    lo_alert *a;
-    size_t n, cap;
-} seed_ctx;
-
-static bool seed_row(void *ctx, int64_t seq, const lo_alert *a, const char *json)
-{
-    (void)seq;
-    (void)json;
-    seed_ctx *c = ctx;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 256;
-        lo_alert *b = realloc(c->a, cap * sizeof *b);
-        if (!b) return false;
-        c->a = b;
-        c->cap = cap;
-    }
-    c->a[c->n++] = *a;
-    return true;
-}
-
-/* Show the journal's past alerts (the picture keeps the latest transition of each). */
-static long seed_past_alerts(serve_state *s)
-{
-    seed_ctx c = {0};
-    long rows = lo_journal_list(s->journal, -INFINITY, seed_row, &c);
-    if (c.n) lo_picture_update_alerts(s->pic, c.a, c.n);
-    free(c.a);
-    return rows;
-}
-
 static int open_outputs(serve_state *s)
 {
     if (s->cfg.n_cat062 == 0) return 0;
@@ -565,7 +534,7 @@ int cmd_serve(int argc, char **argv)
     s.pic = lo_picture_new(NULL);
     if (!s.pic) goto out;
     lo_picture_set_site(s.pic, &s.site);
-    long past = seed_past_alerts(&s);
+    long past = lo_app_show_past_alerts(s.pic, s.journal);
     if (s.nats.present) {
         /* Never waits for NATS: the bus connects (and reconnects) in its own threads, which
          * must be born with SIGINT/SIGTERM blocked so that the signalfd below gets them. */

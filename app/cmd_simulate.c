@@ -127,7 +127,7 @@ int cmd_simulate(int argc, char **argv)
     double speed = 0;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         double v;
         switch (c) {
         case 'o': out_path = optarg; break;
@@ -159,8 +159,12 @@ int cmd_simulate(int argc, char **argv)
             so.truth_rate_s = v;
             break;
         case 'h': usage(stdout); return LO_EXIT_OK;
+        /* argv[optind - 1] is the option as typed: the long options' codes ('d' for
+         * --duration) are not options of their own, so optopt would name the wrong one. */
+        case ':': return lo_usage_error("simulate", "option '%s' needs a value", argv[optind - 1]);
         case '?':
-            if (optopt) return lo_usage_error("simulate", "option '-%c' is unknown or needs a value", optopt);
+            if (optopt && strncmp(argv[optind - 1], "--", 2) != 0)
+                return lo_usage_error("simulate", "unknown option '-%c'", optopt);
             return lo_usage_error("simulate", "unknown option '%s'", argv[optind - 1]);
         default: return lo_usage_error("simulate", "bad arguments");
         }
@@ -179,12 +183,7 @@ int cmd_simulate(int argc, char **argv)
     }
     if (asterix && !strcmp(out_path, "-"))
         return lo_usage_error("simulate", "--format asterix needs -o FILE (.pcap, or raw datagrams)");
-    FILE *probe = fopen(scenario, "r");
-    if (!probe) {
-        fprintf(stderr, "lookout simulate: cannot open '%s': %s\n", scenario, strerror(errno));
-        return LO_EXIT_USAGE;
-    }
-    fclose(probe);
+    if (!lo_cli_input_ok("simulate", NULL, scenario)) return LO_EXIT_USAGE;
 
     lo_diag_sink sink = {0};
     lo_site site;

@@ -41,6 +41,16 @@ bool lo_cli_number(const char *s, double min, double max, double *out);
 /* Monotonic seconds (for pacing and progress, never for data time). */
 double lo_cli_monotonic_s(void);
 void lo_cli_sleep_s(double s);
+/* Can `path` be opened for reading as a file ("-" is stdin)? When not (missing, unreadable, a
+ * directory) prints "lookout CMD: cannot open WHAT 'path': reason" and returns false; the
+ * caller exits with LO_EXIT_USAGE. `what` ("scenario", "journal") may be NULL. */
+bool lo_cli_input_ok(const char *cmd, const char *what, const char *path);
+
+/* Show every alert transition stored in `journal` on the display; returns the rows read
+ * (-1 on a journal error). */
+struct lo_picture;
+struct lo_journal;
+long lo_app_show_past_alerts(struct lo_picture *pic, struct lo_journal *journal);
 
 /* True when stderr is a terminal (progress lines are shown only then). */
 int lo_progress_wanted(void);

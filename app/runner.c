@@ -1,6 +1,7 @@
 /* A scenario through the whole pipeline in one process (runner.h). */
 #include "runner.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -121,7 +122,7 @@ static lo_writer *open_output(const run_state *s, const char *path, int kind)
     lo_writer *w = kind == 0   ? lo_plot_writer_open(path, fmt)
                    : kind == 1 ? lo_truth_writer_open(path, fmt)
                                : lo_track_writer_open(path, fmt, &s->site->frame);
-    if (!w) fprintf(stderr, "lookout %s: cannot write %s\n", s->o->cmd, path);
+    if (!w) fprintf(stderr, "lookout %s: cannot write %s: %s\n", s->o->cmd, path, strerror(errno));
     return w;
 }
 
@@ -165,7 +166,8 @@ int lo_run_scenario(const lo_run_options *o, const lo_site *site)
     char err[256] = "";
     s.journal = lo_journal_open(o->db_path, false, err, sizeof err);
     if (!s.journal) {
-        fprintf(stderr, "lookout %s: cannot open alert journal %s: %s\n", o->cmd, o->db_path, err);
+        /* err already starts with the journal's path */
+        fprintf(stderr, "lookout %s: cannot open the alert journal: %s\n", o->cmd, err);
         return LO_EXIT_FAIL;
     }
     lo_sim_options so = {.has_seed = o->has_seed, .seed = o->seed, .duration_s = o->duration_s};

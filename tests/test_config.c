@@ -281,7 +281,7 @@ static void test_all_errors_reported(void **state)
     ASSERT_DIAG(&diags, "bad.yaml:12:", "sensors[0].position.lat_deg", "[-90, 90]");
     ASSERT_DIAG(&diags, "bad.yaml:13:", "sensors[1].sac", "required key is missing");
     ASSERT_DIAG(&diags, "bad.yaml:16:", "sensors[1].max_range_m", "must exceed");
-    ASSERT_DIAG(&diags, "bad.yaml:17:", "sensors[1].scan_period_s", "positive");
+    ASSERT_DIAG(&diags, "bad.yaml:17:", "sensors[1].scan_period_s", "[0.01, 3600]");
     ASSERT_DIAG(&diags, "bad.yaml:21:", "sensors[2].radial_velocity", "maybe");
     ASSERT_DIAG(&diags, "bad.yaml:22:", "sensors[2].sigma_azimuth_deg", "number");
     ASSERT_DIAG(&diags, "bad.yaml:27:", "sensors[3].max_elevation_deg", "must exceed");
@@ -298,6 +298,47 @@ static void test_all_errors_reported(void **state)
     /* (Duplicate ids and names are compared among sensors without other errors only: see
      * test_duplicates.) */
     assert_true(diags.n >= 21);
+}
+
+/* Regression (review): positive but absurdly small resolution keys were accepted, and the
+ * simulator then hung (1e9 scans in a second) or took gigabytes (1e9 range cells or beams). */
+static void test_resolution_lower_bounds(void **state)
+{
+    (void)state;
+    static const struct { const char *kv, *path, *range; } cases[] = {
+        {"scan_period_s: 1e-9", "sensors[0].scan_period_s", "[0.01, 3600]"},
+        {"range_cell_m: 1e-9", "sensors[0].range_cell_m", "[0.1, 10000]"},
+        {"beamwidth_az_deg: 1e-9", "sensors[0].beamwidth_az_deg", "[0.01, 360]"},
+        {"beamwidth_el_deg: 0.001", "sensors[0].beamwidth_el_deg", "[0.01, 180]"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml,
+                 "site: {name: t, reference: {lat_deg: 33, lon_deg: 44}}\n"
+                 "sensors:\n"
+                 "  - name: r\n"
+                 "    sac: 1\n"
+                 "    sic: 1\n"
+                 "    %s\n", cases[i].kv);
+        lo_test_diags diags;
+        lo_test_diags_init(&diags, false);
+        lo_site site;
+        assert_int_equal(lo_site_load_string(yaml, "res.yaml", &site, &diags.sink), -1);
+        assert_int_equal(diags.n, 1);
+        ASSERT_DIAG(&diags, "res.yaml:6:", cases[i].path, cases[i].range);
+    }
+    /* The bounds themselves load. */
+    const char *ok = "site: {name: t, reference: {lat_deg: 33, lon_deg: 44}}\n"
+                     "sensors:\n"
+                     "  - {name: r, sac: 1, sic: 1, scan_period_s: 0.01, range_cell_m: 0.1,\n"
+                     "     beamwidth_az_deg: 0.01, beamwidth_el_deg: 0.01}\n";
+    lo_test_diags diags;
+    lo_test_diags_init(&diags, false);
+    lo_site site;
+    assert_int_equal(lo_site_load_string(ok, "ok.yaml", &site, &diags.sink), 0);
+    assert_near(site.sensors[0].scan_period_s, 0.01, 0);
+    assert_near(site.sensors[0].range_cell_m, 0.1, 0);
+    lo_site_free(&site);
 }
 
 static void test_duplicates(void **state)
@@ -516,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_green_zone_fixture),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_all_errors_reported),
+        cmocka_unit_test(test_resolution_lower_bounds),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_structure_errors),
         cmocka_unit_test(test_closed_polygon_ring),

@@ -441,6 +441,33 @@ static void test_bad_value_reports_line_column_field(void **state)
     assert_int_equal(d.n, 1);
 }
 
+/* Regression: a time of 1e17 s (or milliseconds since the epoch taken for seconds) was read
+ * and `lookout track` then hung in the tracker's housekeeping, whose 0.1 s steps cannot
+ * advance a double that large. Such times are refused at the edge with line, column, field. */
+static void test_implausible_time_refused(void **state)
+{
+    (void)state;
+    const char *path = lo_test_temp_file(".csv",
+        "time,sensor_id,range_m,azimuth_deg\n"
+        "1e17,1,1000,90\n"
+        "1795348800000,1,1000,90\n"
+        "1795348800.5,1,1000,90\n"
+        "-2e10,1,1000,90\n");
+    lo_test_diags d;
+    lo_test_diags_init(&d, false);
+    lo_reader *r = lo_plot_reader_open(path, &d.sink);
+    lo_plot p;
+    assert_int_equal(lo_plot_reader_next(r, &p), 1);
+    assert_near(p.t, 1795348800.5, 0);
+    assert_int_equal(lo_plot_reader_next(r, &p), 0);
+    lo_reader_close(r);
+    assert_int_equal(d.n, 3);
+    char want[512];
+    snprintf(want, sizeof want, "%s:3:1: error: time: time beyond the years 1653..2286", path);
+    assert_non_null(strstr(d.all, want));
+    assert_non_null(strstr(d.all, "milliseconds"));
+}
+
 static void test_missing_required_column(void **state)
 {
     (void)state;
@@ -654,6 +681,10 @@ static void test_missing_file(void **state)
     lo_test_diags_init(&d, false);
     assert_null(lo_truth_reader_open("/nonexistent/truth.csv", &d.sink));
     assert_non_null(strstr(d.all, "/nonexistent/truth.csv: error: cannot open"));
+    /* A directory opens with fopen; it used to fail at the first read with "read error". */
+    lo_test_diags_init(&d, false);
+    assert_null(lo_plot_reader_open("/tmp", &d.sink));
+    assert_non_null(strstr(d.all, "/tmp: error: cannot open: Is a directory"));
 }
 
 static void test_time_parsing(void **state)
@@ -760,6 +791,7 @@ int main(void)
         cmocka_unit_test(test_crlf_and_bom),
         cmocka_unit_test(test_subnormal_accepted_overflow_refused),
         cmocka_unit_test(test_bad_value_reports_line_column_field),
+        cmocka_unit_test(test_implausible_time_refused),
         cmocka_unit_test(test_missing_required_column),
         cmocka_unit_test(test_wrong_unit_column_is_named),
         cmocka_unit_test(test_truncated_last_line),

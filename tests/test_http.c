@@ -973,21 +973,18 @@ static void test_stalled_client(void **state)
     char status[256];
     int good = ws_open(e->port, "/ws", NULL, status, sizeof status);
     assert_non_null(strstr(status, "101"));
-    /* Change the picture every scan for 4 s; the good client must see most of the updates. */
-    int received = 0;
-    double until = wall_now() + 4.0;
-    for (double sec = 132; wall_now() < until; sec += 1) {
+    /* Change the picture every scan; the good client must get each of several updates while
+     * the stalled one stays stalled. Counted, not timed: "at least 4 in 4 s of wall clock"
+     * failed under ASan on a loaded 2-core machine. A sender held up by the stalled client
+     * shows as a read that times out (the socket's 5 s SO_RCVTIMEO: ws_read_text NULL). */
+    for (double sec = 132; sec < 138; sec += 1) {
         fixture_fill(e->pic, &e->fs, sec, sec, 3000);
         char *m = ws_read_text(good);
         assert_non_null(m);
         free(m);
-        received++;
     }
-    assert_true(received >= 4);
-    double t0 = wall_now();
-    response r = http_get(e->port, "/metrics", NULL);
+    response r = http_get(e->port, "/metrics", NULL); /* answers within the 5 s timeout */
     assert_int_equal(r.status, 200);
-    assert_true(wall_now() - t0 < 2.0);
     assert_non_null(strstr(r.body, "lookout_websocket_clients 2\n"));
     response_free(&r);
     close(stalled); /* its sender's blocked write fails now, so the stop below is quick */

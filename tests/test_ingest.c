@@ -300,6 +300,12 @@ static void test_refused(void **state)
     p = polar_plot(0x0101, 1000, 10, 1, true);
     p.t = NAN;
     expect_refused(p, "time");
+    /* Milliseconds since the epoch, or a time so large that a double cannot step through it
+     * (`lookout track` hung on t = 1e17 in the tracker's housekeeping). */
+    p.t = 1795348800000.0;
+    expect_refused(p, "milliseconds");
+    p.t = -1e17;
+    expect_refused(p, "time");
     p.t = 1;
     p.flags = 0;
     expect_refused(p, "no position");
@@ -324,6 +330,21 @@ static void test_refused(void **state)
     p.flags |= LO_PLOT_COVARIANCE;
     p.enu_cov[4] = INFINITY;
     expect_refused(p, "covariance");
+    p.enu_cov[4] = -1;
+    expect_refused(p, "negative variance");
+    /* A Cartesian position far beyond the radar's reach: kilometres taken for metres, or a
+     * huge value that would overflow the tracker's grid cell index (found reviewing ingest:
+     * `lookout track` took x_m = 1e25). 20 km max range: 40 km from the antenna is the limit. */
+    memset(&p, 0, sizeof p);
+    p.sensor_id = 0x0101;
+    p.flags = LO_PLOT_CARTESIAN;
+    p.enu[0] = 1e25;
+    expect_refused(p, "max_range");
+    p.enu[0] = 41000;
+    expect_refused(p, "max_range");
+    p.enu[0] = 39000;
+    const char *why;
+    assert_int_equal(lo_ingest_plot(&site, &p, 300, &why), 0);
 
     /* A NULL `why` is allowed. */
     p = polar_plot(0x0303, 1000, 10, 1, true);

@@ -251,6 +251,60 @@ static void test_false_alarms_poisson(void **state)
     sim_run_free(&r);
 }
 
+/* Regression (fuzz_scenario): a scan without a single plot before any scan with plots
+ * crashed in sort_scan (memset of the not yet allocated bucket counts). No targets and a
+ * false-alarm rate low enough that the first scans are empty. */
+static void test_empty_first_scans(void **state)
+{
+    (void)state;
+    const char *site = sim_test_site("rotating", 3, 1e-9, "4/3-earth");
+    build(site, "simulation: {duration_s: 20, seed: 7, ground_height_m: -5}\ntargets: []\n", "");
+    sim_run r;
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
+    /* 1e-9 x 667 cells x 180 beams x 6 elevation beams: about 7e-4 false alarms per scan. */
+    assert_true(r.n_plots <= 2);
+    assert_int_equal(r.stats.plots, r.n_plots);
+    sim_run_free(&r);
+}
+
+/* Regression (review): pfa 0.999 asked for ~10^6 thermal false alarms every scan and the run
+ * crawled, holding each scan in memory. Refused by lo_sim_new naming the sensor's pfa key and
+ * line; with clutter.thermal off the same site runs. */
+static void test_false_alarm_flood_refused(void **state)
+{
+    (void)state;
+    const char *site = sim_test_site("rotating", 3, 0.999, "4/3-earth");
+    build(site, "simulation: {duration_s: 2, seed: 1, ground_height_m: -5}\ntargets: []\n", "");
+    lo_test_diags d;
+    lo_test_diags_init(&d, false);
+    sim_run r;
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, &d), -1);
+    assert_non_null(strstr(d.all, "scenario.yaml:3:"));
+    assert_non_null(strstr(d.all, "sensors[0].pfa"));
+    assert_non_null(strstr(d.all, "false alarms per scan"));
+    sim_run_free(&r);
+    build(site, "simulation: {duration_s: 2, seed: 1, ground_height_m: -5}\ntargets: []\n",
+          "clutter: {thermal: false}\n");
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
+    assert_int_equal(r.stats.thermal, 0);
+    sim_run_free(&r);
+
+    /* The same for clutter: eleven patches of 10^4 plots per scan each. */
+    char clutter[4096];
+    size_t used = (size_t)snprintf(clutter, sizeof clutter, "clutter:\n  ground:\n");
+    for (int i = 0; i < 11; i++)
+        used += (size_t)snprintf(clutter + used, sizeof clutter - used,
+                                 "    - {position: {x_m: %d, y_m: 3000}, plots_per_scan: 10000}\n",
+                                 100 * i);
+    site = sim_test_site("rotating", 3, 1e-6, "4/3-earth");
+    build(site, "simulation: {duration_s: 2, seed: 1, ground_height_m: -5}\ntargets: []\n", clutter);
+    lo_test_diags_init(&d, false);
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, &d), -1);
+    assert_non_null(strstr(d.all, "clutter"));
+    assert_non_null(strstr(d.all, "1.1e+05 plots per scan"));
+    sim_run_free(&r);
+}
+
 static void test_resolution_cell_merge(void **state)
 {
     (void)state;
@@ -552,6 +606,8 @@ int main(void)
         cmocka_unit_test(test_moving_targets_unbiased),
         cmocka_unit_test(test_biases_and_staring_order),
         cmocka_unit_test(test_false_alarms_poisson),
+        cmocka_unit_test(test_empty_first_scans),
+        cmocka_unit_test(test_false_alarm_flood_refused),
         cmocka_unit_test(test_resolution_cell_merge),
         cmocka_unit_test(test_split_returns),
         cmocka_unit_test(test_coverage_and_horizon),

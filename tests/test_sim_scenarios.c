@@ -165,6 +165,27 @@ static void test_bad_scenarios_name_key_and_line(void **state)
     assert_non_null(strstr(d.all, where));
     assert_non_null(strstr(d.all, "simulation.start"));
     sim_run_free(&r);
+
+    /* Regression (review): start: 1e300 hung the simulation (its time steps cannot advance
+     * a double that large), 1e17 silently simulated nothing, and "T-1:00:00" passed as an
+     * hour. Each is refused, naming the key and line. */
+    static const char *const bad_starts[] = {"1e300", "1e17", "-5", "2021-11-07T-1:00:00Z",
+                                             "2021-11-07T01:-5:00Z", "1900-01-01T00:00:00Z"};
+    for (size_t i = 0; i < sizeof bad_starts / sizeof bad_starts[0]; i++) {
+        snprintf(yaml, sizeof yaml, "%ssimulation:\n  duration_s: 10\n  start: \"%s\"\n", site,
+                 bad_starts[i]);
+        lo_test_diags_init(&d, false);
+        assert_int_equal(sim_run_yaml(&r, yaml, NULL, &d), -1);
+        assert_non_null(strstr(d.all, where));
+        assert_non_null(strstr(d.all, "simulation.start"));
+        assert_non_null(strstr(d.all, bad_starts[i]));
+        sim_run_free(&r);
+    }
+    /* The bounds themselves are fine. */
+    snprintf(yaml, sizeof yaml, "%ssimulation:\n  duration_s: 2\n  start: 1795348800.5\n", site);
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
+    assert_near(r.t0, 1795348800.5, 0);
+    sim_run_free(&r);
 }
 
 /* The green-zone scenario does what ../shared/reference/green-zone.md says. */

@@ -73,11 +73,25 @@ static void test_syntax_error_has_line(void **state)
     assert_non_null(strstr(diags.last, "YAML syntax"));
 }
 
+/* A directory opens with fopen on Linux; libyaml then said only "input error" at 1:1. */
+static void test_directory_is_refused_by_name(void **state)
+{
+    (void)state;
+    lo_test_diags diags;
+    lo_test_diags_init(&diags, false);
+    assert_null(lo_ydoc_load_file("/tmp", &diags.sink));
+    assert_int_equal(diags.n, 1);
+    assert_non_null(strstr(diags.last, "/tmp"));
+    assert_non_null(strstr(diags.last, "Is a directory"));
+    assert_null(strstr(diags.last, "input error"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values_and_errors),
         cmocka_unit_test(test_syntax_error_has_line),
+        cmocka_unit_test(test_directory_is_refused_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

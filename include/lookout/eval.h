@@ -170,6 +170,34 @@ int lo_eval_write_json(const lo_eval *e, FILE *f);
 int lo_eval_write_svg(const lo_eval *e, FILE *f);
 const lo_eval_options *lo_eval_get_options(const lo_eval *e);
 
+
+/* ---- GOSPA over the detectable objects (src/eval/detectable.c) ------------------------------
+ * A tracker can only be scored on what its sensors saw: an object the radar never resolves
+ * (one bird of a flock whose plots carry another bird's truth_id, a drone below the horizon)
+ * adds c^p/alpha to the missed part of every tracker alike. This GOSPA counts, at each truth
+ * time t, only the truth samples whose truth_id has at least min_plots plots in
+ * [t - window_s, t] (needs the plots, lo_eval_add_plot; `lookout eval --detectable-only`
+ * uses 1 plot in 2 s, i.e. the last scan or two of a 1 s radar); the estimates are those of the plain GOSPA (every confirmed or
+ * coasting track, same max age and extrapolation), except that a track within the cut-off of
+ * an undetectable object and of no detectable one is left out: it follows something real
+ * that the plots do not name (it is neither a hit nor a false track); a track far from every
+ * object is a false estimate as usual. Call after lo_eval_run. Returns 0, or -1 when out of memory or there
+ * were no plots. */
+typedef struct lo_eval_detectable {
+    double window_s;
+    int min_plots;
+    int n_steps;              /* truth times (all of them, also those with nothing detectable) */
+    double gospa_mean_m, localisation_mean_m, missed_mean_m, false_mean_m;
+    double truth_per_step;    /* mean number of detectable objects per step */
+    double missed_per_step, false_per_step;
+    double left_out_per_step; /* tracks left out: near an undetectable object only */
+} lo_eval_detectable;
+
+int lo_eval_gospa_detectable(const lo_eval *e, double window_s, int min_plots, lo_eval_detectable *out);
+/* The plots as collected (only truth_id and time; sorted by truth_id then time by the run). */
+size_t lo_eval_plot_count(const lo_eval *e);
+void lo_eval_plot_at(const lo_eval *e, size_t i, uint32_t *truth_id, double *t);
+
 /* ---- warning figures (src/eval/warn.c) ------------------------------------------------------
  * What the people in the zones got from the classifier and the alerts, scored against truth
  * (../shared/reference/evaluation.md, "Warning figures"; docs/eval.md):

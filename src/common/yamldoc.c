@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 struct lo_ydoc {
@@ -38,6 +39,13 @@ static lo_ydoc *load(yaml_parser_t *parser, const char *source, lo_diag_sink *si
 lo_ydoc *lo_ydoc_load_file(const char *path, lo_diag_sink *sink)
 {
     FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        /* fopen takes a directory; libyaml would then say only "input error". */
+        fclose(f);
+        f = NULL;
+        errno = EISDIR;
+    }
     if (!f) {
         lo_diag_report(sink, LO_DIAG_ERROR, path, 0, 0, -1, NULL, "cannot open: %s",
                        strerror(errno));

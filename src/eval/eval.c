@@ -607,3 +607,14 @@ const lo_eval_report *lo_eval_track_reports(const lo_eval *e, size_t *n)
     *n = e->n_reports;
     return e->reports;
 }
+
+size_t lo_eval_plot_count(const lo_eval *e)
+{
+    return e->n_plots;
+}
+
+void lo_eval_plot_at(const lo_eval *e, size_t i, uint32_t *truth_id, double *t)
+{
+    *truth_id = e->plots[i].id;
+    *t = e->plots[i].t;
+}

@@ -59,6 +59,8 @@ static const char *check_plot(const lo_site *site, const lo_plot *p, const lo_se
     *sensor = &site->sensors[*index];
     if (!isfinite(p->t))
         return "time is not a finite number";
+    if (fabs(p->t) > LO_INGEST_MAX_ABS_TIME_S)
+        return "time is beyond the years 1653..2286 (milliseconds instead of seconds?)";
     if (!(p->flags & (LO_PLOT_POLAR | LO_PLOT_CARTESIAN)))
         return "no position: neither polar nor Cartesian";
     if (p->flags & LO_PLOT_POLAR) {
@@ -74,11 +76,25 @@ static const char *check_plot(const lo_site *site, const lo_plot *p, const lo_se
             if (fabs(p->elevation_rad) > 0.5 * LO_PI)
                 return "elevation outside [-90, 90] degrees";
         }
-    } else if (!all_finite(p->enu, 3)) {
-        return "Cartesian position is not finite";
+    } else {
+        if (!all_finite(p->enu, 3))
+            return "Cartesian position is not finite";
+        /* The same plausibility bound as a polar plot's range: a position in kilometres or
+         * feet, or in another frame, lands far outside the radar's reach (and a huge one
+         * would overflow the tracker's spatial grid). */
+        double d2 = 0;
+        for (int i = 0; i < 3; i++)
+            d2 += (p->enu[i] - (*sensor)->enu[i]) * (p->enu[i] - (*sensor)->enu[i]);
+        if (sqrt(d2) > 2.0 * (*sensor)->max_range_m)
+            return "Cartesian position beyond twice the sensor's max_range_m from the sensor "
+                   "(wrong sensor, frame or unit?)";
     }
-    if ((p->flags & LO_PLOT_COVARIANCE) && !(p->flags & LO_PLOT_POLAR) && !all_finite(p->enu_cov, 9))
-        return "covariance is not finite";
+    if ((p->flags & LO_PLOT_COVARIANCE) && !(p->flags & LO_PLOT_POLAR)) {
+        if (!all_finite(p->enu_cov, 9))
+            return "covariance is not finite";
+        if (p->enu_cov[0] < 0 || p->enu_cov[4] < 0 || p->enu_cov[8] < 0)
+            return "covariance has a negative variance";
+    }
     if ((p->flags & LO_PLOT_RADIAL_VEL) && !isfinite(p->radial_velocity_mps))
         return "radial velocity is not a finite number";
     if ((p->flags & LO_PLOT_FLIGHT_LVL) && !isfinite(p->baro_altitude_m))

@@ -306,7 +306,10 @@ static bool read_sensor(lo_yctx *c, const lo_ynode *n, const char *path, const l
     s->lon = pos.lon;
     s->height_m = pos.h;
 
-    get_positive(c, n, path, "scan_period_s", 3600, &s->scan_period_s);
+    /* Lower bounds on the resolution keys: a scan period of 1e-9 s or a range cell or beam of
+     * 1e-9 is accepted by "positive" but asks the simulator for 1e9 scans or beam positions
+     * (it hung, or took gigabytes). The bounds are far beyond any real radar's. */
+    lo_yget_double(c, n, path, "scan_period_s", false, 0.01, 3600, &s->scan_period_s);
     get_deg(c, n, path, "north_azimuth_deg", false, -360, 360, &s->north_azimuth_rad);
     s->north_azimuth_rad = lo_wrap_2pi(s->north_azimuth_rad);
 
@@ -368,11 +371,11 @@ static bool read_sensor(lo_yctx *c, const lo_ynode *n, const char *path, const l
             s->pfa = pfa;
         }
     }
-    get_positive(c, n, path, "range_cell_m", 10000, &s->range_cell_m);
+    lo_yget_double(c, n, path, "range_cell_m", false, 0.1, 10000, &s->range_cell_m);
     double bw_az = s->beamwidth_az_rad * LO_RAD2DEG, bw_el = s->beamwidth_el_rad * LO_RAD2DEG;
-    if (get_positive(c, n, path, "beamwidth_az_deg", 360, &bw_az))
+    if (lo_yget_double(c, n, path, "beamwidth_az_deg", false, 0.01, 360, &bw_az))
         s->beamwidth_az_rad = bw_az * LO_DEG2RAD;
-    if (get_positive(c, n, path, "beamwidth_el_deg", 180, &bw_el))
+    if (lo_yget_double(c, n, path, "beamwidth_el_deg", false, 0.01, 180, &bw_el))
         s->beamwidth_el_rad = bw_el * LO_DEG2RAD;
     lo_yget_bool(c, n, path, "radial_velocity", false, &s->measures_radial_velocity);
 

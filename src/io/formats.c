@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "lookout/geo.h"
@@ -458,7 +459,7 @@ static bool csv_next_record(lo_reader *r, csv_record *out)
         if (n < 0) {
             r->at_eof = true;
             if (ferror(r->f)) {
-                reader_report(r, LO_DIAG_ERROR, r->line, 0, NULL, "read error");
+                reader_report(r, LO_DIAG_ERROR, r->line, 0, NULL, "read error: %s", strerror(errno));
                 r->stopped = true;
                 return false;
             }
@@ -628,7 +629,7 @@ static int json_fill_cells(lo_reader *r)
         ssize_t n = getline(&r->linebuf, &r->linecap, r->f);
         if (n < 0) {
             if (ferror(r->f)) {
-                reader_report(r, LO_DIAG_ERROR, r->line, 0, NULL, "read error");
+                reader_report(r, LO_DIAG_ERROR, r->line, 0, NULL, "read error: %s", strerror(errno));
                 r->stopped = true;
                 return -1;
             }
@@ -764,12 +765,20 @@ static bool get_required_number(lo_reader *r, int c, double *out)
     return true;
 }
 
+/* Times beyond +-1e10 s (years 1653..2286) are refused: milliseconds or microseconds since the
+ * epoch taken for seconds, or garbage. At 1e17 s a double steps by 16 s and the tracker's
+ * time stepping cannot advance (the same bound as LO_INGEST_MAX_ABS_TIME_S). */
+#define MAX_ABS_TIME_S 1e10
+
 static bool get_time(lo_reader *r, int c, double *out, bool *present, bool required)
 {
     *present = r->cell[c] != NULL;
     if (!*present) return required ? bad_cell(r, c, "required value is empty") : true;
     if (!lo_parse_time(r->cell[c], out))
         return bad_cell(r, c, "expected UTC seconds since the epoch or ISO 8601 UTC time");
+    if (fabs(*out) > MAX_ABS_TIME_S)
+        return bad_cell(r, c, "time beyond the years 1653..2286: seconds expected "
+                              "(milliseconds or microseconds?)");
     return true;
 }
 
@@ -1054,6 +1063,13 @@ static lo_reader *reader_open(const char *path, lo_diag_sink *sink, int kind)
     } else {
         r->f = fopen(path, "r");
         r->own_file = true;
+        struct stat st;
+        if (r->f && fstat(fileno(r->f), &st) == 0 && S_ISDIR(st.st_mode)) {
+            /* fopen takes a directory; reading it would fail with a bare "read error". */
+            fclose(r->f);
+            r->f = NULL;
+            errno = EISDIR;
+        }
     }
     if (!r->source || !r->f) {
         if (r->source)

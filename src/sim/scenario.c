@@ -45,16 +45,24 @@ static bool get_range(parse_ctx *p, const lo_ynode *map, const char *path, const
     return true;
 }
 
+/* Start times must lie in 1970..2286: the simulation steps time in fractions of a second, which
+ * a double far beyond that cannot resolve (start: 1e300 hung the run; 1e17 silently simulated
+ * nothing). */
+#define SIM_MAX_START_S 1e10
+
 /* "2021-11-07T01:00:00Z" (optionally with fractional seconds) or seconds since the epoch. */
 static bool parse_time(const char *s, double *out)
 {
-    if (lo_yparse_double(s, out)) return true;
+    if (lo_yparse_double(s, out)) return *out >= 0 && *out <= SIM_MAX_START_S;
     int Y, M, D, h, m;
     double sec;
     char z[8] = "";
     if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%lf%7s", &Y, &M, &D, &h, &m, &sec, z) < 6) return false;
     if (z[0] && strcmp(z, "Z") != 0 && strcmp(z, "+00:00") != 0) return false;
-    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec < 0 || sec >= 61) return false;
+    /* sscanf's %d takes a sign: "T-1:00" must not pass as an hour. */
+    if (Y < 1970 || Y > 2286 || M < 1 || M > 12 || D < 1 || D > 31 || h < 0 || h > 23 || m < 0 ||
+        m > 59 || sec < 0 || sec >= 61)
+        return false;
     struct tm tm = {0};
     tm.tm_year = Y - 1900;
     tm.tm_mon = M - 1;
@@ -532,7 +540,7 @@ int sim_scenario_parse(const lo_site *site, sim_scenario *sc, lo_diag_sink *sink
             const char *txt = lo_ynode_scalar(d, st);
             if (!txt || !parse_time(txt, &sc->start_t))
                 lo_yerror(&p.y, st, "simulation.start", "expected an ISO 8601 UTC time such as "
-                          "2021-11-07T01:00:00Z, got '%s'", txt ? txt : "(not a scalar)");
+                          "2021-11-07T01:00:00Z or epoch seconds, in 1970..2286, got '%s'", txt ? txt : "(not a scalar)");
         }
         lo_yget_double(&p.y, sim, "simulation", "duration_s", false, 0.001, 1e7, &sc->duration_s);
         long seed = 1;

@@ -11,6 +11,10 @@
 #include "lookout/sim.h"
 #include "sim/sim_internal.h"
 
+/* More thermal false alarms than this per scan, or more clutter plots from all patches, is a
+ * configuration mistake (lo_sim_new). */
+#define SIM_MAX_FALSE_ALARMS_PER_SCAN 100000
+
 /* What made a buffered plot: a target (its class, 0 .. LO_CLASS_COUNT - 1) or a clutter source.
  * Kept beside the plot so that counting needs no lookup into the targets. */
 enum plot_source { SRC_THERMAL = 100, SRC_GROUND, SRC_RAIN, SRC_TURBINE, SRC_SPLIT = 128 };
@@ -263,6 +267,9 @@ static int cmp_order(const void *a, const void *b)
 static void sort_scan(lo_sim *sim, sensor_rt *sr, double ts, double T)
 {
     size_t n = sr->n;
+    /* An empty scan has nothing to order, and before the first non-empty one the sort
+     * buffers do not exist yet (memset of a NULL count array). */
+    if (n == 0) return;
     if (n > sim->cap_sort) {
         size_t cap = n + n / 2;
         order_key *nt = realloc(sim->sort_tmp, cap * sizeof *nt);
@@ -523,6 +530,21 @@ lo_sim *lo_sim_new(const lo_site *site, const lo_sim_options *opt, lo_diag_sink 
     sim->hash_mask = hs - 1;
     if (!sim->cands || !sim->hash) goto fail;
 
+    /* Clutter patches each add their plots_per_scan (up to 10^4) to every scan of every
+     * sensor; a few hundred patches would flood the run like a pfa near 1 does. */
+    double clutter_per_scan = 0;
+    for (int g = 0; g < sim->sc.n_ground; g++) clutter_per_scan += sim->sc.ground[g].plots_per_scan;
+    for (int g = 0; g < sim->sc.n_rain; g++) clutter_per_scan += sim->sc.rain[g].plots_per_scan;
+    if (clutter_per_scan > SIM_MAX_FALSE_ALARMS_PER_SCAN) {
+        const lo_ynode *at = site->doc ? lo_ymap_get(site->doc, lo_ydoc_root(site->doc), "clutter") : NULL;
+        lo_diag_report(sink, LO_DIAG_ERROR, site->path ? site->path : "<scenario>",
+                       at ? lo_ynode_line(site->doc, at) : 0, at ? lo_ynode_column(site->doc, at) : 0,
+                       -1, "clutter", "the ground and rain patches ask for %.3g plots per scan in all "
+                       "(at most %g simulated): lower their plots_per_scan",
+                       clutter_per_scan, (double)SIM_MAX_FALSE_ALARMS_PER_SCAN);
+        goto fail;
+    }
+
     sim->n_sensors = site->n_sensors;
     sim->sr = calloc((size_t)(site->n_sensors ? site->n_sensors : 1), sizeof *sim->sr);
     if (!sim->sr) goto fail;
@@ -537,6 +559,29 @@ lo_sim *lo_sim_new(const lo_site *site, const lo_sim_options *opt, lo_diag_sink 
         sr->threshold = lo_radar_threshold(sr->s->pfa);
         sr->snr_k = lo_radar_snr(sr->s, 1.0, 1.0);
         sr->fa_mean = sim_sensor_false_alarm_mean(sr->s);
+        if (sim->sc.thermal && sr->fa_mean > SIM_MAX_FALSE_ALARMS_PER_SCAN) {
+            /* pfa 0.999 over 10^5 cells asks for 10^5 plots every scan: the run would crawl
+             * and hold them all in memory. Say which sensor and why instead. */
+            char field[80];
+            snprintf(field, sizeof field, "sensors[%d].pfa", i);
+            /* A loaded site has no refused sensors, so sensors[i] is the file's i-th entry. */
+            const lo_ynode *entry = NULL, *at = NULL;
+            if (site->doc) {
+                entry = lo_yseq_at(site->doc, lo_ymap_get(site->doc, lo_ydoc_root(site->doc), "sensors"),
+                                   (size_t)i);
+                at = lo_ymap_get(site->doc, entry, "pfa");
+                if (!at) at = entry;
+            }
+            lo_diag_report(sink, LO_DIAG_ERROR, site->path ? site->path : "<scenario>",
+                           site->doc ? lo_ynode_line(site->doc, at) : 0,
+                           site->doc ? lo_ynode_column(site->doc, at) : 0, -1, field,
+                           "sensor '%s': pfa %g over its %.3g resolution cells gives %.3g thermal "
+                           "false alarms per scan (at most %g simulated): lower pfa, or turn "
+                           "clutter.thermal off",
+                           sr->s->name, sr->s->pfa, sr->fa_mean / sr->s->pfa, sr->fa_mean,
+                           (double)SIM_MAX_FALSE_ALARMS_PER_SCAN);
+            goto fail;
+        }
         sr->two_k_r = 2 * k * sim->world.earth_radius_m;
         double ha = fmax(1.0, sr->s->height_m - sim->sc.ground_height_m);
         sr->horizon_m = sqrt(sr->two_k_r * ha);

@@ -47,6 +47,10 @@
 #define MAX_PDA_PLOTS 8
 #define DOPPLER_MANOEUVRE_MPS 5.0
 #define INIT_CLIMB_SIGMA_MPS 20.0
+#define CMAP_DOPPLER_MIN_SIGMA_MPS 0.5 /* least Doppler spread of a cell's clutter */
+#ifndef CMAP_WARMUP_MIN_SHARE
+#define CMAP_WARMUP_MIN_SHARE 0.25 /* the warm-up correction is at most 4 times */
+#endif
 #ifndef CMAP_TENTATIVE_WEIGHT
 #define CMAP_TENTATIVE_WEIGHT 1.0
 #endif
@@ -107,14 +111,18 @@ typedef struct seed {
     double revisit_s;
 } seed;
 
-/* 32 bytes: the averages need no more than float precision; the map covers the whole
- * area the radars see, so its cells outnumber the tracks. */
+/* 40 bytes: the averages need no more than float precision, and the time of the last
+ * update is kept as seconds since the map's start (float: 0.06 s resolution after ten days,
+ * against a memory of a minute); the map covers the whole area the radars see, so its cells
+ * outnumber the tracks. */
 typedef struct cmap_cell {
     int64_t key;
-    double t;
+    float t;                      /* last update, seconds since cmap_t0 */
     float rate;                   /* false alarms per second in the cell (EWMA) */
     float z_sum, z2_sum;          /* the same weights times their height, height^2, */
     float zvar_sum;               /* and their vertical measurement variance */
+    float rv_rate;                /* the weights of those with a radial velocity, */
+    float rv_sum, rv2_sum;        /* times it and its square (ground clutter: near 0) */
 } cmap_cell;
 
 typedef struct heap_item {
@@ -325,7 +333,7 @@ static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create)
         if (!t->cmap) return NULL;
         for (uint32_t i = 0; i <= t->cmap_mask; i++) t->cmap[i].key = INT64_MIN;
     }
-    if (create && (t->cmap_n + 1) * 2 > t->cmap_mask + 1) {
+    if (create && (uint64_t)(t->cmap_n + 1) * 4 > (uint64_t)(t->cmap_mask + 1) * 3) { /* load 3/4 */
         uint32_t size = (t->cmap_mask + 1) * 2;
         cmap_cell *n = malloc(size * sizeof *n);
         if (!n) return NULL;
@@ -347,6 +355,7 @@ static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create)
         t->cmap[b].key = key;
         t->cmap[b].rate = 0;
         t->cmap[b].z_sum = t->cmap[b].z2_sum = t->cmap[b].zvar_sum = 0;
+        t->cmap[b].rv_rate = t->cmap[b].rv_sum = t->cmap[b].rv2_sum = 0;
         t->cmap[b].t = 0;
         t->cmap_n++;
     }
@@ -356,8 +365,11 @@ static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create)
 /* False alarms per m^2 per look near `enu` for a sensor revisiting every `revisit_s`; with
  * `lambda3` also per m^3: the learned density spread over the cell's learned height spread
  * (ground clutter sits in a thin layer, thermal noise fills the whole clutter_height_m). */
+static double clutter_doppler_factor(const lo_tracker *t, const cmap_cell *c, const lo_plot *p,
+                                     double learned_share);
+
 static double clutter_density2(lo_tracker *t, const double *enu, double time, double revisit_s,
-                               double *lambda3)
+                               double *lambda3, const lo_plot *doppler_plot)
 {
     double lambda = t->cfg.clutter_density;
     if (lambda3) *lambda3 = lambda / t->cfg.clutter_height_m;
@@ -365,14 +377,14 @@ static double clutter_density2(lo_tracker *t, const double *enu, double time, do
     cmap_cell *c = cmap_find(t, cmap_key(t, enu), false);
     if (!c) return lambda;
     double tau = t->cfg.clutter_map_time_s;
-    double rate = c->rate * exp(-(time - c->t) / tau);
+    double rate = c->rate * exp(-(time - t->cmap_t0 - c->t) / tau);
     /* The average starts at zero when the map starts: divide by the share of a full memory
      * that has elapsed, so that a clutter patch counts from its first scans instead of
      * confirming false tracks for the first minute. */
     /* At most 4 times: a target's own first plot in an empty map is not a clutter patch. */
     double elapsed = time - t->cmap_t0;
     double share = 1.0 - exp(-elapsed / tau);
-    rate /= share > 0.25 ? share : 0.25;
+    rate /= share > CMAP_WARMUP_MIN_SHARE ? share : CMAP_WARMUP_MIN_SHARE;
     double cell_area = t->cfg.clutter_map_cell_m * t->cfg.clutter_map_cell_m;
     double learned = rate * revisit_s / cell_area;
     if (lambda3 && c->rate > 0) {
@@ -382,25 +394,59 @@ static double clutter_density2(lo_tracker *t, const double *enu, double time, do
          * configured extent. */
         double h = sqrt(2.0 * LO_PI * ((var > 0 ? var : 0) + (double)c->zvar_sum / c->rate + 10.0 * 10.0));
         if (h > t->cfg.clutter_height_m) h = t->cfg.clutter_height_m;
-        if (learned / h > *lambda3) *lambda3 = learned / h;
+        double floor3 = *lambda3, learned3 = learned / h;
+        if (learned3 > *lambda3) *lambda3 = learned3;
+        if (doppler_plot) *lambda3 *= clutter_doppler_factor(t, c, doppler_plot, learned3 / (learned3 + floor3));
     }
     return learned > lambda ? learned : lambda;
 }
 
-static void clutter_map_add(lo_tracker *t, const double *enu, double zvar, double time, double w)
+/* The association's Doppler term (radial_likelihood) takes false alarms' radial velocities as
+ * uniform over clutter_radial_span_mps. Ground clutter is not: it sits at zero Doppler, and a
+ * zero-Doppler plot there is 10 to 100 times likelier clutter than that assumes, which let
+ * tracks on a clutter patch confirm (green-zone.yaml: 5 to 13 false tracks in 10 minutes over
+ * five seeds). So the map also learns each cell's Doppler mean and spread, and the density of
+ * false alarms at a plot with a Doppler is scaled by the learned share of the clutter (a
+ * Gaussian of the cell's Doppler) over the uniform: a moving target crossing the patch sees
+ * less clutter than the plain map says, a zero-Doppler plot on the patch much more. Returns
+ * the factor; 1 when the plot or the cell has no Doppler. */
+static double clutter_doppler_factor(const lo_tracker *t, const cmap_cell *c, const lo_plot *p,
+                                     double learned_share)
 {
+    if (!(p->flags & LO_PLOT_RADIAL_VEL) || !(c->rv_rate > 0) || !(c->rate > 0)) return 1.0;
+    const lo_sensor *s = find_sensor(t, p->sensor_id, NULL);
+    double sigma = p->sigma_radial_velocity_mps > 0 ? p->sigma_radial_velocity_mps
+                                                    : (s ? s->sigma_radial_velocity_mps : 0);
+    if (!(sigma > 0)) return 1.0; /* radial_likelihood ignores such a Doppler too */
+    double mean = (double)c->rv_sum / c->rv_rate;
+    double var = (double)c->rv2_sum / c->rv_rate - mean * mean;
+    var = (var > 0 ? var : 0) + sigma * sigma + CMAP_DOPPLER_MIN_SIGMA_MPS * CMAP_DOPPLER_MIN_SIGMA_MPS;
+    double share = learned_share * (double)c->rv_rate / c->rate;
+    double dv = p->radial_velocity_mps - mean;
+    double dens = exp(-0.5 * dv * dv / var) / sqrt(2.0 * LO_PI * var);
+    return share * dens * t->cfg.clutter_radial_span_mps + (1.0 - share);
+}
+
+static void clutter_map_add(lo_tracker *t, const lo_plot *p, double w, double w_doppler)
+{
+    const double *enu = p->enu;
+    double zvar = p->enu_cov[8], time = p->t;
     if (!t->cfg.clutter_map) return;
     if (isnan(t->cmap_t0)) t->cmap_t0 = time;
     cmap_cell *c = cmap_find(t, cmap_key(t, enu), true);
     if (!c) return;
     double tau = t->cfg.clutter_map_time_s;
-    double dt = time - c->t;
+    double dt = time - t->cmap_t0 - c->t;
     double decay = dt > 0 ? exp(-dt / tau) : 1.0;
     c->rate = (float)(c->rate * decay + w / tau);
     c->z_sum = (float)(c->z_sum * decay + w * enu[2] / tau);
     c->z2_sum = (float)(c->z2_sum * decay + w * enu[2] * enu[2] / tau);
     c->zvar_sum = (float)(c->zvar_sum * decay + w * zvar / tau);
-    if (time > c->t) c->t = time;
+    double wr = (p->flags & LO_PLOT_RADIAL_VEL) ? w_doppler : 0.0, rv = wr > 0 ? p->radial_velocity_mps : 0.0;
+    c->rv_rate = (float)(c->rv_rate * decay + wr / tau);
+    c->rv_sum = (float)(c->rv_sum * decay + wr * rv / tau);
+    c->rv2_sum = (float)(c->rv2_sum * decay + wr * rv * rv / tau);
+    if (dt > 0) c->t = (float)(time - t->cmap_t0);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1261,6 +1307,36 @@ typedef struct seed_ctx {
     bool oom;
 } seed_ctx;
 
+/* Does the pair's velocity (d over dt, covariance cov_sum / dt^2) agree with the Doppler of
+ * plot `q`? Radial velocity is the one component of the velocity a single plot measures: two
+ * targets in trail, the second where the first was a scan earlier, pair into a slow
+ * "target" whose radial speed is far from what both plots measure (green-zone.yaml's two
+ * rockets 300 m apart). The test allows the pair's own error along the line of sight, the
+ * Doppler's, and DOPPLER_MANOEUVRE_MPS of speed change; beyond 5 sigma the pair is refused. */
+static bool pair_doppler_fits(const lo_tracker *t, const lo_plot *q, const double d[3],
+                              const double cov_sum[9], double dt)
+{
+    if (!(q->flags & LO_PLOT_RADIAL_VEL)) return true;
+    const lo_sensor *s = find_sensor(t, q->sensor_id, NULL);
+    if (!s) return true;
+    double sigma = q->sigma_radial_velocity_mps > 0 ? q->sigma_radial_velocity_mps : s->sigma_radial_velocity_mps;
+    if (!(sigma > 0)) return true;
+    double u[3], rn = 0;
+    for (int i = 0; i < 3; i++) u[i] = q->enu[i] - s->enu[i], rn += u[i] * u[i];
+    rn = sqrt(rn);
+    if (rn < 1.0) return true;
+    double h = 0, var = 0;
+    for (int i = 0; i < 3; i++) {
+        u[i] /= rn;
+        h += u[i] * d[i] / dt;
+    }
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) var += u[i] * u[j] * cov_sum[i * 3 + j];
+    double S = var / (dt * dt) + sigma * sigma + DOPPLER_MANOEUVRE_MPS * DOPPLER_MANOEUVRE_MPS;
+    double innov = q->radial_velocity_mps - h;
+    return innov * innov <= 25.0 * S;
+}
+
 static void visit_seed(void *vctx, int32_t si)
 {
     seed_ctx *c = vctx;
@@ -1288,6 +1364,9 @@ static void visit_seed(void *vctx, int32_t si)
         double ex = dist - reach;
         if (ex * ex > 9.0 * var) return;
     }
+    double cov_sum[9];
+    for (int i = 0; i < 9; i++) cov_sum[i] = p->enu_cov[i] + s->plot.enu_cov[i];
+    if (!pair_doppler_fits(t, p, d, cov_sum, dt) || !pair_doppler_fits(t, &s->plot, d, cov_sum, dt)) return;
     if (c->n == c->cap) {
         int32_t cap = c->cap ? c->cap * 2 : 64;
         seed_pair *q = realloc(c->pairs, sizeof *q * (size_t)cap);
@@ -1366,6 +1445,23 @@ static void start_track(lo_tracker *t, const lo_plot *p1, const lo_plot *p2, dou
         for (int i = 0; i < 6; i++) {
             pv[i] += K[i] * innov;
             for (int j = 0; j < 6; j++) P[i * 6 + j] -= K[i] * row5[j];
+        }
+        lo_mat_symmetrize(P, 6);
+        /* The same for the horizontal velocity: across the line of sight two plots 1 s apart
+         * at 13 km give it to +-130 m/s (0.4 degrees of azimuth), far more than the class
+         * the pair fits can fly. A prior 0 +- vclass/sqrt(2) per axis (the class's speed
+         * limit as a scale, not a bound) keeps the new track's prediction within reach of
+         * its third plot; along the line of sight the plots' range accuracy dominates. */
+        double prior_var = 0.5 * vclass * vclass;
+        for (int axis = 3; axis <= 4; axis++) {
+            double Sa = P[axis * 6 + axis] + prior_var, Ka[6], rowa[6];
+            for (int i = 0; i < 6; i++) Ka[i] = P[i * 6 + axis] / Sa;
+            double innova = 0.0 - pv[axis];
+            for (int j = 0; j < 6; j++) rowa[j] = P[axis * 6 + j];
+            for (int i = 0; i < 6; i++) {
+                pv[i] += Ka[i] * innova;
+                for (int j = 0; j < 6; j++) P[i * 6 + j] -= Ka[i] * rowa[j];
+            }
         }
         lo_mat_symmetrize(P, 6);
     }
@@ -1458,7 +1554,7 @@ static void initiate(lo_tracker *t)
         int32_t j = c.pairs[k].plot;
         if (!s->alive || t->bp_used[j]) continue;
         const lo_plot *p = t->bp[j];
-        double lambda2 = clutter_density2(t, p->enu, p->t, sensor_revisit(t, p->sensor_id), NULL);
+        double lambda2 = clutter_density2(t, p->enu, p->t, sensor_revisit(t, p->sensor_id), NULL, NULL);
         start_track(t, &s->plot, p, lambda2);
         s->alive = false;
         t->stale_seeds++;
@@ -1632,7 +1728,7 @@ static void process_batch(lo_tracker *t)
     t->n_cand = 0;
     for (int32_t j = 0; j < np; j++) {
         const lo_plot *p = t->bp[j];
-        clutter_density2(t, p->enu, p->t, sensor_revisit(t, p->sensor_id), &t->bp_lambda[j]);
+        clutter_density2(t, p->enu, p->t, sensor_revisit(t, p->sensor_id), &t->bp_lambda[j], p);
         t->bp_used[j] = 0;
         t->seen_serial++;
         double r = sqrt(t->gate_d2 * (p->enu_cov[0] + p->enu_cov[4]));
@@ -1658,8 +1754,10 @@ static void process_batch(lo_tracker *t)
 #endif
     for (int32_t j = 0; j < np; j++)
         if (t->bp_used[j] < 2)
-            clutter_map_add(t, t->bp[j]->enu, t->bp[j]->enu_cov[8], t->bp[j]->t,
-                            t->bp_used[j] ? CMAP_TENTATIVE_WEIGHT : 1.0);
+            /* A tentative track's plots count as clutter (most tentative tracks are), but
+             * not in the cell's Doppler: a new target's own first plots would otherwise
+             * make its Doppler look like the cell's clutter and hold back its confirmation. */
+            clutter_map_add(t, t->bp[j], t->bp_used[j] ? CMAP_TENTATIVE_WEIGHT : 1.0, t->bp_used[j] ? 0.0 : 1.0);
 #ifdef LO_TRACK_DEBUG
     clock_gettime(CLOCK_MONOTONIC, &q4);
 #define MS(a, b) ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) * 1e-6)
