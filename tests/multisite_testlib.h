@@ -102,7 +102,7 @@ static inline lo_role *ms_fusion_start(ms_world *w, double replay_s)
     w->bus_fusion = ms_bus(w, "fusion-west", "two-sites", LO_BUS_ROLE_FUSION);
     if (!w->bus_fusion) return NULL;
     lo_role_options fo = {.role = LO_BUS_ROLE_FUSION, .sic = 100, .tod_near_t = w->sim_start,
-                          .lag_s = 1.0};
+                          .lag_s = 0.5}; /* edges hand plots over every 0.25 s */
     lo_pipeline_sinks fs = {.on_alert = ms_on_alert, .ctx = &w->j_fusion};
     w->fusion = lo_role_new(&w->region, w->bus_fusion, &fo, &fs, NULL);
     if (w->fusion && replay_s > 0) {
