@@ -40,6 +40,8 @@ static void usage(FILE *f)
             "  --seed N          random seed (default: the scenario's)\n"
             "  --duration S      scenario seconds to run (default: the scenario's)\n"
             "  --linger          keep serving the display after the scenario ends, until Ctrl-C\n"
+            "  --sites N         N radar sites, a fusion node and a display on a local NATS\n"
+            "                    cluster instead (see 'lookout multisite-demo --help')\n"
             "  -h, --help        this text\n\n"
             "Ctrl-C stops it cleanly; the alert journal keeps every alarm raised.\n");
 }
@@ -77,6 +79,11 @@ static void demo_latency(void *ctx, double seconds)
 
 int cmd_demo(int argc, char **argv)
 {
+    /* `lookout demo --sites N`: many radar sites on a local NATS cluster (multisite-demo). */
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--sites") || !strncmp(argv[i], "--sites=", 8))
+            return cmd_multisite_demo(argc, argv);
+
     enum { OPT_SPEED = 256, OPT_SCENARIO, OPT_BIND, OPT_PORT, OPT_TOKEN, OPT_DB, OPT_SEED,
            OPT_DURATION, OPT_LINGER };
     static const struct option opts[] = {

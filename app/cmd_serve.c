@@ -29,12 +29,15 @@
 
 #include "commands.h"
 #include "lookout/asterix.h"
+#include "lookout/bus.h"
+#include "lookout/fusion.h"
 #include "lookout/formats.h"
 #include "lookout/http.h"
 #include "lookout/journal.h"
 #include "lookout/picture.h"
 #include "lookout/pipeline.h"
 #include "lookout/recording.h"
+#include "lookout/roles.h"
 #include "lookout/service.h"
 #include "lookout/sim.h"
 #include "lookout/tracker.h"
@@ -84,6 +87,12 @@ typedef struct serve_state {
     lo_journal *journal;
     lo_journal_chain chain;
     lo_pipeline *pipe;
+    /* Many sites (docs/multisite.md): with a `nats:` section, the node's role. An edge or
+     * fusion role owns the pipeline (s->pipe is its pipeline); a display has a display. */
+    lo_bus_config nats;
+    lo_bus *bus;
+    lo_role *role;
+    lo_display *display;
     double reorder_s;
     lo_udp_receiver *rx;
     long rx_dropped_counted;
@@ -225,21 +234,39 @@ static lo_pipeline *new_pipeline(serve_state *s)
                               .first_alert_id = lo_journal_max_alert_id(s->journal) + 1};
     lo_pipeline_sinks sinks = {.on_track = on_track, .on_alert = on_alert,
                                .on_evaluated = on_evaluated, .ctx = s};
+    if (s->bus && s->nats.role != LO_BUS_ROLE_DISPLAY) {
+        lo_role_options ro = {.role = s->nats.role, .pipeline = po};
+        s->role = lo_role_new(&s->site, s->bus, &ro, &sinks, &s->diag);
+        return s->role ? lo_role_pipeline(s->role) : NULL;
+    }
     return lo_pipeline_new(&s->site, &po, &sinks, &s->diag);
+}
+
+static void finish_pipeline(serve_state *s)
+{
+    if (s->role) lo_role_finish(s->role, s->data_t);
+    else lo_pipeline_finish(s->pipe, s->data_t);
 }
 
 /* A radar (or a replay in --loop) started its time again: the tracker cannot go back in
  * time, so end every track and alert as of the old time and start a fresh pipeline. */
 static void restart_feed(serve_state *s, int sensor, double old_t, double new_t)
 {
+    /* A fusion role's subscription points at it: it is not replaced (late plots are refused). */
+    if (s->role && s->nats.role == LO_BUS_ROLE_FUSION) return;
     fprintf(stderr, "lookout serve: %s: time went back %.0f s: the feed restarted; tracks and "
             "alerts of the old feed are ended\n", s->site.sensors[sensor].name, old_t - new_t);
     s->advancing_to = s->data_t + s->reorder_s;
-    lo_pipeline_finish(s->pipe, s->data_t);
+    finish_pipeline(s);
     flush_reports(s);
+    lo_role *old_role = s->role;
     lo_pipeline *fresh = new_pipeline(s);
-    if (!fresh) return; /* keep the old one: its late plots are refused and counted */
-    lo_pipeline_free(s->pipe);
+    if (!fresh) { /* keep the old one: its late plots are refused and counted */
+        s->role = old_role;
+        return;
+    }
+    if (old_role) lo_role_free(old_role);
+    else lo_pipeline_free(s->pipe);
     s->pipe = fresh;
     s->have_data = false;
     s->pend_n = 0;
@@ -250,7 +277,8 @@ static void advance(serve_state *s, double t)
 {
     s->advancing_to = t;
     double t0 = lo_cli_monotonic_s();
-    lo_pipeline_advance(s->pipe, t);
+    if (s->role) lo_role_advance(s->role, t);
+    else lo_pipeline_advance(s->pipe, t);
     double dt = lo_cli_monotonic_s() - t0;
     if (dt > s->max_advance_s) s->max_advance_s = dt;
 }
@@ -258,7 +286,8 @@ static void advance(serve_state *s, double t)
 static void take_plot(serve_state *s, const lo_plot *plot, double recv_utc)
 {
     s->plots_in++;
-    if (lo_pipeline_add_plot(s->pipe, plot) != 0) return; /* refused: reported, counted */
+    int refused = s->role ? lo_role_add_plot(s->role, plot) : lo_pipeline_add_plot(s->pipe, plot);
+    if (refused != 0) return; /* refused: reported, counted */
     pending_push(s, plot->t, recv_utc);
     if (!s->have_data || plot->t > s->data_t) {
         s->data_t = plot->t;
@@ -345,7 +374,7 @@ static void poll_sim(serve_state *s)
     }
     if (s->sim_over) {
         s->advancing_to = s->data_t + s->reorder_s;
-        lo_pipeline_finish(s->pipe, s->data_t);
+        finish_pipeline(s);
         flush_reports(s);
         lo_picture_set_status(s->pic, "simulation ended");
         fprintf(stderr, "lookout serve: the simulated scenario has ended; still serving\n");
@@ -444,6 +473,10 @@ int cmd_serve(int argc, char **argv)
 
     lo_diag_sink diag = s.diag;
     if (lo_site_load(config, &s.site, &diag) != 0) return LO_EXIT_FAIL;
+    if (lo_bus_config_read(&s.site, &s.nats, &diag) != 0) {
+        lo_site_free(&s.site);
+        return LO_EXIT_FAIL;
+    }
     int rc = LO_EXIT_FAIL;
     lo_http_server *srv = NULL;
     int ep = -1, sfd = -1, tfd = -1;
@@ -458,7 +491,9 @@ int cmd_serve(int argc, char **argv)
         rc = LO_EXIT_USAGE;
         goto out;
     }
-    if (!simulate && s.cfg.n_inputs == 0) {
+    /* A fusion or display node gets its data from NATS. */
+    bool from_bus = s.nats.present && s.nats.role != LO_BUS_ROLE_EDGE;
+    if (!simulate && s.cfg.n_inputs == 0 && !from_bus) {
         rc = lo_usage_error("serve", "%s has no service.inputs: nothing to listen to (add "
                             "inputs, or use --simulate)", config);
         goto out;
@@ -500,6 +535,24 @@ int cmd_serve(int argc, char **argv)
     if (!s.pic) goto out;
     lo_picture_set_site(s.pic, &s.site);
     long past = lo_app_show_past_alerts(s.pic, s.journal);
+    if (s.nats.present) {
+        /* Never waits for NATS: the bus connects (and reconnects) in its own threads, which
+         * must be born with SIGINT/SIGTERM blocked so that the signalfd below gets them. */
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        char berr[256];
+        s.bus = lo_bus_open(&s.nats, berr, sizeof berr);
+        if (!s.bus) {
+            fprintf(stderr, "lookout serve: nats: %s\n", berr);
+            goto out;
+        }
+        if (s.nats.role == LO_BUS_ROLE_DISPLAY) {
+            lo_display_options dopt = {.durable = s.nats.node};
+            s.display = lo_display_new(&s.site, s.bus, s.pic, &dopt);
+            if (!s.display) goto out;
+        }
+        fprintf(stderr, "lookout serve: NATS node %s, role %s, %d server%s\n", s.nats.node,
+                lo_bus_role_name(s.nats.role), s.nats.n_servers, s.nats.n_servers == 1 ? "" : "s");
+    }
 
     s.pipe = new_pipeline(&s);
     if (!s.pipe) goto out;
@@ -582,6 +635,10 @@ int cmd_serve(int argc, char **argv)
         if (tick) {
             poll_sim(&s);
             idle_advance(&s);
+            if (s.role && s.nats.role == LO_BUS_ROLE_FUSION) {
+                long got = lo_role_poll(s.role); /* plots of the edge sites, from NATS */
+                if (got > 0) lo_picture_count_plots(s.pic, (uint64_t)got);
+            }
         }
     }
     fprintf(stderr, "lookout serve: stopping\n");
@@ -618,7 +675,10 @@ out:
     if (s.cat062) lo_asterix_track_writer_close(s.cat062);
     lo_udp_sender_close(s.tx);
     lo_sim_free(s.sim);
-    lo_pipeline_free(s.pipe);
+    lo_bus_close(s.bus); /* first: no bus callback into the role or display after this */
+    lo_display_free(s.display);
+    if (s.role) lo_role_free(s.role); /* frees its pipeline */
+    else lo_pipeline_free(s.pipe);
     lo_journal_close(s.journal);
     lo_picture_free(s.pic);
     free(s.reports);

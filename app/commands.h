@@ -25,6 +25,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);
 int cmd_train_classifier(int argc, char **argv);
+int cmd_multisite_demo(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 

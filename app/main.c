@@ -17,6 +17,7 @@ static const lo_command commands[] = {
     {"eval", "score tracks against truth (GOSPA, purity, continuity, ...)", cmd_eval},
     {"alerts", "list the alert transitions stored in an alert journal", cmd_alerts},
     {"train-classifier", "fit the classifier's parameters on tracked data with truth", cmd_train_classifier},
+    {"multisite-demo", "edge, fusion and display nodes on a local NATS cluster", cmd_multisite_demo},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

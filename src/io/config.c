@@ -19,7 +19,7 @@
 
 static const char *const top_keys[] = {
     "site",       "sensors", "zones",  "targets", "clutter", "simulation", "tracker",
-    "classifier", "alerts",  "service", "outputs", "nats",    NULL,
+    "classifier", "alerts",  "service", "outputs", "nats",    "regions", NULL,
 };
 static const char *const site_keys[] = {"name", "reference", "propagation", NULL};
 static const char *const position_keys[] = {"lat_deg", "lon_deg", "height_m", NULL};
