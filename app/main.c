@@ -42,7 +42,7 @@ static void print_help(FILE *f)
             "Usage: lookout COMMAND [OPTIONS]\n\nCommands:\n",
             LOOKOUT_VERSION);
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-17s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nlookout COMMAND --help describes each command.\n"
                "Options:\n  -h, --help     this text\n  --version      print the version\n");
 }
