@@ -1,5 +1,6 @@
 /* Helpers every command shares: strict number parsing for options, clocks, pacing. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
@@ -51,4 +52,21 @@ bool lo_cli_input_ok(const char *cmd, const char *what, const char *path)
     fprintf(stderr, "lookout %s: cannot open %s%s'%s': %s\n", cmd, what ? what : "", what ? " " : "",
             path, strerror(err));
     return false;
+}
+
+static volatile sig_atomic_t stop_signalled;
+
+static void note_stop_signal(int sig)
+{
+    (void)sig;
+    stop_signalled = 1;
+}
+
+volatile sig_atomic_t *lo_cli_catch_stop_signals(void)
+{
+    struct sigaction sa = {.sa_handler = note_stop_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return &stop_signalled;
 }

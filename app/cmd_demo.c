@@ -13,13 +13,6 @@
 #include "lookout/picture.h"
 #include "runner.h"
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -182,10 +175,7 @@ int cmd_demo(int argc, char **argv)
         lo_site_free(&site);
         return LO_EXIT_FAIL;
     }
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    volatile sig_atomic_t *stop = lo_cli_catch_stop_signals();
 
     fprintf(stderr, "lookout demo: %s at %gx real time\n",
             o.scenario_path ? o.scenario_path : "green-zone scenario", o.speed);
@@ -195,14 +185,14 @@ int cmd_demo(int argc, char **argv)
     demo_state d = {.pic = pic};
     o.hooks = (lo_run_hooks){.on_track = demo_track, .on_alert = demo_alert,
                              .on_clock = demo_clock, .on_latency = demo_latency, .ctx = &d};
-    o.stop = &stop_requested;
+    o.stop = stop;
     int rc = lo_run_scenario(&o, &site);
-    lo_picture_set_status(pic, stop_requested ? "stopped" : "scenario ended");
+    lo_picture_set_status(pic, *stop ? "stopped" : "scenario ended");
 
-    if (linger && !stop_requested) {
+    if (linger && !*stop) {
         fprintf(stderr, "lookout demo: scenario over; the display stays at %s until Ctrl-C\n",
                 lo_http_url(srv));
-        while (!stop_requested) lo_cli_sleep_s(0.2);
+        while (!*stop) lo_cli_sleep_s(0.2);
     }
     lo_http_stop(srv);
     lo_picture_free(pic);

@@ -25,13 +25,6 @@
 #define MAX_SITES 16
 #define SPACING_M 8000.0
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -293,10 +286,7 @@ int cmd_multisite_demo(int argc, char **argv)
             fprintf(stderr, "lookout %s: NATS did not come up\n", cmd);
             goto done;
         }
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    volatile sig_atomic_t *stop = lo_cli_catch_stop_signals();
     char status[160];
     snprintf(status, sizeof status, "multisite demo: %d edges, 1 fusion node, NATS x%d", n,
              (int)servers);
@@ -309,9 +299,9 @@ int cmd_multisite_demo(int argc, char **argv)
     double wall0 = lo_cli_monotonic_s(), next_step = t0 + 0.1, t = t0;
     lo_plot p;
     int more = 1;
-    while (more && !stop_requested) {
+    while (more && !*stop) {
         more = lo_sim_next_plot(sim, &p);
-        while (!stop_requested && (!more || p.t >= next_step)) {
+        while (!*stop && (!more || p.t >= next_step)) {
             for (int i = 0; i < n; i++) lo_role_advance(edge[i], next_step);
             lo_cli_sleep_s(wall0 + (next_step - t0) / speed - lo_cli_monotonic_s());
             lo_role_poll(fusion);
@@ -357,10 +347,10 @@ int cmd_multisite_demo(int argc, char **argv)
     fprintf(stderr, "  display  %" PRIu64 " track records, %" PRIu64 " alert transitions, %zu "
                     "regional tracks now\n", ds.track_records, ds.alerts,
             ds.handover.regional_tracks);
-    lo_picture_set_status(pic, stop_requested ? "stopped" : "scenario ended");
-    if (linger && !stop_requested) {
+    lo_picture_set_status(pic, *stop ? "stopped" : "scenario ended");
+    if (linger && !*stop) {
         fprintf(stderr, "lookout %s: the display stays at %s until Ctrl-C\n", cmd, lo_http_url(srv));
-        while (!stop_requested) lo_cli_sleep_s(0.2);
+        while (!*stop) lo_cli_sleep_s(0.2);
     }
     rc = LO_EXIT_OK;
 done:

@@ -24,13 +24,6 @@
 #include "lookout/recording.h"
 #include "lookout/udp.h"
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -226,10 +219,7 @@ int cmd_replay(int argc, char **argv)
         if (tmp[0]) unlink(tmp);
         return LO_EXIT_FAIL;
     }
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    volatile sig_atomic_t *stop = lo_cli_catch_stop_signals();
 
     fprintf(stderr, "lookout replay: %s to udp://%s at %gx%s\n", file, dest, speed,
             loop ? ", looping" : "");
@@ -250,7 +240,7 @@ int cmd_replay(int argc, char **argv)
         double t0 = NAN, last_t = NAN, mono0 = lo_cli_monotonic_s();
         lo_rec_chunk ch;
         int got = 0;
-        while (!stop_requested && (got = lo_recording_next(rec, &ch)) == 1) {
+        while (!*stop && (got = lo_recording_next(rec, &ch)) == 1) {
             double t = ch.capture_t;
             if (isnan(t)) {
                 tod_probe tp = {0};
@@ -280,7 +270,7 @@ int cmd_replay(int argc, char **argv)
         if (got < 0) rc = LO_EXIT_FAIL;
         if (!isnan(t0)) data_span += last_t - t0;
         lo_recording_close(rec);
-    } while (loop && !stop_requested && rc == LO_EXIT_OK);
+    } while (loop && !*stop && rc == LO_EXIT_OK);
     double wall = lo_cli_monotonic_s() - wall_start;
     fprintf(stderr, "lookout replay: %ld datagrams (%lld octets) sent in %.1f s for %.1f s of "
             "recording; %ld failed; at most %.1f ms behind schedule%s\n", sent, bytes, wall,

@@ -8,6 +8,7 @@
 #ifndef LOOKOUT_APP_COMMANDS_H
 #define LOOKOUT_APP_COMMANDS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -40,6 +41,9 @@ int lo_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(
 bool lo_cli_number(const char *s, double min, double max, double *out);
 /* Monotonic seconds (for pacing and progress, never for data time). */
 double lo_cli_monotonic_s(void);
+/* Turn SIGINT and SIGTERM into a flag the command polls (for a clean stop: journal closed,
+ * server stopped); returns the flag, set to 1 once either signal arrives. */
+volatile sig_atomic_t *lo_cli_catch_stop_signals(void);
 /* Sleep up to s seconds; returns early when a signal arrives. */
 void lo_cli_sleep_s(double s);
 /* Can `path` be opened for reading as a file ("-" is stdin)? When not (missing, unreadable, a
