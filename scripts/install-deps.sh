@@ -28,6 +28,13 @@ for p in "${wanted[@]}"; do
   fi
 done
 
+# The browser test drives Chromium with playwright-core from npm: it needs node and npm. Any
+# node will do (a machine may carry another vendor's nodejs package with npm bundled), so ask
+# for Debian's only when the commands are missing.
+if [ "$purpose" = check ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
