@@ -1,5 +1,6 @@
 /* lookout eval: score track reports against truth (GOSPA and track figures; docs/eval.md). */
 #include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -49,16 +50,6 @@ static void usage(FILE *f)
             "  --json            print the results as JSON instead of a table\n"
             "  --plot FILE.svg   draw truth and tracks (plan view) and GOSPA over time\n"
             "  -h, --help        this text\n");
-}
-
-static bool parse_positive(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno || !isfinite(v) || v <= 0) return false;
-    *out = v;
-    return true;
 }
 
 /* Inside some sensor's range and elevation coverage (config.h: min/max range, elevation). */
@@ -278,30 +269,30 @@ int cmd_eval(int argc, char **argv)
         case OPT_JSON: json = true; break;
         case OPT_DETECTABLE: detectable = true; break;
         case OPT_DETECTABLE_WINDOW:
-            if (!parse_positive(optarg, &detectable_window_s))
+            if (!lo_cli_number(optarg, DBL_TRUE_MIN, HUGE_VAL, &detectable_window_s))
                 return lo_usage_error("eval", "--detectable-window needs seconds > 0, not '%s'", optarg);
             detectable = true;
             break;
         case OPT_DETECTABLE_PLOTS:
-            if (!parse_positive(optarg, &detectable_plots) || detectable_plots != floor(detectable_plots) ||
+            if (!lo_cli_number(optarg, DBL_TRUE_MIN, HUGE_VAL, &detectable_plots) || detectable_plots != floor(detectable_plots) ||
                 detectable_plots > 1000)
                 return lo_usage_error("eval", "--detectable-plots needs a whole number >= 1, not '%s'", optarg);
             detectable = true;
             break;
         case OPT_CUTOFF:
-            if (!parse_positive(optarg, &opt.gospa.cutoff_m))
+            if (!lo_cli_number(optarg, DBL_TRUE_MIN, HUGE_VAL, &opt.gospa.cutoff_m))
                 return lo_usage_error("eval", "--cutoff needs a distance in metres > 0, not '%s'", optarg);
             break;
         case OPT_ORDER:
-            if (!parse_positive(optarg, &opt.gospa.order_p) || opt.gospa.order_p < 1)
+            if (!lo_cli_number(optarg, DBL_TRUE_MIN, HUGE_VAL, &opt.gospa.order_p) || opt.gospa.order_p < 1)
                 return lo_usage_error("eval", "--order needs a number >= 1, not '%s'", optarg);
             break;
         case OPT_ALPHA:
-            if (!parse_positive(optarg, &opt.gospa.alpha) || opt.gospa.alpha > 2)
+            if (!lo_cli_number(optarg, DBL_TRUE_MIN, HUGE_VAL, &opt.gospa.alpha) || opt.gospa.alpha > 2)
                 return lo_usage_error("eval", "--alpha needs a number in (0, 2], not '%s'", optarg);
             break;
         case OPT_MAX_AGE:
-            if (!parse_positive(optarg, &opt.max_age_s))
+            if (!lo_cli_number(optarg, DBL_TRUE_MIN, HUGE_VAL, &opt.max_age_s))
                 return lo_usage_error("eval", "--max-age needs seconds > 0, not '%s'", optarg);
             break;
         case ':': return lo_usage_error("eval", "option '%s' needs a value", argv[optind - 1]);

@@ -50,31 +50,6 @@ static void on_truth(void *ctx, const lo_truth *t)
     if (ts->w && lo_truth_write(ts->w, t) != 0) ts->failed = 1;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static void sleep_s(double s)
-{
-    if (s <= 0) return;
-    struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
-static bool parse_number(const char *s, double min, double max, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno || !isfinite(v) || v < min || v > max) return false;
-    *out = v;
-    return true;
-}
-
 static void print_summary(const char *scenario, const lo_sim *sim, double wall_s)
 {
     lo_sim_stats st;
@@ -144,17 +119,17 @@ int cmd_simulate(int argc, char **argv)
             break;
         }
         case 'd':
-            if (!parse_number(optarg, 1e-3, 1e7, &v))
+            if (!lo_cli_number(optarg, 1e-3, 1e7, &v))
                 return lo_usage_error("simulate", "--duration wants seconds > 0, got '%s'", optarg);
             so.duration_s = v;
             break;
         case 'x':
-            if (!parse_number(optarg, 0, 1e6, &v))
+            if (!lo_cli_number(optarg, 0, 1e6, &v))
                 return lo_usage_error("simulate", "--speed wants a factor >= 0, got '%s'", optarg);
             speed = v;
             break;
         case 'r':
-            if (!parse_number(optarg, 1e-2, 3600, &v))
+            if (!lo_cli_number(optarg, 1e-2, 3600, &v))
                 return lo_usage_error("simulate", "--truth-rate wants seconds > 0, got '%s'", optarg);
             so.truth_rate_s = v;
             break;
@@ -226,19 +201,19 @@ int cmd_simulate(int argc, char **argv)
     }
 
     bool progress = lo_progress_wanted();
-    double wall0 = now_s(), last_progress = wall0, t0 = lo_sim_start_time(sim);
+    double wall0 = lo_cli_monotonic_s(), last_progress = wall0, t0 = lo_sim_start_time(sim);
     double t_end = lo_sim_end_time(sim);
     lo_plot p;
     uint64_t n = 0;
     while (lo_sim_next_plot(sim, &p) == 1) {
-        if (speed > 0) sleep_s(wall0 + (p.t - t0) / speed - now_s());
+        if (speed > 0) lo_cli_sleep_s(wall0 + (p.t - t0) / speed - lo_cli_monotonic_s());
         if ((aw ? lo_asterix_plot_writer_write(aw, &p) : lo_plot_write(pw, &p)) != 0) {
             fprintf(stderr, "lookout simulate: write error on '%s'\n", out_path);
             rc = LO_EXIT_FAIL;
             break;
         }
         if (progress && (++n & 1023) == 0) {
-            double w = now_s();
+            double w = lo_cli_monotonic_s();
             if (w - last_progress > 0.5) {
                 fprintf(stderr, "\r  %.0f / %.0f s simulated, %llu plots", p.t - t0, t_end - t0,
                         (unsigned long long)n);
@@ -251,7 +226,7 @@ int cmd_simulate(int argc, char **argv)
         fprintf(stderr, "lookout simulate: write error on '%s'\n", truth_path);
         rc = LO_EXIT_FAIL;
     }
-    print_summary(scenario, sim, now_s() - wall0);
+    print_summary(scenario, sim, lo_cli_monotonic_s() - wall0);
 done:
     if (pw && lo_writer_close(pw) != 0) rc = LO_EXIT_FAIL;
     if (aw && lo_asterix_plot_writer_close(aw) != 0) rc = LO_EXIT_FAIL;

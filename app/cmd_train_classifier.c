@@ -197,16 +197,6 @@ static void print_confusion(const lo_trainer *held, const lo_classifier_model *m
     }
 }
 
-static bool parse_number(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno || !isfinite(v) || v < lo || v > hi) return false;
-    *out = v;
-    return true;
-}
-
 int cmd_train_classifier(int argc, char **argv)
 {
     enum { O_TRACKS = 256, O_TRUTH, O_SITE, O_OUT, O_NAME, O_AGES, O_EVERY, O_TEMP, O_EVID,
@@ -280,22 +270,22 @@ int cmd_train_classifier(int argc, char **argv)
             else return lo_usage_error("train-classifier", "--kind: naive-bayes or logistic, not '%s'", optarg);
             break;
         case O_L2:
-            if (!parse_number(optarg, 0, 1e3, &l2))
+            if (!lo_cli_number(optarg, 0, 1e3, &l2))
                 return lo_usage_error("train-classifier", "--l2 '%s' is not a valid number", optarg);
             break;
         case O_PRIOR_POWER:
-            if (!parse_number(optarg, 0, 1, &prior_power))
+            if (!lo_cli_number(optarg, 0, 1, &prior_power))
                 return lo_usage_error("train-classifier", "--prior-power '%s': a number in [0, 1]", optarg);
             break;
         case O_ITER:
-            if (!parse_number(optarg, 1, 1e5, &iterations) || iterations != floor(iterations))
+            if (!lo_cli_number(optarg, 1, 1e5, &iterations) || iterations != floor(iterations))
                 return lo_usage_error("train-classifier", "--iterations '%s': a whole number", optarg);
             break;
         case O_AGES: {
             n_ages = 0;
             char *copy = strdup(optarg), *save = NULL;
             for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-                if (n_ages == MAX_AGES || !parse_number(tok, 0, 3600, &v) ||
+                if (n_ages == MAX_AGES || !lo_cli_number(tok, 0, 3600, &v) ||
                     (n_ages && v <= ages[n_ages - 1])) {
                     free(copy);
                     return lo_usage_error("train-classifier", "--ages '%s': up to %d increasing "
@@ -311,7 +301,7 @@ int cmd_train_classifier(int argc, char **argv)
         case O_TEMP:
         case O_EVID:
         case O_FLOCK:
-            if (!parse_number(optarg, c == O_EVID ? 1 : c == O_TEMP ? 1e-3 : 0, 1e6, &v))
+            if (!lo_cli_number(optarg, c == O_EVID ? 1 : c == O_TEMP ? 1e-3 : 0, 1e6, &v))
                 return lo_usage_error("train-classifier", "%s '%s' is not a valid number",
                                       argv[optind - 1], optarg);
             if (c == O_EVERY) every = v;
@@ -321,7 +311,7 @@ int cmd_train_classifier(int argc, char **argv)
             break;
         case O_BALL:
         case O_CV:
-            if (!parse_number(optarg, 0, LO_MAX_MODELS - 1, &v) || v != floor(v))
+            if (!lo_cli_number(optarg, 0, LO_MAX_MODELS - 1, &v) || v != floor(v))
                 return lo_usage_error("train-classifier", "%s '%s': a model index 0..%d",
                                       argv[optind - 1], optarg, LO_MAX_MODELS - 1);
             if (c == O_BALL) fp.ballistic_model_index = (int)v;
