@@ -115,12 +115,12 @@ static void on_truth(void *ctx, const lo_truth *t)
     if (s->truth && lo_truth_write(s->truth, t) != 0) s->write_failed = true;
 }
 
-static lo_writer *open_output(const run_state *s, const char *path, int kind)
+static lo_writer *open_output(const run_state *s, const char *path, enum lo_record_kind kind)
 {
     if (!path) return NULL;
     lo_text_format fmt = lo_format_from_path(path);
-    lo_writer *w = kind == 0   ? lo_plot_writer_open(path, fmt)
-                   : kind == 1 ? lo_truth_writer_open(path, fmt)
+    lo_writer *w = kind == LO_RECORD_PLOT    ? lo_plot_writer_open(path, fmt)
+                   : kind == LO_RECORD_TRUTH ? lo_truth_writer_open(path, fmt)
                                : lo_track_writer_open(path, fmt, &s->site->frame);
     if (!w) fprintf(stderr, "lookout %s: cannot write %s: %s\n", s->o->cmd, path, strerror(errno));
     return w;
@@ -177,9 +177,9 @@ int lo_run_scenario(const lo_run_options *o, const lo_site *site)
     lo_pipeline_sinks sinks = {.on_track = on_track, .on_alert = on_alert, .ctx = &s};
     p = lo_pipeline_new(site, &po, &sinks, &diag);
     if (!p) goto out;
-    s.tracks = open_output(&s, o->tracks_out, 2);
-    s.truth = open_output(&s, o->truth_out, 1);
-    s.plots = open_output(&s, o->plots_out, 0);
+    s.tracks = open_output(&s, o->tracks_out, LO_RECORD_TRACK);
+    s.truth = open_output(&s, o->truth_out, LO_RECORD_TRUTH);
+    s.plots = open_output(&s, o->plots_out, LO_RECORD_PLOT);
     if ((o->tracks_out && !s.tracks) || (o->truth_out && !s.truth) || (o->plots_out && !s.plots))
         goto out;
     lo_sim_set_truth_callback(sim, on_truth, &s);
