@@ -23,43 +23,9 @@
 #define PLOT_RATE 200
 #define PLOT_BUFFER 1000
 
-/* The cluster lives in a fixture so that a failed assertion still stops the servers and
- * removes their directory. */
-typedef struct fixture {
-    char dir[64];
-    lo_nats_cluster *nats;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    char sub[80], err[256];
-    if (!f || !test_tmpdir(f->dir, sizeof f->dir))
-        return -1;
-    snprintf(sub, sizeof sub, "%s/nats", f->dir);
-    f->nats = lo_nats_cluster_start(3, sub, err, sizeof err);
-    if (!f->nats) {
-        print_error("%s\n", err);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    lo_nats_cluster_free(f->nats);
-    char cmd[96];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    int rc = system(cmd);
-    free(f);
-    return rc == 0 ? 0 : -1;
-}
-
 static void test_cluster_down_30s(void **state)
 {
-    fixture *f = *state;
+    nats_cluster_fixture *f = *state;
     lo_nats_cluster *c = f->nats;
     char err[256];
     const char *urls[3] = {lo_nats_cluster_url(c, 0), lo_nats_cluster_url(c, 1),
@@ -145,7 +111,7 @@ int main(void)
         return LO_TEST_SKIP;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_cluster_down_30s, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cluster_down_30s, nats_cluster3_setup, nats_cluster_teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     lo_bus_library_cleanup();

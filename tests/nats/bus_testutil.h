@@ -146,4 +146,38 @@ static inline const char *test_tmpdir(char *buf, size_t len)
     return mkdtemp(buf);
 }
 
+
+/* A 3-server cluster as a cmocka fixture, so that a failed assertion still stops the servers
+ * and removes their directory. */
+typedef struct nats_cluster_fixture {
+    char dir[64];
+    lo_nats_cluster *nats;
+} nats_cluster_fixture;
+
+static inline int nats_cluster3_setup(void **state)
+{
+    nats_cluster_fixture *f = calloc(1, sizeof *f);
+    char sub[80], err[256];
+    if (!f || !test_tmpdir(f->dir, sizeof f->dir)) return -1;
+    snprintf(sub, sizeof sub, "%s/nats", f->dir);
+    f->nats = lo_nats_cluster_start(3, sub, err, sizeof err);
+    if (!f->nats) {
+        print_error("%s\n", err);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static inline int nats_cluster_teardown(void **state)
+{
+    nats_cluster_fixture *f = *state;
+    lo_nats_cluster_free(f->nats);
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
 #endif
