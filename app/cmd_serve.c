@@ -10,9 +10,11 @@
  * the feed falls silent, data time is carried on by the wall clock so tracks coast and end.
  *
  * Plot-to-track latency (recorded into the picture, /metrics): wall-clock seconds from a
- * plot's arrival (the datagram's receive time, or the moment a simulated plot was due) to the
- * pipeline handing out the track reports that include it (after classification, when the
- * display and CAT062 get them). */
+ * plot's arrival (the kernel's receive time of its datagram, or the moment a simulated plot
+ * was due) to the end of the reporting round after the tracker has processed it: its track
+ * reports classified, threats evaluated (alerts journalled) and handed to the picture and
+ * CAT062. The tracker processes plots in time order, so after each round the oldest
+ * `plots_processed` plots (the tracker's own count) are the ones done. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -107,10 +109,12 @@ typedef struct serve_state {
     double data_t, data_t_mono;   /* newest plot time and the monotonic time it came */
     double advancing_to;          /* argument of the lo_pipeline_advance in progress */
     double *sensor_last_t;        /* per site sensor, NAN before its first plot */
-    /* Plots in the pipeline, oldest first (a ring). */
+    /* Plots handed to the pipeline and not yet processed by its tracker: a binary min-heap
+     * on data time, as the tracker takes them; pend_done: the tracker's plots_processed
+     * count already accounted for. */
     pending_plot *pend;
-    size_t pend_head, pend_n, pend_cap;
-    uint64_t pend_lost;
+    size_t pend_n, pend_cap;
+    uint64_t pend_done, pend_lost;
     /* Simulator source. */
     lo_sim *sim;
     double speed, sim_t0, sim_mono0;
@@ -133,30 +137,51 @@ static void pending_push(serve_state *s, double t, double recv_utc)
 {
     if (s->pend_n == s->pend_cap) {
         size_t cap = s->pend_cap ? s->pend_cap * 2 : 4096;
-        pending_plot *b = malloc(cap * sizeof *b);
+        pending_plot *b = realloc(s->pend, cap * sizeof *b);
         if (!b) {
             s->pend_lost++; /* out of memory: this plot's latency goes unmeasured */
             return;
         }
-        for (size_t i = 0; i < s->pend_n; i++) b[i] = s->pend[(s->pend_head + i) % s->pend_cap];
-        free(s->pend);
         s->pend = b;
-        s->pend_head = 0;
         s->pend_cap = cap;
     }
-    s->pend[(s->pend_head + s->pend_n) % s->pend_cap] = (pending_plot){t, recv_utc};
-    s->pend_n++;
+    size_t i = s->pend_n++;
+    while (i > 0 && s->pend[(i - 1) / 2].t > t) {
+        s->pend[i] = s->pend[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    s->pend[i] = (pending_plot){t, recv_utc};
 }
 
-/* Plots up to `cutoff` (data time) are in the reports just handed out: record their latency. */
-static void pending_report(serve_state *s, double cutoff)
+static pending_plot pending_pop(serve_state *s)
 {
+    pending_plot top = s->pend[0], last = s->pend[--s->pend_n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= s->pend_n) break;
+        if (c + 1 < s->pend_n && s->pend[c + 1].t < s->pend[c].t) c++;
+        if (!(s->pend[c].t < last.t)) break;
+        s->pend[i] = s->pend[c];
+        i = c;
+    }
+    if (s->pend_n) s->pend[i] = last;
+    return top;
+}
+
+/* A reporting round has just handed out every report the tracker made so far: the plots it
+ * has processed since the last round (the oldest ones) are done; record their latency. */
+static void pending_report(serve_state *s)
+{
+    lo_tracker_stats ts;
+    lo_tracker_get_stats(lo_pipeline_tracker(s->pipe), &ts);
     double now = now_utc();
-    while (s->pend_n && s->pend[s->pend_head].t <= cutoff) {
-        double lat = now - s->pend[s->pend_head].recv_utc;
+    while (s->pend_done < ts.plots_processed) {
+        s->pend_done++;
+        if (!s->pend_n) continue; /* plots that did not come through take_plot */
+        pending_plot p = pending_pop(s);
+        double lat = now - p.recv_utc;
         lo_picture_record_latency(s->pic, lat > 0 ? lat : 0);
-        s->pend_head = (s->pend_head + 1) % s->pend_cap;
-        s->pend_n--;
     }
 }
 
@@ -193,7 +218,7 @@ static void on_evaluated(void *ctx, double t)
     serve_state *s = ctx;
     flush_reports(s);
     lo_picture_set_clock(s->pic, t);
-    pending_report(s, s->advancing_to - s->reorder_s);
+    pending_report(s);
 }
 
 /* Called by lo_journal_then_publish once the transition is durable. */
@@ -270,6 +295,7 @@ static void restart_feed(serve_state *s, int sensor, double old_t, double new_t)
     s->pipe = fresh;
     s->have_data = false;
     s->pend_n = 0;
+    s->pend_done = 0;
     for (int i = 0; i < s->site.n_sensors; i++) s->sensor_last_t[i] = NAN;
 }
 

@@ -106,8 +106,9 @@ while True:
     if op in (1, 2, 0):
         msgs += 1
         octets += b1
-        with open(sys.argv[2], "w") as f:
+        with open(sys.argv[2] + ".tmp", "w") as f:
             f.write("%d %d\n" % (msgs, octets))
+        os.replace(sys.argv[2] + ".tmp", sys.argv[2])
 EOF
   wspid=$!
   sleep 1
