@@ -36,6 +36,7 @@
 #include "lookout/formats.h"
 #include "lookout/http.h"
 #include "lookout/journal.h"
+#include "lookout/journal_writer.h"
 #include "lookout/picture.h"
 #include "lookout/pipeline.h"
 #include "lookout/recording.h"
@@ -88,6 +89,7 @@ typedef struct serve_state {
     lo_picture *pic;
     lo_journal *journal;
     lo_journal_chain chain;
+    lo_journal_writer *jw;        /* the journal's own thread: appends never wait the loop */
     lo_pipeline *pipe;
     /* Many sites (docs/multisite.md): with a `nats:` section, the node's role. An edge or
      * fusion role owns the pipeline (s->pipe is its pipeline); a display has a display. */
@@ -241,6 +243,7 @@ static int publish_alert(void *ctx, const lo_alert *a)
 static int on_alert(void *ctx, const lo_alert *a)
 {
     serve_state *s = ctx;
+    if (s->jw) return lo_journal_writer_submit(s->jw, a); /* durable, then published, there */
     double t0 = lo_cli_monotonic_s();
     int rc = lo_journal_then_publish(&s->chain, a);
     double dt = lo_cli_monotonic_s() - t0;
@@ -255,6 +258,7 @@ static int on_alert(void *ctx, const lo_alert *a)
 
 static lo_pipeline *new_pipeline(serve_state *s)
 {
+    if (s->jw) lo_journal_writer_drain(s->jw); /* the journal is ours while its thread idles */
     lo_pipeline_options po = {.cadence_s = s->cfg.report_interval_s,
                               .first_alert_id = lo_journal_max_alert_id(s->journal) + 1};
     lo_pipeline_sinks sinks = {.on_track = on_track, .on_alert = on_alert,
@@ -599,6 +603,7 @@ int cmd_serve(int argc, char **argv)
     /* Signals arrive through a signalfd, so the loop sees them like any other event. */
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
+    s.jw = lo_journal_writer_start(&s.chain); /* NULL: the loop writes the journal itself */
     srv = lo_http_start(&hs.cfg, s.pic, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "lookout serve: cannot serve the display: %s\n", err);
@@ -669,6 +674,15 @@ int cmd_serve(int argc, char **argv)
     }
     fprintf(stderr, "lookout serve: stopping\n");
     flush_reports(&s);
+    if (s.jw) {
+        lo_journal_writer_stats js;
+        lo_journal_writer_drain(s.jw);
+        lo_journal_writer_get_stats(s.jw, &js);
+        lo_journal_writer_stop(s.jw); /* everything queued is written (and published) first */
+        s.jw = NULL;
+        s.max_journal_s = js.max_append_s;
+        s.sum_journal_s = js.sum_append_s;
+    }
     lo_picture_set_status(s.pic, "stopped");
     {
         lo_pipeline_stats ps;
@@ -693,6 +707,7 @@ int cmd_serve(int argc, char **argv)
     }
     rc = LO_EXIT_OK;
 out:
+    lo_journal_writer_stop(s.jw);
     lo_http_stop(srv);
     if (ep >= 0) close(ep);
     if (sfd >= 0) close(sfd);
