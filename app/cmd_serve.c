@@ -177,14 +177,19 @@ static void pending_report(serve_state *s)
 {
     lo_tracker_stats ts;
     lo_tracker_get_stats(lo_pipeline_tracker(s->pipe), &ts);
-    double now = now_utc();
+    double now = now_utc(), lat[256];
+    size_t n = 0;
     while (s->pend_done < ts.plots_processed) {
         s->pend_done++;
         if (!s->pend_n) continue; /* plots that did not come through take_plot */
         pending_plot p = pending_pop(s);
-        double lat = now - p.recv_utc;
-        lo_picture_record_latency(s->pic, lat > 0 ? lat : 0);
+        lat[n++] = now > p.recv_utc ? now - p.recv_utc : 0;
+        if (n == sizeof lat / sizeof lat[0]) {
+            lo_picture_record_latencies(s->pic, lat, n); /* one lock per 256 plots */
+            n = 0;
+        }
     }
+    lo_picture_record_latencies(s->pic, lat, n);
 }
 
 /* ---- pipeline sinks ----------------------------------------------------------------------- */

@@ -77,7 +77,7 @@ struct lo_picture {
 
     uint64_t plots_in, dropped, tracks_created, alerts_raised;
     uint64_t lat_count;
-    double lat_sum;
+    double lat_sum, lat_max;
     uint64_t lat_hist[LAT_BUCKETS];
 };
 
@@ -355,19 +355,38 @@ void lo_picture_count_dropped(lo_picture *pic, uint64_t n)
     pthread_mutex_unlock(&pic->lock);
 }
 
-void lo_picture_record_latency(lo_picture *pic, double seconds)
+static int latency_bucket(double seconds)
 {
-    if (!(seconds >= 0)) return; /* also refuses NaN */
     int b = 0;
     if (seconds > LAT_MIN_S) {
         b = (int)floor(log10(seconds / LAT_MIN_S) * LAT_PER_DECADE);
         if (b >= LAT_BUCKETS) b = LAT_BUCKETS - 1;
         if (b < 0) b = 0;
     }
-    pthread_mutex_lock(&pic->lock);
-    pic->lat_hist[b]++;
+    return b;
+}
+
+static void record_latency_locked(lo_picture *pic, double seconds)
+{
+    if (!(seconds >= 0)) return; /* also refuses NaN */
+    pic->lat_hist[latency_bucket(seconds)]++;
     pic->lat_count++;
     pic->lat_sum += seconds;
+    if (seconds > pic->lat_max) pic->lat_max = seconds;
+}
+
+void lo_picture_record_latency(lo_picture *pic, double seconds)
+{
+    pthread_mutex_lock(&pic->lock);
+    record_latency_locked(pic, seconds);
+    pthread_mutex_unlock(&pic->lock);
+}
+
+void lo_picture_record_latencies(lo_picture *pic, const double *seconds, size_t n)
+{
+    if (n == 0) return;
+    pthread_mutex_lock(&pic->lock);
+    for (size_t i = 0; i < n; i++) record_latency_locked(pic, seconds[i]);
     pthread_mutex_unlock(&pic->lock);
 }
 
@@ -395,6 +414,7 @@ static void stats_locked(const lo_picture *pic, lo_picture_stats *out)
     out->alerts_raised = pic->alerts_raised;
     out->latency_count = pic->lat_count;
     out->latency_sum_s = pic->lat_sum;
+    out->latency_max_s = pic->lat_max;
 }
 
 void lo_picture_get_stats(lo_picture *pic, lo_picture_stats *out)
@@ -1131,6 +1151,10 @@ char *lo_picture_metrics_text(lo_picture *pic, const char *extra)
                "lookout_plot_to_track_latency_seconds_sum %.9g\n"
                "lookout_plot_to_track_latency_seconds_count %llu\n",
             q50, q90, q99, st.latency_sum_s, (unsigned long long)st.latency_count);
+    fprintf(f, "# HELP lookout_plot_to_track_latency_max_seconds Longest plot-to-track latency so far.\n"
+               "# TYPE lookout_plot_to_track_latency_max_seconds gauge\n"
+               "lookout_plot_to_track_latency_max_seconds %.9g\n",
+            st.latency_max_s);
     if (extra) fputs(extra, f);
     if (fclose(f) != 0) {
         free(buf);
