@@ -111,6 +111,7 @@ typedef struct serve_state {
     double data_t, data_t_mono;   /* newest plot time and the monotonic time it came */
     double advancing_to;          /* argument of the lo_pipeline_advance in progress */
     double *sensor_last_t;        /* per site sensor, NAN before its first plot */
+    bool service_time_moved;      /* a CAT034 message moved data_t (poll_udp advances) */
     /* Plots handed to the pipeline and not yet processed by its tracker: a binary min-heap
      * on data time, as the tracker takes them; pend_done: the tracker's plots_processed
      * count already accounted for. */
@@ -340,10 +341,32 @@ static int sensor_by_sacsic(const lo_site *site, uint8_t sac, uint8_t sic)
     return -1;
 }
 
+/* A CAT034 north marker or sector crossing at time T says the radar's antenna has passed that
+ * point: the plots before T have been sent. Data time may move on to T, so the tracker takes
+ * the last plots of a sector now instead of when the next plots come (in a sparse feed, up to
+ * a scan later). Only forward, only after that sensor's first plot, and at most two scans
+ * past its last plot (a bad time of day cannot throw data time far ahead). */
+static void on_service_message(serve_state *s, const lo_cat034 *r)
+{
+    if (s->sim || !(r->present & LO_FRN(LO_I034_030))) return;
+    int si = sensor_by_sacsic(&s->site, r->sac, r->sic);
+    if (si < 0 || isnan(s->sensor_last_t[si])) return;
+    double t = lo_tod_nearest(r->tod * LO_ASTERIX_TOD_LSB, s->sensor_last_t[si]);
+    double scan = s->site.sensors[si].scan_period_s > 0 ? s->site.sensors[si].scan_period_s : 1.0;
+    if (!(t > s->data_t) || t > s->sensor_last_t[si] + 2 * scan) return;
+    s->data_t = t;
+    s->data_t_mono = lo_cli_monotonic_s();
+    s->service_time_moved = true;
+}
+
 static void on_udp_record(void *ctx, const lo_asterix_record *rec, const lo_udp_from *from)
 {
     serve_state *s = ctx;
-    if (rec->cat != 48 || !rec->c048) return; /* CAT034 service messages: nothing to track */
+    if (rec->cat == 34 && rec->c034) {
+        on_service_message(s, rec->c034);
+        return;
+    }
+    if (rec->cat != 48 || !rec->c048) return;
     const lo_cat048 *r = rec->c048;
     int si = sensor_by_sacsic(&s->site, r->sac, r->sic);
     if (si < 0 || !(r->present & LO_FRN(LO_I048_140))) {
@@ -378,10 +401,9 @@ static void poll_udp(serve_state *s)
         lo_picture_count_dropped(s->pic, (uint64_t)(dropped - s->rx_dropped_counted));
         s->rx_dropped_counted = dropped;
     }
-    if (s->plots_in > before) {
-        lo_picture_count_plots(s->pic, s->plots_in - before);
-        advance(s, s->data_t);
-    }
+    if (s->plots_in > before) lo_picture_count_plots(s->pic, s->plots_in - before);
+    if (s->plots_in > before || s->service_time_moved) advance(s, s->data_t);
+    s->service_time_moved = false;
 }
 
 /* Release the simulated plots that are due by now. */
