@@ -533,8 +533,42 @@ static void *dup_mem(const void *p, size_t n)
     return q;
 }
 
+/* Track and trail buffers allocated, and written once so their pages exist, before the lock
+ * is taken: at 10,000 tracks that is some 6 MB of fresh pages, whose page faults would
+ * otherwise happen while the pipeline waits for the lock. snapshot_take takes them over when
+ * they are large enough (else allocates its own); the caller frees what is left. */
+typedef struct snap_buffers {
+    snap_track *tracks;
+    size_t cap_tracks;
+    trail_point *trail;
+    size_t cap_trail;
+} snap_buffers;
+
+static void snap_buffers_prepare(lo_picture *pic, unsigned parts, snap_buffers *b)
+{
+    memset(b, 0, sizeof *b);
+    if (!(parts & LO_PIC_TRACKS)) return;
+    size_t n_tracks, n_points = 0;
+    pthread_mutex_lock(&pic->lock);
+    n_tracks = pic->n_tracks;
+    if (parts & LO_PIC_TRAILS)
+        for (size_t i = 0; i < pic->n_tracks; i++) n_points += (size_t)pic->tracks[i]->trail_len;
+    pthread_mutex_unlock(&pic->lock);
+    /* Room for what the pipeline may add meanwhile. */
+    b->cap_tracks = n_tracks + n_tracks / 8 + 64;
+    b->tracks = malloc(b->cap_tracks * sizeof *b->tracks);
+    if (b->tracks) memset(b->tracks, 0, b->cap_tracks * sizeof *b->tracks);
+    else b->cap_tracks = 0;
+    if (parts & LO_PIC_TRAILS) {
+        b->cap_trail = n_points + n_points / 8 + 64 * (size_t)pic->trail_cap;
+        b->trail = malloc(b->cap_trail * sizeof *b->trail);
+        if (b->trail) memset(b->trail, 0, b->cap_trail * sizeof *b->trail);
+        else b->cap_trail = 0;
+    }
+}
+
 /* Returns false when out of memory. Called with the lock held. */
-static bool snapshot_take(const lo_picture *pic, unsigned parts, snapshot *s)
+static bool snapshot_take(const lo_picture *pic, unsigned parts, snapshot *s, snap_buffers *pre)
 {
     memset(s, 0, sizeof *s);
     s->parts = parts;
@@ -557,12 +591,22 @@ static bool snapshot_take(const lo_picture *pic, unsigned parts, snapshot *s)
         s->n_alerts = pic->n_alerts;
     }
     if (parts & LO_PIC_TRACKS) {
-        s->tracks = malloc((pic->n_tracks ? pic->n_tracks : 1) * sizeof *s->tracks);
+        if (pre && pre->tracks && pic->n_tracks <= pre->cap_tracks) {
+            s->tracks = pre->tracks;
+            pre->tracks = NULL;
+        } else {
+            s->tracks = malloc((pic->n_tracks ? pic->n_tracks : 1) * sizeof *s->tracks);
+        }
         if (!s->tracks) return false;
         size_t n_points = 0;
         if (parts & LO_PIC_TRAILS) {
             for (size_t i = 0; i < pic->n_tracks; i++) n_points += (size_t)pic->tracks[i]->trail_len;
-            s->trail = malloc((n_points ? n_points : 1) * sizeof *s->trail);
+            if (pre && pre->trail && n_points <= pre->cap_trail) {
+                s->trail = pre->trail;
+                pre->trail = NULL;
+            } else {
+                s->trail = malloc((n_points ? n_points : 1) * sizeof *s->trail);
+            }
             if (!s->trail) return false;
         }
         size_t at = 0;
@@ -1069,9 +1113,13 @@ static void write_snapshot(jw *w, const snapshot *s, const char *type)
 char *lo_picture_json_text(lo_picture *pic, unsigned parts, const char *type, size_t *len)
 {
     snapshot s;
+    snap_buffers pre;
+    snap_buffers_prepare(pic, parts, &pre);
     pthread_mutex_lock(&pic->lock);
-    bool ok = snapshot_take(pic, parts, &s);
+    bool ok = snapshot_take(pic, parts, &s, &pre);
     pthread_mutex_unlock(&pic->lock);
+    free(pre.tracks); /* what snapshot_take did not take over */
+    free(pre.trail);
     jw w = {0};
     if (ok) write_snapshot(&w, &s, type);
     snapshot_free(&s);
