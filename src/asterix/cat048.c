@@ -432,3 +432,23 @@ void lo_cat048_from_plot(const lo_plot *p, const lo_sensor *s, lo_cat048 *r)
     }
     r->present |= LO_FRN(LO_I048_SP);
 }
+
+bool lo_cat048_wire_plot(const lo_plot *p, const lo_sensor *sensor, lo_plot *out)
+{
+    *out = *p;
+    if (!(p->flags & LO_PLOT_POLAR) || (p->flags & (LO_PLOT_CARTESIAN | LO_PLOT_COVARIANCE)))
+        return false;
+    lo_cat048 rec, back;
+    lo_cat048_from_plot(p, sensor, &rec);
+    uint8_t bytes[128];
+    size_t n = lo_cat048_encode(&rec, bytes, sizeof bytes);
+    long skipped = 0;
+    const char *why = NULL, *item = NULL;
+    if (n == 0 || lo_cat048_decode(bytes, n, &back, &skipped, &why, &item) != (long)n) return false;
+    double t = lo_tod_nearest(back.tod * LO_ASTERIX_TOD_LSB, p->t);
+    if (!lo_cat048_to_plot(&back, sensor, t, out)) {
+        *out = *p;
+        return false;
+    }
+    return true;
+}

@@ -3,13 +3,19 @@
  *
  * Records are decoded chunk by chunk into a min-heap on time; a plot leaves the heap once the
  * newest time seen is `window` seconds past it (radars interleave slightly out of order), or
- * at the end of the recording.
+ * at the end of the recording. Plots of the same time leave in the order they were recorded
+ * (the heap orders by time, then arrival), as a CSV of the same plots would be read.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lookout/recording.h"
+
+struct queued_plot {
+    lo_plot plot;
+    unsigned long long arrival;
+};
 
 struct lo_asterix_plot_source {
     lo_recording *rec;
@@ -20,43 +26,50 @@ struct lo_asterix_plot_source {
     double window;
     double newest;
     double chunk_t;       /* capture time of the chunk being decoded */
-    lo_plot *heap;
+    struct queued_plot *heap;
     size_t n, cap;
+    unsigned long long arrivals;
     lo_asterix_stats stats;
     long dropped;
     lo_diag_sink *sink;
     bool eof, failed;
 };
 
+static bool earlier(const struct queued_plot *a, const struct queued_plot *b)
+{
+    return a->plot.t < b->plot.t || (a->plot.t == b->plot.t && a->arrival < b->arrival);
+}
+
 static void heap_push(lo_asterix_plot_source *s, const lo_plot *p)
 {
     if (s->n == s->cap) {
         size_t nc = s->cap ? s->cap * 2 : 256;
-        lo_plot *nh = realloc(s->heap, nc * sizeof *nh);
+        struct queued_plot *nh = realloc(s->heap, nc * sizeof *nh);
         if (!nh) { s->dropped++; return; }
         s->heap = nh;
         s->cap = nc;
     }
+    struct queued_plot q = {*p, s->arrivals++};
     size_t i = s->n++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (s->heap[parent].t <= p->t) break;
+        if (!earlier(&q, &s->heap[parent])) break;
         s->heap[i] = s->heap[parent];
         i = parent;
     }
-    s->heap[i] = *p;
+    s->heap[i] = q;
 }
 
 static void heap_pop(lo_asterix_plot_source *s, lo_plot *out)
 {
-    *out = s->heap[0];
-    lo_plot last = s->heap[--s->n];
+    *out = s->heap[0].plot;
+    struct queued_plot last = s->heap[--s->n];
     size_t i = 0;
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= s->n) break;
-        if (c + 1 < s->n && s->heap[c + 1].t < s->heap[c].t) c++;
-        if (last.t <= s->heap[c].t) break;
+        if (c + 1 < s->n && earlier(&s->heap[c + 1], &s->heap[c])) c++;
+        if (!earlier(&s->heap[c], &last)) break;
         s->heap[i] = s->heap[c];
         i = c;
     }
@@ -105,7 +118,7 @@ lo_asterix_plot_source *lo_asterix_plot_source_open(const char *path, lo_rec_for
 int lo_asterix_plot_source_next(lo_asterix_plot_source *s, lo_plot *out)
 {
     for (;;) {
-        if (s->n > 0 && (s->eof || s->heap[0].t <= s->newest - s->window)) {
+        if (s->n > 0 && (s->eof || s->heap[0].plot.t <= s->newest - s->window)) {
             heap_pop(s, out);
             return 1;
         }
