@@ -614,6 +614,41 @@ static void test_truncated_last_line(void **state)
     assert_int_equal(d.n, 0);
 }
 
+/* A line of 3 MiB (a binary file given as text, a corrupt file) is refused with its line
+ * number and skipped, in bounded memory; the records around it are kept. */
+static void test_overlong_line_skipped(void **state)
+{
+    (void)state;
+    for (int json = 0; json < 2; json++) {
+        const char *path = temp_path(json ? ".jsonl" : ".csv");
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        if (json) fputs("{\"time\": 1, \"sensor_id\": 1, \"range_m\": 100, \"azimuth_deg\": 10}\n", f);
+        else fputs("time,sensor_id,range_m,azimuth_deg\n1,1,100,10\n", f);
+        for (int i = 0; i < 3 << 20; i++) fputc(i % 7 ? 'x' : '"', f);
+        fputc('\n', f);
+        if (json) fputs("{\"time\": 2, \"sensor_id\": 1, \"range_m\": 200, \"azimuth_deg\": 20}\n", f);
+        else fputs("2,1,200,20\n", f);
+        fclose(f);
+        lo_test_diags d;
+        lo_test_diags_init(&d, false);
+        lo_reader *r = lo_plot_reader_open(path, &d.sink);
+        assert_non_null(r);
+        lo_plot p;
+        assert_int_equal(lo_plot_reader_next(r, &p), 1);
+        assert_near(p.range_m, 100, 0);
+        assert_int_equal(lo_plot_reader_next(r, &p), 1);
+        assert_near(p.range_m, 200, 0);
+        assert_int_equal(lo_plot_reader_next(r, &p), 0);
+        lo_reader_close(r);
+        assert_int_equal(d.n, 1);
+        char want[512];
+        snprintf(want, sizeof want, "%s:%d: error: line longer than 1048576 bytes", path, json ? 2 : 3);
+        if (!strstr(d.all, want)) fail_msg("expected '%s' in: %s", want, d.all);
+        unlink(path);
+    }
+}
+
 static void test_empty_file(void **state)
 {
     (void)state;
@@ -858,6 +893,7 @@ int main(void)
         cmocka_unit_test(test_missing_required_column),
         cmocka_unit_test(test_wrong_unit_column_is_named),
         cmocka_unit_test(test_truncated_last_line),
+        cmocka_unit_test(test_overlong_line_skipped),
         cmocka_unit_test(test_empty_file),
         cmocka_unit_test(test_csv_quoting_errors),
         cmocka_unit_test(test_jsonl_errors),

@@ -450,12 +450,52 @@ static void reset_parser(lo_reader *r)
                                                CSV_EMPTY_IS_NULL) == 0;
 }
 
+/* A line longer than this is refused (a binary file given as text, a corrupt file): the reader
+ * keeps its memory bounded and goes on after the line. A plot line is about 200 bytes. */
+#define MAX_LINE_BYTES ((size_t)1 << 20)
+#define LINE_TOO_LONG ((ssize_t)-2)
+
+/* Like getline, with MAX_LINE_BYTES as the ceiling: the line's length (newline included),
+ * -1 at the end or on a read error, LINE_TOO_LONG for a line over the ceiling (read up to its
+ * newline and thrown away) or one that memory could not hold. */
+static ssize_t read_line_capped(lo_reader *r)
+{
+    size_t n = 0;
+    bool refused = false;
+    int c = EOF;
+    while ((c = getc_unlocked(r->f)) != EOF) {
+        if (!refused && n + 2 > r->linecap) {
+            size_t cap = r->linecap ? r->linecap * 2 : 512;
+            char *grown = cap <= MAX_LINE_BYTES + 2 ? realloc(r->linebuf, cap) : NULL;
+            if (grown) {
+                r->linebuf = grown;
+                r->linecap = cap;
+            } else {
+                refused = true;
+            }
+        }
+        if (!refused) r->linebuf[n++] = (char)c;
+        if (c == '\n') break;
+    }
+    if (refused) return LINE_TOO_LONG;
+    if (n == 0) return -1;
+    r->linebuf[n] = 0;
+    return (ssize_t)n;
+}
+
 /* Feeds lines to libcsv until a record is complete. Returns false at the end or when stopped. */
 static bool csv_next_record(lo_reader *r, csv_record *out)
 {
     while (r->queue_len == 0) {
         if (r->stopped || r->at_eof) return false;
-        ssize_t n = getline(&r->linebuf, &r->linecap, r->f);
+        ssize_t n = read_line_capped(r);
+        if (n == LINE_TOO_LONG) {
+            r->line++;
+            reader_report(r, LO_DIAG_ERROR, r->line, 0, NULL,
+                          "line longer than %zu bytes (not a CSV of records?): skipped", MAX_LINE_BYTES);
+            reset_parser(r); /* whatever quoting state that line left is unknown */
+            continue;
+        }
         if (n < 0) {
             r->at_eof = true;
             if (ferror(r->f)) {
@@ -626,7 +666,13 @@ static int json_fill_cells(lo_reader *r)
 {
     for (;;) {
         if (r->stopped) return -1;
-        ssize_t n = getline(&r->linebuf, &r->linecap, r->f);
+        ssize_t n = read_line_capped(r);
+        if (n == LINE_TOO_LONG) {
+            r->line++;
+            reader_report(r, LO_DIAG_ERROR, r->line, 0, NULL,
+                          "line longer than %zu bytes (not JSON lines?): skipped", MAX_LINE_BYTES);
+            continue;
+        }
         if (n < 0) {
             if (ferror(r->f)) {
                 reader_report(r, LO_DIAG_ERROR, r->line, 0, NULL, "read error: %s", strerror(errno));
