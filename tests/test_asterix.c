@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asterix/asterix_internal.h"
 #include "lookout/asterix.h"
 #include "lookout/geo.h"
 
@@ -373,6 +374,47 @@ static void test_wire_plot_is_what_the_wire_carries(void **state)
     assert_memory_equal(&c, &cw, sizeof c);
 }
 
+/* The recording readers' reorder window: time order, equal times in arrival order, release
+ * only `window` behind the newest, everything at the end; thousands of items through growth
+ * and slot reuse. */
+static void test_reorder_window(void **state)
+{
+    (void)state;
+    typedef struct { double t; int id; char pad[200]; } item;
+    lo_reorder q;
+    lo_reorder_init(&q, sizeof(item), 2.0);
+    item it = {0}, out;
+    srand(34);
+    int pushed = 0, popped = 0;
+    double last_t = -INFINITY;
+    int last_id = -1;
+    for (int round = 0; round < 20000; round++) {
+        /* Mostly increasing, up to 1.5 s late, many exact ties. */
+        it.t = round * 0.01 - (rand() % 150) * 0.01;
+        it.id = pushed++;
+        assert_true(lo_reorder_push(&q, it.t, &it));
+        while (lo_reorder_pop(&q, false, &out)) {
+            assert_true(out.t <= round * 0.01 - 2.0);
+            if (out.t == last_t) assert_true(out.id > last_id); /* ties in arrival order */
+            assert_true(out.t >= last_t);
+            last_t = out.t;
+            last_id = out.id;
+            popped++;
+        }
+    }
+    assert_true(popped > 15000); /* released as the window moved, not all at the end */
+    while (lo_reorder_pop(&q, true, &out)) {
+        assert_true(out.t >= last_t);
+        if (out.t == last_t) assert_true(out.id > last_id);
+        last_t = out.t;
+        last_id = out.id;
+        popped++;
+    }
+    assert_int_equal(popped, pushed);
+    assert_false(lo_reorder_pop(&q, true, &out));
+    lo_reorder_free(&q);
+}
+
 static void test_cat034_messages(void **state)
 {
     (void)state;
@@ -642,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_time_of_day),
         cmocka_unit_test(test_plot_round_trip),
         cmocka_unit_test(test_wire_plot_is_what_the_wire_carries),
+        cmocka_unit_test(test_reorder_window),
         cmocka_unit_test(test_cat034_messages),
         cmocka_unit_test(test_cat062_track_round_trip),
         cmocka_unit_test(test_cat062_with_510_from_real_sample),

@@ -124,6 +124,31 @@ static inline void lo_put32(uint8_t *p, uint32_t v)
     p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
 }
 
+/* The recording readers' reorder window (reorder.c): items of item_size octets leave in time
+ * order, equal times in arrival order, once the newest time pushed is window_s past them, or
+ * any time when at_end. Time: UTC seconds (double). */
+typedef struct lo_reorder_key {
+    double t;
+    unsigned long long arrival;
+    size_t slot;
+} lo_reorder_key;
+
+typedef struct lo_reorder {
+    lo_reorder_key *keys;        /* the min-heap, n of cap */
+    unsigned char *pool;         /* cap items */
+    size_t *free_slots, n_free;  /* pool slots not in the heap */
+    size_t item_size, n, cap;
+    unsigned long long arrivals;
+    double newest, window_s;
+} lo_reorder;
+
+void lo_reorder_init(lo_reorder *q, size_t item_size, double window_s);
+/* False when memory ran out (the item is not kept). */
+bool lo_reorder_push(lo_reorder *q, double t, const void *item);
+/* The earliest item into *out when it may leave; false when none may (yet). */
+bool lo_reorder_pop(lo_reorder *q, bool at_end, void *out);
+void lo_reorder_free(lo_reorder *q);
+
 /* ICAO 6-bit characters (I048/240, I062/245): 6 octets -> 8 characters + NUL. */
 void lo_icao_chars_decode(const uint8_t *p, char out[9]);
 void lo_icao_chars_encode(const char *s, uint8_t out[6]);
