@@ -35,6 +35,9 @@ typedef struct ms_journal {
     double last_t;           /* data time of the latest transition */
     int after_mark;          /* transitions since ms_world.mark_t */
     const double *mark_t;
+    /* Optional: every track report of the node's pipeline (its picture), before the bus. */
+    void (*on_track)(void *ctx, const lo_track *trk);
+    void *track_ctx;
 } ms_journal;
 
 typedef struct ms_world {
@@ -67,6 +70,12 @@ static inline int ms_on_alert(void *ctx, const lo_alert *a)
     j->last_t = a->t;
     if (j->mark_t && *j->mark_t > 0 && a->t >= *j->mark_t) j->after_mark++;
     return 0;
+}
+
+static inline void ms_on_track(void *ctx, const lo_track *trk)
+{
+    ms_journal *j = ctx;
+    if (j->on_track) j->on_track(j->track_ctx, trk);
 }
 
 static inline void ms_on_truth(void *ctx, const lo_truth *t)
@@ -103,7 +112,7 @@ static inline lo_role *ms_fusion_start(ms_world *w, double replay_s)
     if (!w->bus_fusion) return NULL;
     lo_role_options fo = {.role = LO_BUS_ROLE_FUSION, .sic = 100, .tod_near_t = w->sim_start,
                           .lag_s = 0.5}; /* edges hand plots over every 0.25 s */
-    lo_pipeline_sinks fs = {.on_alert = ms_on_alert, .ctx = &w->j_fusion};
+    lo_pipeline_sinks fs = {.on_alert = ms_on_alert, .on_track = ms_on_track, .ctx = &w->j_fusion};
     w->fusion = lo_role_new(&w->region, w->bus_fusion, &fo, &fs, NULL);
     if (w->fusion && replay_s > 0) {
         if (!lo_bus_wait_ready(w->bus_fusion, 10)) return NULL;
@@ -156,7 +165,7 @@ static inline bool ms_world_open(ms_world *w, lo_nats_cluster *c)
     w->bus_display = ms_bus(w, "display-1", "two-sites", LO_BUS_ROLE_DISPLAY);
     if (!w->bus_west || !w->bus_east || !w->bus_display) return false;
     lo_role_options eo = {.role = LO_BUS_ROLE_EDGE, .sic = 1};
-    lo_pipeline_sinks ws = {.on_alert = ms_on_alert, .ctx = &w->j_west};
+    lo_pipeline_sinks ws = {.on_alert = ms_on_alert, .on_track = ms_on_track, .ctx = &w->j_west};
     lo_pipeline_sinks es = {.on_alert = ms_on_alert, .ctx = &w->j_east};
     w->edge_west = lo_role_new(&w->west, w->bus_west, &eo, &ws, NULL);
     eo.sic = 2;
