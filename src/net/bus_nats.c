@@ -432,6 +432,8 @@ static void on_core_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg,
     char tokens[SUBJECT_MAX];
     lo_bus_msg m;
     fill_msg(&m, cs->kind, msg, tokens, sizeof tokens);
+    cs->fn(cs->ctx, &m);
+    /* Counted once handed over, so that a count seen means the callback has run. */
     pthread_mutex_lock(&cs->bus->mu);
     if (cs->kind == CORE_PLOTS)
         cs->bus->st.plots_received++;
@@ -440,7 +442,6 @@ static void on_core_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg,
     else
         cs->bus->st.health_received++;
     pthread_mutex_unlock(&cs->bus->mu);
-    cs->fn(cs->ctx, &m);
     natsMsg_Destroy(msg);
 }
 
