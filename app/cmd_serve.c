@@ -408,7 +408,8 @@ static void snapshot_role_stats(serve_state *s)
     pthread_mutex_unlock(&s->node_metrics_lock);
 }
 
-/* lo_http_metrics_fn, on an HTTP thread: lookout_bus_* and lookout_role_* after the rest. */
+/* lo_http_metrics_fn, on an HTTP thread: lookout_bus_* and lookout_role_* (edge, fusion) or
+ * lookout_display_* (display) after the service's own. */
 static int node_metrics(void *ctx, char *buf, size_t len)
 {
     serve_state *s = ctx;
@@ -418,11 +419,15 @@ static int node_metrics(void *ctx, char *buf, size_t len)
     lo_role_stats st = s->role_snapshot;
     bool have = s->have_role_snapshot;
     pthread_mutex_unlock(&s->node_metrics_lock);
-    if (!have) return n_bus;
     bool fits = buf && (size_t)n_bus < len;
-    int n_role = lo_role_metrics_text(&st, s->nats.role, s->nats.node,
+    int n_more = 0;
+    if (have)
+        n_more = lo_role_metrics_text(&st, s->nats.role, s->nats.node,
                                       fits ? buf + n_bus : NULL, fits ? len - (size_t)n_bus : 0);
-    return n_role < 0 ? -1 : n_bus + n_role;
+    else if (s->display)
+        n_more = lo_display_metrics_text(s->display, s->nats.node, fits ? buf + n_bus : NULL,
+                                         fits ? len - (size_t)n_bus : 0);
+    return n_more < 0 ? -1 : n_bus + n_more;
 }
 
 /* ---- start and stop ----------------------------------------------------------------------- */
@@ -583,7 +588,10 @@ int cmd_serve(int argc, char **argv)
             goto out;
         }
         if (s.nats.role == LO_BUS_ROLE_DISPLAY) {
-            lo_display_options dopt = {.durable = s.nats.node};
+            static lo_regions regions; /* copied by the hand-over table; large for the stack */
+            if (lo_regions_read(&s.site, &regions, &diag) != 0) goto out;
+            lo_display_options dopt = {.durable = s.nats.node,
+                                       .regions = regions.n ? &regions : NULL};
             s.display = lo_display_new(&s.site, s.bus, s.pic, &dopt);
             if (!s.display) goto out;
         }

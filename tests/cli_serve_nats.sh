@@ -89,6 +89,9 @@ echo "edge /metrics: $ep plot messages published, $tp track records; fusion /met
 [ "${ep%%.*}" -gt 0 ] 2>/dev/null || die "edge /metrics: no plots published"
 [ "${tp%%.*}" -gt 0 ] 2>/dev/null || die "edge /metrics: no tracks published"
 [ "${fr%%.*}" -gt 0 ] 2>/dev/null || die "fusion /metrics: no plots received"
+dr=$(metric "$display_url" lookout_display_track_records_total)
+echo "display /metrics: $dr CAT062 track records"
+[ "${dr%%.*}" -gt 0 ] 2>/dev/null || die "display /metrics: no CAT062 track records"
 grep -q "role edge" "$dir/edge.err" || die "edge did not announce its role"
 [ -s "$dir/edge.out" ] || die "edge printed no alert locally"
 for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done  # (background jobs ignore SIGINT)
