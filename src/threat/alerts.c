@@ -719,7 +719,9 @@ static bool ballistic_from_plots(lo_threat_engine *e, const lo_track *trk, doubl
     /* A path that is not ballistic (a powered target, plots of two objects) fits badly. */
     if (h->fit.dof > 0 && h->fit.chi2 / h->fit.dof > 4) return false;
     lo_ballistic_model model = ballistic_model(cfg);
-    return lo_ballistic_fit_predict(&model, &h->fit, trk->t, out);
+    /* Times from the evaluation time t, the time the alert carries (the report may be up to a
+     * cadence older): "impact in 16 s" is 16 s from the alert. */
+    return lo_ballistic_fit_predict(&model, &h->fit, fmax(t, trk->t), out);
 }
 
 static alert_state *find_alert(lo_threat_engine *e, uint32_t track_id, int zone)
