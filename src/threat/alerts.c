@@ -64,7 +64,7 @@ void lo_threat_config_default(lo_threat_config *cfg)
     cfg->scale_height_m = 8500;
     cfg->drag_prior_k_per_m = 5e-5;
     cfg->drag_prior_sigma_per_m = 5e-5;
-    cfg->impact_alarm_max_sigma_m = 100;
+    cfg->impact_alarm_max_sigma_m = 250;
     cfg->impact_alarm_deadline_s = 18;
     cfg->impact_alarm_min_plots = 6;
     cfg->impact_alarm_last_s = 12;
