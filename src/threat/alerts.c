@@ -327,6 +327,7 @@ typedef struct ballistic_hist {
     double seen;
     double last_plot_t;
     bool searched_back;     /* its plots from before the first report were looked for */
+    bool dirty;             /* plots added since the last fit */
     int n;
     lo_ballistic_meas m[HIST_MAX];
     lo_ballistic_fit fit;
@@ -537,6 +538,7 @@ static void hist_add(ballistic_hist *h, const lo_ballistic_meas *m)
         h->n = k;
     }
     h->m[h->n++] = *m;
+    h->dirty = true;
 }
 
 static lo_ballistic_model ballistic_model(const lo_threat_config *cfg)
@@ -705,6 +707,13 @@ static bool ballistic_from_plots(lo_threat_engine *e, const lo_track *trk, doubl
     }
     if (!h->searched_back && h->n > 0) search_back(cfg, e, h, trk);
     if (h->n < cfg->ballistic_fit_min_plots) return false;
+    lo_ballistic_model model = ballistic_model(cfg);
+    if (!h->dirty) {
+        /* No new plot: the last fit stands (refused or not). */
+        if (!h->fit.valid || (h->fit.dof > 0 && h->fit.chi2 / h->fit.dof > 4)) return false;
+        return lo_ballistic_fit_predict(&model, &h->fit, fmax(t, trk->t), out);
+    }
+    h->dirty = false;
     double start[7], t_start;
     if (h->fit.valid) {
         memcpy(start, h->fit.state, sizeof start);
@@ -718,7 +727,6 @@ static bool ballistic_from_plots(lo_threat_engine *e, const lo_track *trk, doubl
     if (!refit(cfg, h, start, t_start)) return false;
     /* A path that is not ballistic (a powered target, plots of two objects) fits badly. */
     if (h->fit.dof > 0 && h->fit.chi2 / h->fit.dof > 4) return false;
-    lo_ballistic_model model = ballistic_model(cfg);
     /* Times from the evaluation time t, the time the alert carries (the report may be up to a
      * cadence older): "impact in 16 s" is 16 s from the alert. */
     return lo_ballistic_fit_predict(&model, &h->fit, fmax(t, trk->t), out);
