@@ -7,9 +7,11 @@
  *     predicted path, the time to entry with a 1-sigma uncertainty (sigma points over the
  *     track's position and velocity covariances), and the earliest time the track could reach
  *     the zone at the top speed of its class. For ballistic tracks: the predicted impact point
- *     and time with a 2x2 error ellipse (gravity, plus drag when configured, integrated from
- *     the state; unscented transform over position/velocity), and the back-propagated launch
- *     point, for reports only.
+ *     and time with a 2x2 error ellipse, and the back-propagated launch point, for reports
+ *     only. The path comes from a batch least-squares fit (position, velocity, drag) over the
+ *     track's own plots when the caller feeds plots (lo_threat_add_plot; the engine keeps a
+ *     bounded ring of recent plots and, per ballistic track, a bounded plot history), else
+ *     from the tracker's state (gravity, plus drag when configured; unscented transform).
  *  2. The alert engine (lo_threat_engine): turns the evaluations of every scan into alert
  *     transitions (raised / updated / cleared) with levels from a rule table, hysteresis, one
  *     alert per (track, zone), and a one-line reason. It hands each transition to a callback;
