@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/yamldoc.h"
 #include "lookout/geo.h"
 #include "lookout/threat.h"
 #include "testutil.h"
@@ -433,6 +434,58 @@ static void test_engine_fits_the_plots(void **state)
     lo_threat_engine_free(e2);
 }
 
+/* The tracker loses the rocket and starts a new track: the new track's first report finds the
+ * plots of the old one (back along the fitted path, beyond its own first plot), so its fit
+ * rests on them at once: an alarm at its first report, 13.7 s before impact, which with its own
+ * two plots it could not have (no fit, and not yet the last 12 s). */
+static void test_engine_stitches_a_restarted_track(void **state)
+{
+    (void)state;
+    double impact[2];
+    double t_impact = truth_impact(impact);
+    lo_threat_config cfg;
+    lo_threat_config_default(&cfg);
+    cfg.scale_height_m = 0;
+    lo_zone z = compound();
+    lo_sensor radar;
+    memset(&radar, 0, sizeof radar);
+    radar.id = 257;
+    for (int stitch = 1; stitch >= 0; stitch--) {
+        lo_threat_engine *e = lo_threat_engine_new(&cfg, &z, 1);
+        assert_int_equal(lo_threat_engine_set_sensors(e, &radar, 1), 0);
+        alert_log *log = calloc(1, sizeof *log);
+        rng_state = 31;
+        for (int i = 0; i < 11; i++) {
+            double t = 1.5 + i;
+            lo_ballistic_meas m = plot_at(t);
+            lo_plot p = to_plot(&m);
+            /* Without the old plots in the ring the new track has only its own. */
+            if (stitch || t >= 10.5) lo_threat_add_plot(e, &p);
+            lo_track k = report(t, &m, i + 1, 20);
+            if (t >= 11.5) { /* the new track, first plot at 10.5, confirmed at 11.5 */
+                k.id = 43;
+                k.t_first = 1e9 + 10.5;
+                k.n_updates = (uint32_t)(i - 8);
+            } else if (t > 7.5 || t < 6.5) {
+                continue; /* the old track: reported at 6.5 and 7.5, then lost; 8.5-10.5 unseen */
+            }
+            assert_int_equal(lo_threat_update(e, 1e9 + t + 0.2, &k, 1, log_alert, log), 0);
+        }
+        const lo_alert *first43 = NULL;
+        for (int j = 0; j < log->n && !first43; j++)
+            if (log->a[j].track_id == 43) first43 = &log->a[j];
+        assert_non_null(first43);
+        assert_near(first43->t, 1e9 + 11.7, 1e-6);
+        print_message("%s: track 43's first alert %s, %.1f s before impact, error %.0f m\n",
+                      stitch ? "with the old plots" : "without", lo_alert_level_name(first43->level),
+                      1e9 + t_impact - first43->t,
+                      hypot(first43->impact_enu[0] - impact[0], first43->impact_enu[1] - impact[1]));
+        assert_int_equal(first43->level, stitch ? LO_ALERT_ALARM : LO_ALERT_WARNING);
+        free(log);
+        lo_threat_engine_free(e);
+    }
+}
+
 /* ---- the alarm rule ------------------------------------------------------------------------ */
 
 static void test_alarm_waits_for_accuracy_or_time(void **state)
@@ -488,6 +541,54 @@ static void test_alarm_waits_for_accuracy_or_time(void **state)
     assert_int_equal(lo_threat_rule_level(&cfg, LO_GROUP_ROCKET, 0.9, 0, &z, &zt, false), -1);
 }
 
+/* The fit's and the alarm rule's settings in the site YAML, and their errors. */
+static void test_yaml_keys(void **state)
+{
+    (void)state;
+    static const char *good =
+        "alerts:\n"
+        "  ballistic_fit: false\n"
+        "  ballistic_fit_min_plots: 8\n"
+        "  scale_height_m: 0\n"
+        "  drag_prior_k_per_m: 3.0e-5\n"
+        "  drag_prior_sigma_per_m: 1.0e-5\n"
+        "  impact_alarm_max_sigma_m: 150\n"
+        "  impact_alarm_deadline_s: 20\n"
+        "  impact_alarm_min_plots: 9\n"
+        "  impact_alarm_last_s: 10\n";
+    lo_test_diags diags;
+    lo_test_diags_init(&diags, false);
+    lo_ydoc *d = lo_ydoc_load_string(good, strlen(good), "site.yaml", &diags.sink);
+    assert_non_null(d);
+    lo_threat_config cfg;
+    lo_threat_config_default(&cfg);
+    assert_true(cfg.ballistic_fit);
+    assert_int_equal(lo_threat_config_from_yaml(d, &cfg, &diags.sink), 0);
+    assert_false(cfg.ballistic_fit);
+    assert_int_equal(cfg.ballistic_fit_min_plots, 8);
+    assert_near(cfg.scale_height_m, 0, 0);
+    assert_near(cfg.drag_prior_k_per_m, 3e-5, 1e-12);
+    assert_near(cfg.drag_prior_sigma_per_m, 1e-5, 1e-12);
+    assert_near(cfg.impact_alarm_max_sigma_m, 150, 0);
+    assert_near(cfg.impact_alarm_deadline_s, 20, 0);
+    assert_int_equal(cfg.impact_alarm_min_plots, 9);
+    assert_near(cfg.impact_alarm_last_s, 10, 0);
+    lo_ydoc_free(d);
+
+    static const char *bad = "alerts:\n"
+                             "  ballistic_fit_min_plots: 2\n"
+                             "  impact_alarm_deadline_s: -1\n";
+    lo_test_diags_init(&diags, false);
+    d = lo_ydoc_load_string(bad, strlen(bad), "bad.yaml", &diags.sink);
+    assert_non_null(d);
+    lo_threat_config_default(&cfg);
+    assert_int_equal(lo_threat_config_from_yaml(d, &cfg, &diags.sink), -1);
+    assert_non_null(strstr(diags.all, "bad.yaml:2:"));
+    assert_non_null(strstr(diags.all, "alerts.ballistic_fit_min_plots"));
+    assert_non_null(strstr(diags.all, "alerts.impact_alarm_deadline_s"));
+    lo_ydoc_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -496,7 +597,9 @@ int main(void)
         cmocka_unit_test(test_fit_drops_a_bad_plot),
         cmocka_unit_test(test_fit_refuses_level_flight),
         cmocka_unit_test(test_engine_fits_the_plots),
+        cmocka_unit_test(test_engine_stitches_a_restarted_track),
         cmocka_unit_test(test_alarm_waits_for_accuracy_or_time),
+        cmocka_unit_test(test_yaml_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
