@@ -1353,12 +1353,16 @@ static void set_exact_degrees(lo_writer *w, int c, double rad, int decimals)
         if (degrees_text_to_rad(w->cell[c]) == rad) return;
     }
     char *s = w->cell[c];
+    w->has[c] = true;
+    /* The double's 17 digits are enough for about 3 angles in 4 and print fast; the rest need
+     * the long double's (17 of them did for every angle tried). */
+    snprintf(s, sizeof w->cell[c], "%.17g", rad * LO_RAD2DEG);
+    if (degrees_text_to_rad(s) == rad) return;
     long double deg = (long double)rad / DEG2RAD_L;
     for (int prec = 17; prec <= 21; prec++) {
         snprintf(s, sizeof w->cell[c], "%.*Lg", prec, deg);
         if (degrees_text_to_rad(s) == rad) break;
     }
-    w->has[c] = true;
 }
 
 static void set_general(lo_writer *w, int c, double v)
