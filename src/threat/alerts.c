@@ -309,6 +309,10 @@ typedef struct class_state {
 /* ---- plots behind ballistic tracks -------------------------------------------------------- */
 
 #define PLOT_RING 16384      /* latest plots kept for finding a track's plots (~2 MB) */
+/* Slowest a track may fly to start a ballistic history without being called a rocket: a
+ * rocket or mortar round is far faster for all but the top of a steep mortar arc, and a track
+ * that started keeps its history through that. */
+#define BALLISTIC_MIN_SPEED_MPS 40.0
 #define HIST_MAX 96          /* plots kept per ballistic track (thinned beyond) */
 #define HIST_TRACKS 32       /* ballistic tracks followed at once (the stalest make room) */
 #define BACK_GATE 18.47      /* chi-square, 4 dof, 0.999: position + radial velocity */
@@ -914,8 +918,13 @@ static int process_track(lo_threat_engine *e, double t, const lo_track *trk, lo_
      * them; the tracker's state is the fallback until the fit has enough plots. */
     bool plots_fed = cfg->ballistic_fit && e->ring_n > 0;
     bool fitted = false;
-    if (plots_fed && (group == LO_GROUP_ROCKET || trk->class_prob[LO_CLASS_ROCKET] >= 0.2 ||
-                      find_hist(e, trk->id, t, false)))
+    /* A track starts keeping plots when it is called a rocket, or when it might be one and
+     * flies like one: birds and drones that the classifier gives a fifth to "rocket" are slow,
+     * and fitting thousands of them cost a 10,000-bird feed a third of serve's CPU
+     * (bench/RESULTS.md, serve load test). */
+    double speed = sqrt(trk->vel[0] * trk->vel[0] + trk->vel[1] * trk->vel[1] + trk->vel[2] * trk->vel[2]);
+    bool maybe_ballistic = trk->class_prob[LO_CLASS_ROCKET] >= 0.2 && speed >= BALLISTIC_MIN_SPEED_MPS;
+    if (plots_fed && (group == LO_GROUP_ROCKET || maybe_ballistic || find_hist(e, trk->id, t, false)))
         fitted = ballistic_from_plots(e, trk, t, &ball);
     if (group == LO_GROUP_ROCKET && (fitted || lo_threat_predict_ballistic(cfg, trk, &ball))) b = &ball;
 
