@@ -51,6 +51,17 @@ typedef enum lo_feature {
     LO_FEAT_NET_SPEED_MEAN,    /* m/s */
     LO_FEAT_NET_SPEED_STD,     /* m/s: stop-and-go */
     LO_FEAT_NET_HOVER_FRACTION,/* share of reports that moved less than the hover speed */
+    /* Added with classifier-v4 (a model file names the features it uses, so older files still
+     * load): what tells a soaring raptor from a drone of the same size and speed, and a
+     * helicopter from a fixed-wing drone. */
+    LO_FEAT_VRATE_MEAN,        /* signed vertical rate, m/s: a glide sinks ~1 m/s, a thermal
+                                  climbs 1-3 m/s, a drone holds its height */
+    LO_FEAT_TURN_RATE_MEAN_ABS,/* |mean signed turn rate|, rad/s: sustained circling one way
+                                  (a thermal) where a wandering bird's turns cancel */
+    LO_FEAT_RCS_DBSM_MEDIAN,   /* median RCS of the last LO_FEAT_RCS_RING plots, dBsm: robust
+                                  to fluctuation, merged plots and split returns */
+    LO_FEAT_VRATE_MEAN_ABS,    /* |vertical_rate_mean|, m/s: sustained climb or sink either way
+                                  (a linear model cannot fold the signed one) */
     LO_FEAT_COUNT
 } lo_feature;
 
@@ -66,6 +77,7 @@ typedef struct lo_classify_extra {
 /* Running statistics of one track. Exponentially weighted with time constant tau_s (older
  * behaviour fades), so the features describe what the track has been doing lately. */
 #define LO_FEAT_HISTORY 32
+#define LO_FEAT_RCS_RING 15
 typedef struct lo_track_features {
     uint32_t track_id;
     int n_reports;               /* reports with a time step so far */
@@ -78,11 +90,14 @@ typedef struct lo_track_features {
     double diff_weight;          /* from velocity differences between reports */
     double m_vacc, m_acc2;
     double turn_weight;          /* heading changes while moving */
-    double m_turn2;
+    double m_turn2, m_turn;
+    double m_vrate;              /* signed vertical rate (ew_weight group) */
     double ball_weight, m_ball;
     double cv_weight, m_noncv;
     double net_weight, m_net, m_net2, m_nethover;
     double rcs_weight, m_rcs, m_rcs2;
+    int rcs_ring_n, rcs_ring_head; /* the last plots' RCS, for the median */
+    double rcs_ring[LO_FEAT_RCS_RING];
     double rv_weight, m_rv;
     double flock_weight, m_flock;
     double window_s;             /* straightness window (from the parameters) */
@@ -153,6 +168,14 @@ typedef struct lo_classifier_model {
     double center[LO_FEAT_COUNT], scale[LO_FEAT_COUNT];
     double weight[LO_CLASS_COUNT][LO_FEAT_COUNT];
     double bias[LO_CLASS_COUNT];
+    /* logistic regression: a class may have a second row (a subclass, e.g. the large soaring
+     * birds within "bird", whose behaviour is unlike the small birds'): the class's evidence
+     * is then the mean of the two rows' exp(w a), so a linear model can give one class two
+     * regions of feature space. Trained as a class of its own (class-balanced). */
+    bool has_sub[LO_CLASS_COUNT];
+    char sub_name[LO_CLASS_COUNT][32];
+    double sub_weight[LO_CLASS_COUNT][LO_FEAT_COUNT];
+    double sub_bias[LO_CLASS_COUNT];
     /* Physical speed limits: a class whose limit the track's mean speed exceeds gets
      * probability 0, however young the track (0: no limit). A 300 m/s track is no bird even
      * at its first report, when the evidence ramp still holds everything near the prior. */
@@ -198,6 +221,19 @@ int lo_classifier_fit(const double (*x)[LO_FEAT_COUNT], const lo_class *labels, 
 int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class *labels, size_t n,
                                bool uniform_prior, const bool *log_scale, double l2,
                                int iterations, lo_classifier_model *m);
+/* The same with subclasses: sub[i] true puts sample i in its class's second row (named
+ * sub_names[class]); a subclass with fewer than two samples is folded back into its class.
+ * sub NULL: none. */
+int lo_classifier_fit_logistic_sub(const double (*x)[LO_FEAT_COUNT], const lo_class *labels,
+                                   const bool *sub, const char *const *sub_names, size_t n,
+                                   bool uniform_prior, const bool *log_scale, double l2,
+                                   int iterations, lo_classifier_model *m);
+
+/* Bird samples whose median RCS is at least this (dBsm, 0.006 m^2) form the subclass
+ * "large_bird" when lo_trainer_fit_logistic trains: raptors, storks, gulls and merged flock
+ * echoes, which overlap the drones in size and whose soaring, not flapping, flight sets them
+ * apart, where the small birds are told by their size alone. */
+#define LO_LARGE_BIRD_RCS_DBSM (-22.0)
 
 /* ---- training: labelled samples from a stream of track reports --------------------------- */
 
@@ -214,6 +250,7 @@ typedef struct lo_train_sample {
     int n_reports;
     int age_index;      /* index into ages_s, or -1 for the periodic ones */
     uint32_t track_id;
+    uint32_t truth_id;  /* the object behind the track's plot at sampling (last_truth_id) */
 } lo_train_sample;
 
 lo_trainer *lo_trainer_new(const lo_feature_params *p, const lo_sensor *sensors, int n_sensors,

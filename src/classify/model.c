@@ -53,7 +53,8 @@ static bool speed_allows(const lo_classifier_model *m, int c, double speed)
 bool lo_feature_default_log_scale(lo_feature f)
 {
     return f == LO_FEAT_SPEED_STD || f == LO_FEAT_VRATE_ABS_MEAN || f == LO_FEAT_TURN_RATE_RMS ||
-           f == LO_FEAT_MANOEUVRE_ACC_RMS;
+           f == LO_FEAT_MANOEUVRE_ACC_RMS || f == LO_FEAT_TURN_RATE_MEAN_ABS ||
+           f == LO_FEAT_VRATE_MEAN_ABS;
 }
 
 void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_COUNT],
@@ -75,7 +76,16 @@ void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_
         if (m->kind == LO_CLASSIFIER_LOGISTIC) {
             double a = m->bias[c];
             for (int f = 0; f < LO_FEAT_COUNT; f++) a += m->weight[c][f] * zs[f];
-            logp[c] = log(m->prior[c]) + scale * a;
+            a *= scale;
+            if (m->has_sub[c]) {
+                /* log of the mean of exp over the two rows, without overflow */
+                double b = m->sub_bias[c];
+                for (int f = 0; f < LO_FEAT_COUNT; f++) b += m->sub_weight[c][f] * zs[f];
+                b *= scale;
+                double hi = a > b ? a : b;
+                a = hi + log(0.5 * (exp(a - hi) + exp(b - hi)));
+            }
+            logp[c] = log(m->prior[c]) + a;
             if (logp[c] > best) best = logp[c];
             continue;
         }
@@ -271,6 +281,23 @@ int lo_classifier_model_parse(const char *json_text, const char *src, lo_classif
                 sd[i] = 1;
                 mean[i] = 0;
             }
+            json_t *sub = json_object_get(cv, "subclass");
+            if (sub) {
+                double sw[LO_FEAT_COUNT];
+                json_t *sb = json_object_get(sub, "bias");
+                const char *sn = json_string_value(json_object_get(sub, "name"));
+                snprintf(field, sizeof field, "classes.%s.subclass", cname);
+                if (!json_is_object(sub) || !sn || !json_is_number(sb) ||
+                    !isfinite(json_number_value(sb)) ||
+                    !read_number_array(json_object_get(sub, "weights"), nf, sw, false)) {
+                    perr(sink, src, 0, field, "expected {\"name\", \"bias\", \"weights\": one per feature}");
+                    goto out;
+                }
+                m->has_sub[c] = true;
+                snprintf(m->sub_name[c], sizeof m->sub_name[c], "%s", sn);
+                m->sub_bias[c] = json_number_value(sb);
+                for (int i = 0; i < nf; i++) m->sub_weight[c][order[i]] = sw[i];
+            }
         } else {
         snprintf(field, sizeof field, "classes.%s.mean", cname);
         if (!read_number_array(json_object_get(cv, "mean"), nf, mean, false)) {
@@ -387,6 +414,15 @@ int lo_classifier_model_write(const lo_classifier_model *m, FILE *out)
             json_object_set_new(o, "bias", json_real(m->bias[c]));
             json_object_set_new(o, "weights", mean);
             json_decref(sd);
+            if (m->has_sub[c]) {
+                json_t *sub = json_object(), *sw = json_array();
+                for (int f = 0; f < LO_FEAT_COUNT; f++)
+                    if (m->feature_used[f]) json_array_append_new(sw, json_real(m->sub_weight[c][f]));
+                json_object_set_new(sub, "name", json_string(m->sub_name[c]));
+                json_object_set_new(sub, "bias", json_real(m->sub_bias[c]));
+                json_object_set_new(sub, "weights", sw);
+                json_object_set_new(o, "subclass", sub);
+            }
         } else {
             json_object_set_new(o, "mean", mean);
             json_object_set_new(o, "std", sd);
@@ -473,6 +509,15 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
                                bool uniform_prior, const bool *log_scale, double l2,
                                int iterations, lo_classifier_model *m)
 {
+    return lo_classifier_fit_logistic_sub(x, labels, NULL, NULL, n, uniform_prior, log_scale, l2,
+                                          iterations, m);
+}
+
+int lo_classifier_fit_logistic_sub(const double (*x)[LO_FEAT_COUNT], const lo_class *labels,
+                                   const bool *sub, const char *const *sub_names, size_t n,
+                                   bool uniform_prior, const bool *log_scale, double l2,
+                                   int iterations, lo_classifier_model *m)
+{
     memset(m, 0, sizeof *m);
     m->version = FORMAT_VERSION;
     m->kind = LO_CLASSIFIER_LOGISTIC;
@@ -480,26 +525,38 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
     m->evidence_reports = 1;
     snprintf(m->name, sizeof m->name, "fitted");
     for (int f = 0; f < LO_FEAT_COUNT; f++) m->log_scale[f] = log_scale && log_scale[f];
-    size_t ccount[LO_CLASS_COUNT] = {0};
+    size_t ccount[LO_CLASS_COUNT] = {0}, scount[LO_CLASS_COUNT] = {0};
     double gcnt[LO_FEAT_COUNT] = {0}, gsum[LO_FEAT_COUNT] = {0}, gsum2[LO_FEAT_COUNT] = {0};
     for (size_t i = 0; i < n; i++) {
         int c = labels[i];
         if (c <= LO_CLASS_UNKNOWN || c >= LO_CLASS_COUNT) continue;
         ccount[c]++;
+        if (sub && sub[i]) scount[c]++;
         for (int f = 0; f < LO_FEAT_COUNT; f++)
             if (isfinite(x[i][f])) {
                 double v = model_scale(m, f, x[i][f]);
                 gcnt[f]++, gsum[f] += v, gsum2[f] += v * v;
             }
     }
-    int classes[LO_CLASS_COUNT], k = 0;
+    /* Rows of the softmax: one per class, and a second one for a class whose subclass and
+     * rest both have two samples or more. */
+    int classes[2 * LO_CLASS_COUNT], k = 0, n_classes = 0;
+    bool row_sub[2 * LO_CLASS_COUNT];
+    size_t rcount[2 * LO_CLASS_COUNT];
     size_t n_used = 0;
     for (int c = 1; c < LO_CLASS_COUNT; c++)
         if (ccount[c] >= 2) {
-            classes[k++] = c;
+            n_classes++;
             n_used += ccount[c];
+            bool split = scount[c] >= 2 && ccount[c] - scount[c] >= 2;
+            m->has_sub[c] = split;
+            if (split)
+                snprintf(m->sub_name[c], sizeof m->sub_name[c], "%s",
+                         sub_names && sub_names[c] ? sub_names[c] : "sub");
+            classes[k] = c, row_sub[k] = false, rcount[k++] = split ? ccount[c] - scount[c] : ccount[c];
+            if (split) classes[k] = c, row_sub[k] = true, rcount[k++] = scount[c];
         }
-    if (k < 2) return -1;
+    if (n_classes < 2) return -1;
     int feats[LO_FEAT_COUNT], nf = 0;
     for (int f = 0; f < LO_FEAT_COUNT; f++) {
         if (gcnt[f] < 2) continue;
@@ -513,7 +570,7 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
     for (int j = 0; j < k; j++) {
         int c = classes[j];
         m->class_used[c] = true;
-        m->prior[c] = uniform_prior ? 1.0 / k : (double)ccount[c] / (double)n_used;
+        m->prior[c] = uniform_prior ? 1.0 / n_classes : (double)ccount[c] / (double)n_used;
         m->max_speed_mps[c] = lo_class_default_max_speed((lo_class)c);
     }
     /* Standardised design matrix (n_used x nf) and labels as class slots. */
@@ -526,12 +583,13 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
         free(z), free(slot), free(grad), free(w), free(am), free(av);
         return -1;
     }
-    double cw[LO_CLASS_COUNT];
+    double cw[2 * LO_CLASS_COUNT];
     size_t r = 0;
     for (size_t i = 0; i < n; i++) {
         int c = labels[i], j = -1;
+        bool in_sub = sub && sub[i];
         for (int q = 0; q < k; q++)
-            if (classes[q] == c) j = q;
+            if (classes[q] == c && (!row_sub[q] || in_sub)) j = q; /* the sub row comes second */
         if (j < 0) continue;
         slot[r] = j;
         for (int q = 0; q < nf; q++) {
@@ -541,10 +599,10 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
         }
         r++;
     }
-    for (int j = 0; j < k; j++) cw[j] = (double)n_used / ((double)k * (double)ccount[classes[j]]);
+    for (int j = 0; j < k; j++) cw[j] = (double)n_used / ((double)k * (double)rcount[j]);
     const int stride = nf + 1;
     const double step = 0.05, b1 = 0.9, b2 = 0.999;
-    double p[LO_CLASS_COUNT];
+    double p[2 * LO_CLASS_COUNT];
     for (int it = 1; it <= iterations; it++) {
         memset(grad, 0, (size_t)k * stride * sizeof *grad);
         for (size_t i = 0; i < n_used; i++) {
@@ -578,8 +636,10 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
     }
     for (int j = 0; j < k; j++) {
         int c = classes[j];
-        for (int q = 0; q < nf; q++) m->weight[c][feats[q]] = w[j * stride + q];
-        m->bias[c] = w[j * stride + nf];
+        double *wt = row_sub[j] ? m->sub_weight[c] : m->weight[c];
+        for (int q = 0; q < nf; q++) wt[feats[q]] = w[j * stride + q];
+        if (row_sub[j]) m->sub_bias[c] = w[j * stride + nf];
+        else m->bias[c] = w[j * stride + nf];
         for (int f = 0; f < LO_FEAT_COUNT; f++) m->std[c][f] = 1;
     }
     free(z), free(slot), free(grad), free(w), free(am), free(av);
