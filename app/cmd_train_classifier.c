@@ -44,6 +44,9 @@ static void usage(FILE *f)
             "  --evidence N        evidence ramps up over N reports (default 10)\n"
             "  --uniform-prior     equal class priors instead of the training frequencies\n"
             "  --prior-power P     priors = frequencies^P, normalised (default 1; 0 = uniform)\n"
+            "  --prior-runs N      count the class frequencies on the first N --tracks runs only\n"
+            "                      (scenes with a realistic mix); the later runs (enriched with\n"
+            "                      rare classes) add samples to the fit but not to the priors\n"
             "  --kind K            naive-bayes (default) or logistic (multinomial logistic\n"
             "                      regression, class-balanced; docs/classification.md)\n"
             "  --l2 L              logistic: weight decay (default 0.001)\n"
@@ -250,7 +253,7 @@ int cmd_train_classifier(int argc, char **argv)
 {
     enum { O_TRACKS = 256, O_TRUTH, O_SITE, O_OUT, O_NAME, O_AGES, O_EVERY, O_TEMP, O_EVID,
            O_UNIFORM, O_BALL, O_CV, O_FLOCK, O_MODEL, O_ETRACKS, O_ETRUTH, O_NOTE,
-           O_NOCLUTTER, O_KIND, O_L2, O_ITER, O_PRIOR_POWER, O_DUMP };
+           O_NOCLUTTER, O_KIND, O_L2, O_ITER, O_PRIOR_POWER, O_DUMP, O_PRIOR_RUNS };
     static const struct option opts[] = {
         {"tracks", required_argument, NULL, O_TRACKS},
         {"truth", required_argument, NULL, O_TRUTH},
@@ -275,6 +278,7 @@ int cmd_train_classifier(int argc, char **argv)
         {"iterations", required_argument, NULL, O_ITER},
         {"prior-power", required_argument, NULL, O_PRIOR_POWER},
         {"dump-samples", required_argument, NULL, O_DUMP},
+        {"prior-runs", required_argument, NULL, O_PRIOR_RUNS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -287,7 +291,7 @@ int cmd_train_classifier(int argc, char **argv)
     double ages[MAX_AGES] = {5, 10, 30}, every = 10, temperature = 3, evidence = 10;
     int n_ages = 3;
     bool uniform = false, logistic = false;
-    double l2 = 1e-3, iterations = 300, prior_power = 1;
+    double l2 = 1e-3, iterations = 300, prior_power = 1, prior_runs = 0;
     options o = {.flock_radius = 150, .zero_clutter = true};
     lo_feature_params fp;
     lo_feature_params_default(&fp);
@@ -314,6 +318,10 @@ int cmd_train_classifier(int argc, char **argv)
         case O_NAME: name = optarg; break;
         case O_NOTE: note = optarg; break;
         case O_DUMP: dump_path = optarg; break;
+        case O_PRIOR_RUNS:
+            if (!lo_cli_number(optarg, 1, MAX_RUNS, &prior_runs) || prior_runs != floor(prior_runs))
+                return lo_usage_error("train-classifier", "--prior-runs '%s': a number of runs", optarg);
+            break;
         case O_NOCLUTTER: o.zero_clutter = false; break;
         case O_MODEL: model_path = optarg; break;
         case O_UNIFORM: uniform = true; break;
@@ -432,6 +440,17 @@ int cmd_train_classifier(int argc, char **argv)
             lo_site_free(&site);
             return LO_EXIT_FAIL;
         }
+        if (prior_runs > 0 && prior_runs < n_tracks && !uniform) {
+            /* Frequencies of the first runs only; a class they lack keeps one sample's worth. */
+            size_t ns_all, np = run_end[(int)prior_runs - 1];
+            const lo_train_sample *smp = lo_trainer_samples(tr, &ns_all);
+            double cnt[LO_CLASS_COUNT] = {0}, sum = 0;
+            for (size_t i = 0; i < np; i++) cnt[smp[i].label] += 1;
+            for (int k = 0; k < LO_CLASS_COUNT; k++)
+                if (model.class_used[k]) sum += cnt[k] = fmax(cnt[k], 1);
+            for (int k = 0; k < LO_CLASS_COUNT; k++)
+                if (model.class_used[k]) model.prior[k] = cnt[k] / sum;
+        }
         if (prior_power != 1 && !uniform) {
             /* Between the frequencies (1) and uniform (0): the rare classes (drones) gain. */
             double sum = 0;
@@ -447,10 +466,12 @@ int cmd_train_classifier(int argc, char **argv)
         if (dot) *dot = 0;
         snprintf(model.provenance, sizeof model.provenance,
                  "lookout train-classifier on %d run%s (%s + %s%s): %zu samples from %ld "
-                 "reports; %s, priors %s^%g, temperature %g, evidence %g", n_tracks, n_tracks == 1 ? "" : "s",
+                 "reports; %s, priors %s^%g%s, temperature %g, evidence %g", n_tracks, n_tracks == 1 ? "" : "s",
                  tracks[0], truth[0], n_tracks > 1 ? ", ..." : "", ns, n,
                  logistic ? "logistic regression (class-balanced)" : "naive Bayes",
-                 uniform ? "uniform" : "frequency", uniform ? 1.0 : prior_power, temperature, evidence);
+                 uniform ? "uniform" : "frequency", uniform ? 1.0 : prior_power,
+                 prior_runs > 0 && !uniform ? " (frequencies of the first runs only)" : "",
+                 temperature, evidence);
         if (note) {
             size_t used = strlen(model.provenance);
             snprintf(model.provenance + used, sizeof model.provenance - used, "; %s", note);

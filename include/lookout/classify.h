@@ -180,6 +180,10 @@ typedef struct lo_classifier_model {
      * probability 0, however young the track (0: no limit). A 300 m/s track is no bird even
      * at its first report, when the evidence ramp still holds everything near the prior. */
     double max_speed_mps[LO_CLASS_COUNT];
+    /* The same for the track's sustained vertical rate (|vertical_rate_mean|, m/s; 0: no
+     * limit): an airliner does not climb at 45 m/s, whatever a two-report track's speed says,
+     * where a rocket's first reports do. */
+    double max_vrate_mps[LO_CLASS_COUNT];
 } lo_classifier_model;
 
 /* The limits lo_classifier_fit* put in a model: the top speed of the class in
@@ -187,6 +191,11 @@ typedef struct lo_classifier_model {
  * noise and swaps (bird, multirotor 60, fixed-wing 120, vehicle 90, helicopter and light
  * aircraft 180, airliner 520 m/s; rocket and clutter none). */
 double lo_class_default_max_speed(lo_class c);
+/* The vertical-rate limits lo_classifier_fit* put in a model: airliner 25, helicopter 30,
+ * the other classes but rocket and clutter 45 m/s. Well above what the classes do (climbs of
+ * 3-15 m/s) because a young track's vertical rate is noisy (up to 40 m/s measured for birds
+ * at long range), well below a rocket's or a mortar's climb (60-300 m/s). */
+double lo_class_default_max_vrate(lo_class c);
 
 /* The features that lo_trainer_fit models on a log scale: positive, heavy-tailed rates whose
  * spread grows with their size (speed variation, vertical rate, turn rate, manoeuvre). */

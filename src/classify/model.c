@@ -44,10 +44,25 @@ double lo_class_default_max_speed(lo_class c)
     return 2 * top + 20;
 }
 
-/* The speed gate (lo_classifier_model.max_speed_mps): true when class c is still possible. */
-static bool speed_allows(const lo_classifier_model *m, int c, double speed)
+double lo_class_default_max_vrate(lo_class c)
 {
-    return !(m->max_speed_mps[c] > 0) || !isfinite(speed) || speed <= m->max_speed_mps[c];
+    switch (c) {
+    case LO_CLASS_AIRLINER: return 25;
+    case LO_CLASS_HELICOPTER: return 30;
+    case LO_CLASS_ROCKET:
+    case LO_CLASS_CLUTTER:
+    case LO_CLASS_UNKNOWN:
+    case LO_CLASS_COUNT: return 0;
+    default: return 45;
+    }
+}
+
+/* The physical gates (max_speed_mps, max_vrate_mps): true when class c is still possible. */
+static bool speed_allows(const lo_classifier_model *m, int c, double speed, double vrate)
+{
+    bool sp = !(m->max_speed_mps[c] > 0) || !isfinite(speed) || speed <= m->max_speed_mps[c];
+    bool vr = !(m->max_vrate_mps[c] > 0) || !isfinite(vrate) || vrate <= m->max_vrate_mps[c];
+    return sp && vr;
 }
 
 bool lo_feature_default_log_scale(lo_feature f)
@@ -99,14 +114,14 @@ void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_
         if (logp[c] > best) best = logp[c];
     }
     /* Physics first: classes too slow for this track are out, unless that leaves none. */
-    double speed = x[LO_FEAT_SPEED_MEAN];
+    double speed = x[LO_FEAT_SPEED_MEAN], vrate = fabs(x[LO_FEAT_VRATE_MEAN]);
     bool any_allowed = false;
     for (int c = 0; c < LO_CLASS_COUNT; c++)
-        if (isfinite(logp[c]) && speed_allows(m, c, speed)) any_allowed = true;
+        if (isfinite(logp[c]) && speed_allows(m, c, speed, vrate)) any_allowed = true;
     if (any_allowed) {
         best = -INFINITY;
         for (int c = 0; c < LO_CLASS_COUNT; c++) {
-            if (!speed_allows(m, c, speed)) logp[c] = -INFINITY;
+            if (!speed_allows(m, c, speed, vrate)) logp[c] = -INFINITY;
             if (logp[c] > best) best = logp[c];
         }
     }
@@ -328,6 +343,13 @@ int lo_classifier_model_parse(const char *json_text, const char *src, lo_classif
             goto out;
         }
         m->max_speed_mps[c] = ms ? json_number_value(ms) : 0;
+        json_t *mv = json_object_get(cv, "max_vertical_rate_mps");
+        if (mv && (!json_is_number(mv) || !(json_number_value(mv) >= 0))) {
+            snprintf(field, sizeof field, "classes.%s.max_vertical_rate_mps", cname);
+            perr(sink, src, 0, field, "expected a vertical rate >= 0 (0: no limit)");
+            goto out;
+        }
+        m->max_vrate_mps[c] = mv ? json_number_value(mv) : 0;
         m->class_used[c] = true;
         m->prior[c] = prior;
         prior_sum += prior;
@@ -410,6 +432,8 @@ int lo_classifier_model_write(const lo_classifier_model *m, FILE *out)
         }
         json_object_set_new(o, "prior", json_real(m->prior[c]));
         if (m->max_speed_mps[c] > 0) json_object_set_new(o, "max_speed_mps", json_real(m->max_speed_mps[c]));
+        if (m->max_vrate_mps[c] > 0)
+            json_object_set_new(o, "max_vertical_rate_mps", json_real(m->max_vrate_mps[c]));
         if (logistic) {
             json_object_set_new(o, "bias", json_real(m->bias[c]));
             json_object_set_new(o, "weights", mean);
@@ -572,6 +596,7 @@ int lo_classifier_fit_logistic_sub(const double (*x)[LO_FEAT_COUNT], const lo_cl
         m->class_used[c] = true;
         m->prior[c] = uniform_prior ? 1.0 / n_classes : (double)ccount[c] / (double)n_used;
         m->max_speed_mps[c] = lo_class_default_max_speed((lo_class)c);
+        m->max_vrate_mps[c] = lo_class_default_max_vrate((lo_class)c);
     }
     /* Standardised design matrix (n_used x nf) and labels as class slots. */
     float *z = malloc(n_used * (size_t)(nf ? nf : 1) * sizeof *z);
