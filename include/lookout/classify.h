@@ -62,6 +62,12 @@ typedef enum lo_feature {
                                   to fluctuation, merged plots and split returns */
     LO_FEAT_VRATE_MEAN_ABS,    /* |vertical_rate_mean|, m/s: sustained climb or sink either way
                                   (a linear model cannot fold the signed one) */
+    /* Memories of soaring, kept for minutes (peaks that fade with LO_FEAT_PEAK_TAU_S), taken
+     * once the running means have LO_FEAT_PEAK_MIN_WEIGHT reports behind them: a raptor
+     * gliding straight at a drone's speed and size circled and climbed in a thermal a few
+     * minutes ago; a drone did not. */
+    LO_FEAT_CLIMB_PEAK,        /* peak sustained climb (vertical_rate_mean > 0), m/s */
+    LO_FEAT_CIRCLING_PEAK,     /* peak sustained one-way turning (turn_rate_mean_abs), rad/s */
     LO_FEAT_COUNT
 } lo_feature;
 
@@ -78,6 +84,8 @@ typedef struct lo_classify_extra {
  * behaviour fades), so the features describe what the track has been doing lately. */
 #define LO_FEAT_HISTORY 32
 #define LO_FEAT_RCS_RING 15
+#define LO_FEAT_PEAK_TAU_S 300.0
+#define LO_FEAT_PEAK_MIN_WEIGHT 8.0
 typedef struct lo_track_features {
     uint32_t track_id;
     int n_reports;               /* reports with a time step so far */
@@ -92,6 +100,7 @@ typedef struct lo_track_features {
     double turn_weight;          /* heading changes while moving */
     double m_turn2, m_turn;
     double m_vrate;              /* signed vertical rate (ew_weight group) */
+    double climb_peak, circling_peak; /* LO_FEAT_CLIMB_PEAK, LO_FEAT_CIRCLING_PEAK */
     double ball_weight, m_ball;
     double cv_weight, m_noncv;
     double net_weight, m_net, m_net2, m_nethover;
@@ -232,9 +241,11 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
                                int iterations, lo_classifier_model *m);
 /* The same with subclasses: sub[i] true puts sample i in its class's second row (named
  * sub_names[class]); a subclass with fewer than two samples is folded back into its class.
- * sub NULL: none. */
+ * sub NULL: none. weight[i] (NULL: all 1) scales sample i within its row; the rows stay
+ * balanced (each row's weights sum to the same). */
 int lo_classifier_fit_logistic_sub(const double (*x)[LO_FEAT_COUNT], const lo_class *labels,
-                                   const bool *sub, const char *const *sub_names, size_t n,
+                                   const bool *sub, const char *const *sub_names,
+                                   const double *weight, size_t n,
                                    bool uniform_prior, const bool *log_scale, double l2,
                                    int iterations, lo_classifier_model *m);
 
@@ -276,6 +287,9 @@ const lo_train_sample *lo_trainer_samples(const lo_trainer *t, size_t *n);
 int lo_trainer_fit(const lo_trainer *t, bool uniform_prior, double temperature,
                    double evidence_reports, lo_classifier_model *m);
 /* The same, a logistic regression (lo_classifier_fit_logistic). */
+/* Weight of the samples taken at the ages (ages_s) against the periodic ones (1): above 1
+ * the fit cares more for young tracks, the ages the evaluation counts. Default 1. */
+void lo_trainer_set_age_weight(lo_trainer *t, double weight);
 int lo_trainer_fit_logistic(const lo_trainer *t, bool uniform_prior, double temperature,
                             double evidence_reports, double l2, int iterations,
                             lo_classifier_model *m);

@@ -37,6 +37,8 @@ static const char *const feature_names[LO_FEAT_COUNT] = {
     [LO_FEAT_TURN_RATE_MEAN_ABS] = "turn_rate_mean_abs",
     [LO_FEAT_RCS_DBSM_MEDIAN] = "rcs_dbsm_median",
     [LO_FEAT_VRATE_MEAN_ABS] = "vertical_rate_mean_abs",
+    [LO_FEAT_CLIMB_PEAK] = "climb_peak",
+    [LO_FEAT_CIRCLING_PEAK] = "circling_peak",
 };
 
 const char *lo_feature_name(lo_feature f)
@@ -128,6 +130,9 @@ void lo_track_features_update(lo_track_features *f, const lo_feature_params *p,
     f->rcs_weight *= decay;
     f->rv_weight *= decay;
     f->flock_weight *= decay;
+    double peak_decay = first ? 1 : exp(-dt / LO_FEAT_PEAK_TAU_S);
+    f->climb_peak *= peak_decay;
+    f->circling_peak *= peak_decay;
 
     const double *v = trk->vel;
     double speed = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
@@ -163,6 +168,11 @@ void lo_track_features_update(lo_track_features *f, const lo_feature_params *p,
     int cm = p->cv_model_index;
     if (cm >= 0 && cm < trk->n_models && cm < LO_MAX_MODELS)
         ew_add(&f->cv_weight, &f->m_noncv, 1 - trk->model_prob[cm]);
+
+    if (f->ew_weight >= LO_FEAT_PEAK_MIN_WEIGHT && f->m_vrate > f->climb_peak)
+        f->climb_peak = f->m_vrate;
+    if (f->turn_weight >= LO_FEAT_PEAK_MIN_WEIGHT && fabs(f->m_turn) > f->circling_peak)
+        f->circling_peak = fabs(f->m_turn);
 
     /* RCS: once per new plot, when the plot had an SNR and we know its radar. */
     bool new_plot = trk->last_plot_t > 0 && trk->last_plot_t != f->last_plot_t;
@@ -257,6 +267,7 @@ void lo_track_features_values(const lo_track_features *f, double out[LO_FEAT_COU
         out[LO_FEAT_HOVER_FRACTION] = f->m_hover;
         out[LO_FEAT_VRATE_MEAN] = f->m_vrate;
         out[LO_FEAT_VRATE_MEAN_ABS] = fabs(f->m_vrate);
+        out[LO_FEAT_CLIMB_PEAK] = f->climb_peak;
     }
     if (f->diff_weight > 0) {
         out[LO_FEAT_VERTICAL_ACC_MEAN] = f->m_vacc;
@@ -265,6 +276,7 @@ void lo_track_features_values(const lo_track_features *f, double out[LO_FEAT_COU
     if (f->turn_weight > 0) {
         out[LO_FEAT_TURN_RATE_RMS] = sqrt(f->m_turn2);
         out[LO_FEAT_TURN_RATE_MEAN_ABS] = fabs(f->m_turn);
+        out[LO_FEAT_CIRCLING_PEAK] = f->circling_peak;
     }
     out[LO_FEAT_STRAIGHTNESS] = straightness(f, f->window_s > 0 ? f->window_s : 30);
     if (f->ball_weight > 0) out[LO_FEAT_BALLISTIC_PROB] = f->m_ball;

@@ -69,7 +69,7 @@ bool lo_feature_default_log_scale(lo_feature f)
 {
     return f == LO_FEAT_SPEED_STD || f == LO_FEAT_VRATE_ABS_MEAN || f == LO_FEAT_TURN_RATE_RMS ||
            f == LO_FEAT_MANOEUVRE_ACC_RMS || f == LO_FEAT_TURN_RATE_MEAN_ABS ||
-           f == LO_FEAT_VRATE_MEAN_ABS;
+           f == LO_FEAT_VRATE_MEAN_ABS || f == LO_FEAT_CLIMB_PEAK || f == LO_FEAT_CIRCLING_PEAK;
 }
 
 void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_COUNT],
@@ -533,12 +533,13 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
                                bool uniform_prior, const bool *log_scale, double l2,
                                int iterations, lo_classifier_model *m)
 {
-    return lo_classifier_fit_logistic_sub(x, labels, NULL, NULL, n, uniform_prior, log_scale, l2,
-                                          iterations, m);
+    return lo_classifier_fit_logistic_sub(x, labels, NULL, NULL, NULL, n, uniform_prior, log_scale,
+                                          l2, iterations, m);
 }
 
 int lo_classifier_fit_logistic_sub(const double (*x)[LO_FEAT_COUNT], const lo_class *labels,
-                                   const bool *sub, const char *const *sub_names, size_t n,
+                                   const bool *sub, const char *const *sub_names,
+                                   const double *weight, size_t n,
                                    bool uniform_prior, const bool *log_scale, double l2,
                                    int iterations, lo_classifier_model *m)
 {
@@ -566,7 +567,6 @@ int lo_classifier_fit_logistic_sub(const double (*x)[LO_FEAT_COUNT], const lo_cl
      * rest both have two samples or more. */
     int classes[2 * LO_CLASS_COUNT], k = 0, n_classes = 0;
     bool row_sub[2 * LO_CLASS_COUNT];
-    size_t rcount[2 * LO_CLASS_COUNT];
     size_t n_used = 0;
     for (int c = 1; c < LO_CLASS_COUNT; c++)
         if (ccount[c] >= 2) {
@@ -577,8 +577,8 @@ int lo_classifier_fit_logistic_sub(const double (*x)[LO_FEAT_COUNT], const lo_cl
             if (split)
                 snprintf(m->sub_name[c], sizeof m->sub_name[c], "%s",
                          sub_names && sub_names[c] ? sub_names[c] : "sub");
-            classes[k] = c, row_sub[k] = false, rcount[k++] = split ? ccount[c] - scount[c] : ccount[c];
-            if (split) classes[k] = c, row_sub[k] = true, rcount[k++] = scount[c];
+            classes[k] = c, row_sub[k++] = false;
+            if (split) classes[k] = c, row_sub[k++] = true;
         }
     if (n_classes < 2) return -1;
     int feats[LO_FEAT_COUNT], nf = 0;
@@ -608,7 +608,12 @@ int lo_classifier_fit_logistic_sub(const double (*x)[LO_FEAT_COUNT], const lo_cl
         free(z), free(slot), free(grad), free(w), free(am), free(av);
         return -1;
     }
-    double cw[2 * LO_CLASS_COUNT];
+    double cw[2 * LO_CLASS_COUNT], rweight[2 * LO_CLASS_COUNT] = {0};
+    double *sw_of = malloc(n_used * sizeof *sw_of); /* each used sample's own weight */
+    if (!sw_of) {
+        free(z), free(slot), free(grad), free(w), free(am), free(av);
+        return -1;
+    }
     size_t r = 0;
     for (size_t i = 0; i < n; i++) {
         int c = labels[i], j = -1;
@@ -617,6 +622,8 @@ int lo_classifier_fit_logistic_sub(const double (*x)[LO_FEAT_COUNT], const lo_cl
             if (classes[q] == c && (!row_sub[q] || in_sub)) j = q; /* the sub row comes second */
         if (j < 0) continue;
         slot[r] = j;
+        sw_of[r] = weight && weight[i] > 0 ? weight[i] : 1;
+        rweight[j] += sw_of[r];
         for (int q = 0; q < nf; q++) {
             int f = feats[q];
             z[r * nf + q] = isfinite(x[i][f])
@@ -624,7 +631,8 @@ int lo_classifier_fit_logistic_sub(const double (*x)[LO_FEAT_COUNT], const lo_cl
         }
         r++;
     }
-    for (int j = 0; j < k; j++) cw[j] = (double)n_used / ((double)k * (double)rcount[j]);
+    /* Balanced: every row's weights sum to n_used / k. */
+    for (int j = 0; j < k; j++) cw[j] = rweight[j] > 0 ? (double)n_used / ((double)k * rweight[j]) : 0;
     const int stride = nf + 1;
     const double step = 0.05, b1 = 0.9, b2 = 0.999;
     double p[2 * LO_CLASS_COUNT];
@@ -641,7 +649,7 @@ int lo_classifier_fit_logistic_sub(const double (*x)[LO_FEAT_COUNT], const lo_cl
                 if (a > best) best = a;
             }
             for (int j = 0; j < k; j++) sum += (p[j] = exp(p[j] - best));
-            double sw = cw[slot[i]] / (double)n_used;
+            double sw = cw[slot[i]] * sw_of[i] / (double)n_used;
             for (int j = 0; j < k; j++) {
                 double g = sw * (p[j] / sum - (j == slot[i]));
                 double *gj = &grad[j * stride];
@@ -667,7 +675,7 @@ int lo_classifier_fit_logistic_sub(const double (*x)[LO_FEAT_COUNT], const lo_cl
         else m->bias[c] = w[j * stride + nf];
         for (int f = 0; f < LO_FEAT_COUNT; f++) m->std[c][f] = 1;
     }
-    free(z), free(slot), free(grad), free(w), free(am), free(av);
+    free(z), free(slot), free(grad), free(w), free(am), free(av), free(sw_of);
     return 0;
 }
 
