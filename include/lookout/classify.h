@@ -4,10 +4,11 @@
  * Owns (1) the per-track feature accumulator: fed every report of a track, it keeps running
  * statistics of its kinematics, its radar cross-section estimated from SNR and range through
  * the radar equation, and what the caller knows of its neighbours; (2) the model runtime: a
- * Gaussian naive Bayes model over those features whose parameters come from a versioned JSON
- * file (data/classifier-v1.json), filling lo_track.class_prob; (3) fitting such a model from
- * labelled feature vectors and writing it back as JSON (what `lookout train-classifier` is to
- * run on simulated, tracked data).
+ * model over those features (Gaussian naive Bayes, or multinomial logistic regression with
+ * physical speed and vertical-rate gates; the built-in one is data/classifier-v4.json,
+ * docs/classification.md) whose parameters come from a versioned JSON file, filling
+ * lo_track.class_prob; (3) fitting such a model from labelled feature vectors and writing it
+ * back as JSON (what `lookout train-classifier` runs on simulated, tracked data).
  *
  * Knows nothing of files except the model's own JSON (read and written here, like a format).
  * Units: SI inside (m, s, m/s, rad/s, m/s^2); RCS in dBsm (10 log10 m^2), its fluctuation in
