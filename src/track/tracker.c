@@ -1723,6 +1723,14 @@ static bool track_ranks_above(const trk *a, const trk *b)
     return a->id < b->id; /* the older track keeps its id */
 }
 
+static bool distinct_plots_last_scan(const trk *a, const trk *b, double now)
+{
+    double revisit = a->revisit_s > b->revisit_s ? a->revisit_s : b->revisit_s;
+    if (!(revisit > 0) || a->last_sensor_id != b->last_sensor_id) return false;
+    if (a->last_plot_t < now - 1.5 * revisit || b->last_plot_t < now - 1.5 * revisit) return false;
+    return a->last_plot_t != b->last_plot_t && fabs(a->last_plot_t - b->last_plot_t) < 0.5 * revisit;
+}
+
 static void visit_merge(void *vctx, int32_t other)
 {
     merge_ctx *c = vctx;
@@ -1756,6 +1764,13 @@ static void visit_merge(void *vctx, int32_t other)
     trk *keeper = a->id < b->id ? a : b, *other_trk = a->id < b->id ? b : a;
     if (keeper->merge_seen == t->merge_serial) return; /* counted this check already */
     keeper->merge_seen = t->merge_serial;
+    /* Two tracks that each took a plot of their own in the last scan follow two targets
+     * (crossing.yaml's multirotors 40 m apart in formation, within one sigma of each other,
+     * were merged into one track again and again): not duplicates, the count restarts. */
+    if (distinct_plots_last_scan(a, b, c->now)) {
+        keeper->merge_hits = 0;
+        return;
+    }
     if (keeper->merge_partner == other_trk->id && keeper->merge_hits > 0 &&
         keeper->merge_last == t->merge_serial - 1)
         keeper->merge_hits++;
