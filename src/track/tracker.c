@@ -1723,10 +1723,17 @@ static bool track_ranks_above(const trk *a, const trk *b)
     return a->id < b->id; /* the older track keeps its id */
 }
 
-static bool distinct_plots_last_scan(const trk *a, const trk *b, double now)
+/* Did tracks a and b each take a plot of their own from the same configured radar in its
+ * last scan? Then the radar resolved two objects there. (A target whose returns split into
+ * two plots in every scan would keep two tracks too; the split returns of real radars, and
+ * of the simulator, come now and then, and a duplicate that takes no plot of its own is
+ * still merged. Tracks fed by plots without a configured sensor are left to the distance
+ * test.) */
+static bool own_plots_last_scan(const lo_tracker *t, const trk *a, const trk *b, double now)
 {
     double revisit = a->revisit_s > b->revisit_s ? a->revisit_s : b->revisit_s;
     if (!(revisit > 0) || a->last_sensor_id != b->last_sensor_id) return false;
+    if (!find_sensor(t, a->last_sensor_id, NULL)) return false;
     if (a->last_plot_t < now - 1.5 * revisit || b->last_plot_t < now - 1.5 * revisit) return false;
     return a->last_plot_t != b->last_plot_t && fabs(a->last_plot_t - b->last_plot_t) < 0.5 * revisit;
 }
@@ -1767,7 +1774,7 @@ static void visit_merge(void *vctx, int32_t other)
     /* Two tracks that each took a plot of their own in the last scan follow two targets
      * (crossing.yaml's multirotors 40 m apart in formation, within one sigma of each other,
      * were merged into one track again and again): not duplicates, the count restarts. */
-    if (distinct_plots_last_scan(a, b, c->now)) {
+    if (own_plots_last_scan(t, a, b, c->now)) {
         keeper->merge_hits = 0;
         return;
     }
