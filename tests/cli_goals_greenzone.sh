@@ -16,8 +16,9 @@
 # Printed, not asserted (NOT met; the docs give the account): the 150 m at the first
 # alarm (the radar's 0.6 degree elevation error leaves the climb rate 4-7 m/s uncertain 8 s
 # into a 25 s flight, ~40 m of impact error per m/s: 150 m is reached about 11 s before
-# impact, which is too late for the 15 s), and zero alarms for birds (a soaring raptor gliding
-# for minutes at 12 m/s with a drone's RCS is called multirotor on some seeds).
+# impact, which is too late for the 15 s).
+# Asserted too: zero alarms for birds, since the drone alarm asks for a drone-group probability
+# of 0.85 (chosen on seeds 1-5; at 0.7 a soaring raptor, object 52, alarmed on seeds 1, 6, 8).
 # About 10 s; label nosan.
 set -u
 bin=$1
@@ -78,8 +79,7 @@ for seed in (6, 7, 8):
     bad = [f for f in fa if f["truth_class"] in never]
     check(not bad, f"seed {seed}: no alarm for aircraft, helicopter, vehicles ({len(bad)})")
     birds = [f for f in fa if f["truth_class"] == "bird"]
-    check(not birds, f"seed {seed}: no alarm for birds ({len(birds)}: objects {sorted({f['truth_id'] for f in birds})})",
-          asserted=False)
+    check(not birds, f"seed {seed}: no alarm for birds ({len(birds)}: objects {sorted({f['truth_id'] for f in birds})})")
     other = [(f["truth_class"], f["zone"]) for f in fa if f["truth_class"] not in never and f["truth_class"] != "bird"]
     if other:
         print(f"   other alarms for objects that enter no zone within the run: {other}")

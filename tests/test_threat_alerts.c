@@ -368,8 +368,9 @@ static void test_stale_and_failing_sink(void **state)
 }
 
 
-/* The classifier's doubt: a drone at 0.6 gets a warning, at 0.8 an alarm at once; wavering
- * to 0.65 keeps the alarm (margin 0.1), a drop to 0.55 steps down after the hold time. */
+/* The classifier's doubt: a drone at 0.6 gets a warning, at 0.9 (above the alarm's 0.85) an
+ * alarm at once; wavering to 0.8 keeps the alarm (margin 0.1), a drop to 0.7 steps down after
+ * the hold time. */
 static void test_confidence_gates_alarm(void **state)
 {
     (void)state;
@@ -377,7 +378,7 @@ static void test_confidence_gates_alarm(void **state)
     alert_log *log = calloc(1, sizeof *log);
     double t0 = 7e9;
     static const struct { double from, to, p; } phases[] = {
-        {0, 20, 0.6}, {20, 40, 0.8}, {40, 60, 0.65}, {60, 90, 0.55}};
+        {0, 20, 0.6}, {20, 40, 0.9}, {40, 60, 0.8}, {60, 90, 0.7}};
     for (int k = 0; k < 90; k++) {
         double p = 0;
         for (int i = 0; i < 4; i++)
@@ -399,8 +400,8 @@ static void test_confidence_gates_alarm(void **state)
     assert_int_equal(level_at[0], LO_ALERT_WARNING);
     assert_int_equal(level_at[19], LO_ALERT_WARNING);
     assert_int_equal(level_at[20], LO_ALERT_ALARM); /* at once */
-    assert_int_equal(level_at[59], LO_ALERT_ALARM); /* 0.65 is within the margin */
-    assert_int_equal(level_at[69], LO_ALERT_ALARM); /* 0.55: held for hold_s (10 s) ... */
+    assert_int_equal(level_at[59], LO_ALERT_ALARM); /* 0.8 is within the margin */
+    assert_int_equal(level_at[69], LO_ALERT_ALARM); /* 0.7: held for hold_s (10 s) ... */
     assert_int_equal(level_at[75], LO_ALERT_WARNING); /* ... then down */
     free(log);
     lo_threat_engine_free(e);
