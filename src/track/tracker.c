@@ -289,8 +289,10 @@ static double sensor_revisit(const lo_tracker *t, uint16_t id)
     return (s && s->scan_period_s > 0) ? s->scan_period_s : DEFAULT_REVISIT_S;
 }
 
-/* The model states are stored packed (x then P, n + n^2 doubles per model, 336 bytes for CV
- * instead of 720) and unpacked into lo_kf work copies around each filter step. */
+/* The model states are stored packed: x, then the upper triangle of P row by row (every
+ * filter step leaves P exactly symmetric: lo_mat_symmetrize), n + n(n+1)/2 doubles per
+ * model: 216 bytes for CV instead of 720, 928 for IMM(CV,CT,CA) instead of 2,160. They are
+ * unpacked into lo_kf work copies around each filter step. */
 static void load_kf(const lo_tracker *t, int32_t slot, lo_kf *kf)
 {
     const double *base = t->kfmem + (size_t)slot * (size_t)t->kf_stride;
@@ -298,7 +300,12 @@ static void load_kf(const lo_tracker *t, int32_t slot, lo_kf *kf)
         int n = lo_model_dim(t->cfg.models[m]);
         const double *src = base + t->kf_off[m];
         memcpy(kf[m].x, src, sizeof(double) * (size_t)n);
-        memcpy(kf[m].P, src + n, sizeof(double) * (size_t)(n * n));
+        src += n;
+        double *P = kf[m].P;
+        for (int i = 0; i < n; i++) {
+            P[i * n + i] = *src++;
+            for (int j = i + 1; j < n; j++) P[i * n + j] = P[j * n + i] = *src++;
+        }
     }
 }
 
@@ -309,7 +316,14 @@ static void store_kf(lo_tracker *t, int32_t slot, const lo_kf *kf)
         int n = lo_model_dim(t->cfg.models[m]);
         double *dst = base + t->kf_off[m];
         memcpy(dst, kf[m].x, sizeof(double) * (size_t)n);
-        memcpy(dst + n, kf[m].P, sizeof(double) * (size_t)(n * n));
+        dst += n;
+        const double *P = kf[m].P;
+        /* The mean of the two halves: the same value when P is symmetric, as it is after
+         * every filter step; a new track's first covariance comes from the plots' own. */
+        for (int i = 0; i < n; i++) {
+            *dst++ = P[i * n + i];
+            for (int j = i + 1; j < n; j++) *dst++ = 0.5 * (P[i * n + j] + P[j * n + i]);
+        }
     }
 }
 
@@ -535,7 +549,7 @@ lo_tracker *lo_tracker_new(const lo_site *site, const lo_tracker_config *cfg)
     for (int m = 0; m < c.n_models; m++) {
         int n = lo_model_dim(c.models[m]);
         t->kf_off[m] = t->kf_stride;
-        t->kf_stride += n + n * n;
+        t->kf_stride += n + n * (n + 1) / 2; /* x, upper triangle of P: see load_kf */
     }
     t->next_id = 1;
     t->done_t = -INFINITY;
