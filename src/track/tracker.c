@@ -157,8 +157,10 @@ struct lo_tracker {
     uint32_t next_id;
 
     /* Input queue. */
-    heap_item *heap;
-    size_t heap_n, heap_cap;
+    heap_item *heap;              /* plots that arrived out of time order */
+    size_t heap_n, heap_cap;      /* heap_cap: also the pool's and the fifo's size */
+    heap_item *fifo;              /* plots that arrived in time order: [fifo_head, fifo_end) */
+    size_t fifo_head, fifo_end;
     lo_plot *pool;                /* queued plots; free entries listed in pool_free */
     int32_t *pool_free;
     int32_t pool_n_free, pool_cap;
@@ -577,6 +579,7 @@ void lo_tracker_free(lo_tracker *t)
     free(t->free_slots);
     free(t->due);
     free(t->heap);
+    free(t->fifo);
     free(t->pool);
     free(t->pool_free);
     free(t->bp);
@@ -757,10 +760,9 @@ static bool heap_less(const heap_item *a, const heap_item *b)
     return a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
-static void heap_push(lo_tracker *t, int32_t idx)
+static void heap_push(lo_tracker *t, heap_item it)
 {
     size_t i = t->heap_n++;
-    heap_item it = {t->pool[idx].t, t->seq++, idx, t->pool[idx].sensor_id};
     while (i > 0) {
         size_t parent = (i - 1) / 2;
         if (!heap_less(&it, &t->heap[parent])) break;
@@ -770,8 +772,7 @@ static void heap_push(lo_tracker *t, int32_t idx)
     t->heap[i] = it;
 }
 
-/* The earliest plot; its pool entry stays taken until the caller releases it. */
-static lo_plot *heap_pop(lo_tracker *t)
+static int32_t heap_pop(lo_tracker *t)
 {
     int32_t idx = t->heap[0].plot;
     heap_item last = t->heap[--t->heap_n];
@@ -785,8 +786,54 @@ static lo_plot *heap_pop(lo_tracker *t)
         i = m;
     }
     if (n) t->heap[i] = last;
+    return idx;
+}
+
+/* The input queue is two sorted sequences: radars deliver their plots in time order, and
+ * those go to a FIFO in O(1); only a plot older than the FIFO's newest goes to the heap
+ * (O(log n), and at 10,000 plots a scan its sifts miss the caches). The earliest plot is
+ * the earlier of the two heads, in the same (time, arrival) order as one heap. */
+static size_t queue_len(const lo_tracker *t)
+{
+    return t->heap_n + (t->fifo_end - t->fifo_head);
+}
+
+static const heap_item *queue_top(const lo_tracker *t)
+{
+    if (t->fifo_head == t->fifo_end) return t->heap_n ? &t->heap[0] : NULL;
+    if (t->heap_n && heap_less(&t->heap[0], &t->fifo[t->fifo_head])) return &t->heap[0];
+    return &t->fifo[t->fifo_head];
+}
+
+static void queue_push(lo_tracker *t, int32_t idx)
+{
+    heap_item it = {t->pool[idx].t, t->seq++, idx, t->pool[idx].sensor_id};
+    if (t->fifo_head != t->fifo_end && heap_less(&it, &t->fifo[t->fifo_end - 1])) {
+        heap_push(t, it);
+        return;
+    }
+    if (t->fifo_end == t->heap_cap) { /* room: fewer than heap_cap plots are queued */
+        memmove(t->fifo, t->fifo + t->fifo_head, (t->fifo_end - t->fifo_head) * sizeof *t->fifo);
+        t->fifo_end -= t->fifo_head;
+        t->fifo_head = 0;
+    }
+    t->fifo[t->fifo_end++] = it;
+}
+
+/* The earliest plot; its pool entry stays taken until the caller releases it. */
+static lo_plot *queue_pop(lo_tracker *t)
+{
+    const heap_item *top = queue_top(t);
+    int32_t idx;
+    if (t->heap_n && top == t->heap) idx = heap_pop(t);
+    else {
+        idx = top->plot;
+        if (++t->fifo_head == t->fifo_end) t->fifo_head = t->fifo_end = 0;
+    }
     return &t->pool[idx];
 }
+
+
 
 int lo_tracker_add_plot(lo_tracker *t, const lo_plot *p)
 {
@@ -803,14 +850,16 @@ int lo_tracker_add_plot(lo_tracker *t, const lo_plot *p)
         t->stats.late_plots++;
         return -1;
     }
-    if (t->heap_n == t->heap_cap) {
+    if (queue_len(t) == t->heap_cap) {
         size_t cap = t->heap_cap ? t->heap_cap * 2 : 1024;
         heap_item *h = realloc(t->heap, cap * sizeof *h);
-        lo_plot *pool = h ? realloc(t->pool, cap * sizeof *pool) : NULL;
-        int32_t *pf = pool ? realloc(t->pool_free, cap * sizeof *pf) : NULL;
         if (h) t->heap = h;
+        heap_item *f = h ? realloc(t->fifo, cap * sizeof *f) : NULL;
+        if (f) t->fifo = f;
+        lo_plot *pool = f ? realloc(t->pool, cap * sizeof *pool) : NULL;
+        int32_t *pf = pool ? realloc(t->pool_free, cap * sizeof *pf) : NULL;
         if (pool) t->pool = pool;
-        if (!h || !pool || !pf) {
+        if (!h || !f || !pool || !pf) {
             t->stats.refused_plots++;
             return -1;
         }
@@ -821,7 +870,7 @@ int lo_tracker_add_plot(lo_tracker *t, const lo_plot *p)
     }
     int32_t idx = t->pool_free[--t->pool_n_free];
     t->pool[idx] = *p;
-    heap_push(t, idx);
+    queue_push(t, idx);
     t->stats.plots_in++;
     return 0;
 }
@@ -1794,16 +1843,17 @@ static void process_batch(lo_tracker *t)
  * everything goes. */
 static void run_until(lo_tracker *t, double horizon)
 {
-    while (t->heap_n && t->heap[0].t <= horizon) {
-        uint16_t sensor = t->heap[0].sensor_id;
-        double t0 = t->heap[0].t;
+    const heap_item *top;
+    while ((top = queue_top(t)) && top->t <= horizon) {
+        uint16_t sensor = top->sensor_id;
+        double t0 = top->t;
         if (isfinite(horizon) && horizon < t0 + t->cfg.batch_window_s) break;
         housekeeping_until(t, t0, true);
         t->n_bp = 0;
-        while (t->heap_n && t->heap[0].sensor_id == sensor &&
-               t->heap[0].t - t0 <= t->cfg.batch_window_s) {
+        while ((top = queue_top(t)) && top->sensor_id == sensor &&
+               top->t - t0 <= t->cfg.batch_window_s) {
             if (!grow((void **)&t->bp, sizeof *t->bp, &t->cap_bp, t->n_bp + 1)) return;
-            t->bp[t->n_bp++] = heap_pop(t);
+            t->bp[t->n_bp++] = queue_pop(t);
         }
         int32_t cap = t->cap_bp;
         double *l = realloc(t->bp_lambda, sizeof *l * (size_t)cap);
@@ -1825,9 +1875,10 @@ void lo_tracker_advance(lo_tracker *t, double now)
     run_until(t, horizon);
     /* Plots up to here are final except a batch still open; later plots are late. */
     double settled = horizon;
-    if (t->heap_n && t->heap[0].t < settled) settled = t->heap[0].t;
+    const heap_item *top = queue_top(t);
+    if (top && top->t < settled) settled = top->t;
     if (settled > t->done_t) t->done_t = settled;
-    housekeeping_until(t, settled, t->heap_n > 0);
+    housekeeping_until(t, settled, top != NULL);
 }
 
 void lo_tracker_flush(lo_tracker *t)
@@ -1878,7 +1929,7 @@ void lo_tracker_get_stats(const lo_tracker *t, lo_tracker_stats *out)
     out->live_tracks = t->live;
     size_t m = sizeof *t;
     m += (size_t)t->cap * (sizeof(trk) + sizeof(int32_t) + sizeof(double) * (1 + (size_t)t->kf_stride));
-    m += t->heap_cap * (sizeof(heap_item) + sizeof(lo_plot) + sizeof(int32_t));
+    m += t->heap_cap * (2 * sizeof(heap_item) + sizeof(lo_plot) + sizeof(int32_t));
     m += (size_t)t->cap_bp * (sizeof(lo_plot *) + sizeof(double) + 1);
     m += (size_t)(t->cap_pairs + t->cap_pairs_tmp) * sizeof(cand_pair) +
          (size_t)t->cap_cand * sizeof(int32_t) + (size_t)t->cap * sizeof(trk_hot);
