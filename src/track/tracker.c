@@ -105,11 +105,15 @@ typedef struct cand_pair {
     bool gated;
 } cand_pair;
 
+/* A seed (a plot no track took, waiting for a second one) is split in two arrays: what the
+ * initiation's grid look-ups test for every seed in reach (one cache line), and the plot
+ * itself, read only for the few pairs that pass those tests. */
 typedef struct seed {
-    bool alive;
-    uint32_t seen;                /* dedupe of grid hits per plot query */
-    lo_plot plot;
+    double enu[3], t;             /* the plot's */
     double revisit_s;
+    double cov_bound;             /* sum of |enu_cov|: bounds the plot's variance along any line */
+    uint32_t seen;                /* dedupe of grid hits per plot query */
+    bool alive;
 } seed;
 
 /* 40 bytes: the averages need no more than float precision, and the time of the last
@@ -192,6 +196,7 @@ struct lo_tracker {
     lo_grid seed_grid;
     lo_grid merge_grid;
     seed *seeds;
+    lo_plot *seed_plots;          /* cap_seeds, parallel to seeds */
     int32_t n_seeds, cap_seeds;
     int32_t stale_seeds;
 
@@ -595,6 +600,7 @@ void lo_tracker_free(lo_tracker *t)
     lo_grid_free(&t->seed_grid);
     lo_grid_free(&t->merge_grid);
     free(t->seeds);
+    free(t->seed_plots);
     free(t->cmap);
     lo_assign_workspace_free(t->assign_ws);
     free(t->scratch);
@@ -1374,6 +1380,7 @@ typedef struct seed_pair {
 typedef struct seed_ctx {
     lo_tracker *t;
     int32_t plot;
+    double plot_cov_bound;        /* sum of |enu_cov| of the plot */
     seed_pair *pairs;
     int32_t n, cap;
     bool oom;
@@ -1417,28 +1424,34 @@ static void visit_seed(void *vctx, int32_t si)
     const lo_plot *p = t->bp[c->plot];
     if (!s->alive || s->seen == t->seen_serial) return;
     s->seen = t->seen_serial;
-    double dt = p->t - s->plot.t;
+    double dt = p->t - s->t;
     /* Two plots of one look (split returns, overlapping sensors) give no velocity. */
     double min_gap = 0.5 * s->revisit_s;
     if (dt < min_gap || dt > t->cfg.init_max_gap_s) return;
     double d[3], dist2 = 0;
-    for (int i = 0; i < 3; i++) d[i] = p->enu[i] - s->plot.enu[i], dist2 += d[i] * d[i];
+    for (int i = 0; i < 3; i++) d[i] = p->enu[i] - s->enu[i], dist2 += d[i] * d[i];
     double dist = sqrt(dist2);
     double reach = t->vmax * dt;
     if (dist > reach) {
+        double ex = dist - reach;
+        /* The variance along the line below is at most the sum of the two covariances'
+         * absolute entries: far beyond that, reject without reading the seed's plot (the
+         * margin covers rounding; the exact test decides everything closer). */
+        if (ex * ex > 9.0 * 1.01 * (c->plot_cov_bound + s->cov_bound)) return;
+        const lo_plot *sp = &t->seed_plots[si];
         /* Allow for the measurement errors along the line between the plots. */
         double var = 0;
         if (dist > 0)
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++)
-                    var += d[i] * d[j] * (p->enu_cov[i * 3 + j] + s->plot.enu_cov[i * 3 + j]);
+                    var += d[i] * d[j] * (p->enu_cov[i * 3 + j] + sp->enu_cov[i * 3 + j]);
         var /= dist2 > 0 ? dist2 : 1;
-        double ex = dist - reach;
         if (ex * ex > 9.0 * var) return;
     }
+    const lo_plot *sp = &t->seed_plots[si];
     double cov_sum[9];
-    for (int i = 0; i < 9; i++) cov_sum[i] = p->enu_cov[i] + s->plot.enu_cov[i];
-    if (!pair_doppler_fits(t, p, d, cov_sum, dt) || !pair_doppler_fits(t, &s->plot, d, cov_sum, dt)) return;
+    for (int i = 0; i < 9; i++) cov_sum[i] = p->enu_cov[i] + sp->enu_cov[i];
+    if (!pair_doppler_fits(t, p, d, cov_sum, dt) || !pair_doppler_fits(t, sp, d, cov_sum, dt)) return;
     if (c->n == c->cap) {
         int32_t cap = c->cap ? c->cap * 2 : 64;
         seed_pair *q = realloc(c->pairs, sizeof *q * (size_t)cap);
@@ -1584,26 +1597,41 @@ static void add_seed(lo_tracker *t, const lo_plot *p)
         /* Compact: drop the dead seeds and rebuild their grid. */
         int32_t w = 0;
         for (int32_t i = 0; i < t->n_seeds; i++)
-            if (t->seeds[i].alive) t->seeds[w++] = t->seeds[i];
+            if (t->seeds[i].alive) {
+                if (w != i) t->seeds[w] = t->seeds[i], t->seed_plots[w] = t->seed_plots[i];
+                w++;
+            }
         t->n_seeds = w;
         t->stale_seeds = 0;
         lo_grid_clear(&t->seed_grid);
         for (int32_t i = 0; i < t->n_seeds; i++)
-            lo_grid_insert(&t->seed_grid, i, t->seeds[i].plot.enu[0], t->seeds[i].plot.enu[1], 0);
+            lo_grid_insert(&t->seed_grid, i, t->seeds[i].enu[0], t->seeds[i].enu[1], 0);
     }
-    if (!grow((void **)&t->seeds, sizeof *t->seeds, &t->cap_seeds, t->n_seeds + 1)) return;
+    if (t->n_seeds + 1 > t->cap_seeds) {
+        int32_t cap = t->cap_seeds;
+        if (!grow((void **)&t->seeds, sizeof *t->seeds, &cap, t->n_seeds + 1)) return;
+        lo_plot *sp = realloc(t->seed_plots, sizeof *sp * (size_t)cap);
+        if (!sp) return; /* seeds keeps its larger size; cap_seeds still bounds both */
+        t->seed_plots = sp;
+        t->cap_seeds = cap;
+    }
     si = t->n_seeds++;
-    t->seeds[si].alive = true;
-    t->seeds[si].seen = 0;
-    t->seeds[si].plot = *p;
-    t->seeds[si].revisit_s = sensor_revisit(t, p->sensor_id);
+    seed *s = &t->seeds[si];
+    s->alive = true;
+    s->seen = 0;
+    memcpy(s->enu, p->enu, sizeof s->enu);
+    s->t = p->t;
+    s->revisit_s = sensor_revisit(t, p->sensor_id);
+    s->cov_bound = 0;
+    for (int i = 0; i < 9; i++) s->cov_bound += fabs(p->enu_cov[i]);
+    t->seed_plots[si] = *p;
     lo_grid_insert(&t->seed_grid, si, p->enu[0], p->enu[1], 0);
 }
 
 static void expire_seeds(lo_tracker *t, double now)
 {
     for (int32_t i = 0; i < t->n_seeds; i++)
-        if (t->seeds[i].alive && now - t->seeds[i].plot.t > t->cfg.init_max_gap_s) {
+        if (t->seeds[i].alive && now - t->seeds[i].t > t->cfg.init_max_gap_s) {
             t->seeds[i].alive = false;
             t->stale_seeds++;
         }
@@ -1616,6 +1644,8 @@ static void initiate(lo_tracker *t)
         if (t->bp_used[j]) continue;
         const lo_plot *p = t->bp[j];
         c.plot = j;
+        c.plot_cov_bound = 0;
+        for (int i = 0; i < 9; i++) c.plot_cov_bound += fabs(p->enu_cov[i]);
         t->seen_serial++;
         double r = t->vmax * t->cfg.init_max_gap_s + 3.0 * sqrt(p->enu_cov[0] + p->enu_cov[4]) + 300.0;
         lo_grid_query(&t->seed_grid, p->enu[0], p->enu[1], r, visit_seed, &c);
@@ -1627,7 +1657,7 @@ static void initiate(lo_tracker *t)
         if (!s->alive || t->bp_used[j]) continue;
         const lo_plot *p = t->bp[j];
         double lambda2 = clutter_density2(t, p->enu, p->t, sensor_revisit(t, p->sensor_id), NULL, NULL);
-        start_track(t, &s->plot, p, lambda2);
+        start_track(t, &t->seed_plots[c.pairs[k].seed], p, lambda2);
         s->alive = false;
         t->stale_seeds++;
         t->bp_used[j] = 1;
@@ -1947,7 +1977,7 @@ void lo_tracker_get_stats(const lo_tracker *t, lo_tracker_stats *out)
     m += (size_t)(t->cap_uf + t->cap_assoc_i) * sizeof(int32_t);
     m += lo_grid_memory(&t->track_grid) + lo_grid_memory(&t->seed_grid) +
          lo_grid_memory(&t->merge_grid);
-    m += (size_t)t->cap_seeds * sizeof(seed);
+    m += (size_t)t->cap_seeds * (sizeof(seed) + sizeof(lo_plot));
     m += t->cmap ? (size_t)(t->cmap_mask + 1) * sizeof(cmap_cell) : 0;
     m += t->cap_scratch * sizeof(double) + t->cap_iscratch * sizeof(int32_t);
     out->memory_bytes = m;
