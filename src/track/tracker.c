@@ -774,16 +774,17 @@ static double gate_reach(const lo_tracker *t, const trk_hot *h, double dt)
     return sqrt(t->gate_d2 * tr) + 0.5 * ACCEL_SLACK_MPS2 * dt * dt + 1.0;
 }
 
+/* Reads only the hot mirror (x, y, vx, vy, t are the track's pv[0,1,3,4] and t). */
 static bool grid_insert_track(lo_tracker *t, int32_t slot)
 {
-    trk *k = &t->trk[slot];
+    const trk_hot *h = &t->hot[slot];
     double t0 = t->grid_t0, t1 = t->grid_t0 + GRID_INTERVAL_S;
-    if (k->t > t0) t0 = k->t;
+    if (h->t > t0) t0 = h->t;
     double tm = 0.5 * (t0 + t1);
-    double dtm = tm - k->t;
-    double cx = k->pv[0] + k->pv[3] * dtm, cy = k->pv[1] + k->pv[4] * dtm;
-    double speed_h = sqrt(k->pv[3] * k->pv[3] + k->pv[4] * k->pv[4]);
-    double r = speed_h * 0.5 * (t1 - t0) + gate_reach(t, &t->hot[slot], t1 - k->t);
+    double dtm = tm - h->t;
+    double cx = h->x + h->vx * dtm, cy = h->y + h->vy * dtm;
+    double speed_h = sqrt(h->vx * h->vx + h->vy * h->vy);
+    double r = speed_h * 0.5 * (t1 - t0) + gate_reach(t, h, t1 - h->t);
     return lo_grid_insert(&t->track_grid, slot, cx, cy, r);
 }
 
@@ -792,8 +793,13 @@ static void rebuild_track_grid(lo_tracker *t, double now)
     lo_grid_clear(&t->track_grid);
     t->grid_t0 = now;
     t->grid_valid = true;
-    for (int32_t s = 0; s < t->n_slots; s++)
-        if (t->trk[s].id) grid_insert_track(t, s);
+    for (int32_t s = 0; s < t->n_slots; s++) {
+        if (s + 8 < t->n_slots) { /* the grid cell of a track 8 ahead (no effect on results) */
+            const trk_hot *h = &t->hot[s + 8];
+            if (h->id) lo_grid_prefetch(&t->track_grid, h->x, h->y);
+        }
+        if (t->hot[s].id) grid_insert_track(t, s);
+    }
 }
 
 /* ---------------------------------------------------------------------------------------- */
