@@ -59,8 +59,9 @@ cat "$tmp/replay.log"
 python3 - "$t0" "$t1" <<'EOF' || fail=1
 import sys
 wall = float(sys.argv[2]) - float(sys.argv[1])
-# 30 s of plots at 10x: about 3 s (the first plots come a scan after the start).
-assert 2.0 <= wall <= 6.0, "replay took %.1f s for 30 s of data at 10x" % wall
+# 30 s of plots at 10x: about 3 s (the first plots come a scan after the start). The upper
+# bound leaves room for a loaded 2-core machine; unpaced, it takes a fraction of a second.
+assert 2.0 <= wall <= 10.0, "replay took %.1f s for 30 s of data at 10x" % wall
 print("ok   paced: 30 s of plots at 10x took %.1f s" % wall)
 EOF
 
@@ -91,18 +92,27 @@ EOF
 # feed (tracks of the old pass ended, a fresh tracker) instead of refusing every later plot.
 "$bin" replay "$tmp/plots.csv" -c "$tmp/site.yaml" --speed 20 --loop --to "udp://127.0.0.1:$port" 2>"$tmp/loop.log" &
 rpid=$!
-sleep 4
-kill -INT "$rpid"; wait "$rpid"; st=$?
-[ $st -eq 0 ] || { echo "FAIL: replay --loop exit $st after SIGINT: $(cat "$tmp/loop.log")"; fail=1; }
-sleep 0.5
+# Each pass takes about 1.5 s; wait for two restarts (up to 20 s on a loaded machine), then
+# for the fresh tracker to hold tracks again, while the replay still runs.
+for _ in $(seq 200); do
+  [ "$(grep -c "the feed restarted" "$tmp/serve.log")" -ge 2 ] && break
+  sleep 0.1
+done
 restarts=$(grep -c "the feed restarted" "$tmp/serve.log")
 [ "$restarts" -ge 2 ] || { echo "FAIL: $restarts feed restarts seen for 2+ loops"; fail=1; }
 python3 - "$url" <<'EOF' || fail=1
-import json, urllib.request, sys
-d = json.load(urllib.request.urlopen(sys.argv[1] + "api/tracks"))
+import json, urllib.request, sys, time
+deadline = time.time() + 10
+while True:
+    d = json.load(urllib.request.urlopen(sys.argv[1] + "api/tracks"))
+    if len(d["tracks"]) >= 5 or time.time() > deadline:
+        break
+    time.sleep(0.2)
 assert len(d["tracks"]) >= 5, "only %d tracks after looping" % len(d["tracks"])
 print("ok   replay --loop: serve restarted its feed each pass and still tracks (%d tracks)" % len(d["tracks"]))
 EOF
+kill -INT "$rpid"; wait "$rpid"; st=$?
+[ $st -eq 0 ] || { echo "FAIL: replay --loop exit $st after SIGINT: $(cat "$tmp/loop.log")"; fail=1; }
 
 kill -TERM "$pid"; wait "$pid"; st=$?; pid=
 [ $st -eq 0 ] || { echo "FAIL: serve exit $st"; fail=1; }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asterix/asterix_internal.h"
 #include "lookout/asterix.h"
 #include "lookout/geo.h"
 
@@ -327,6 +328,93 @@ static void test_plot_round_trip(void **state)
     assert_false(lo_cat048_to_plot(&d, &s, 100.0, &q));
 }
 
+/* lo_cat048_wire_plot: what a receiver sees, and idempotent, so that a simulator writing its
+ * plots through it gives the same plots in CSV and on the wire. */
+static void test_wire_plot_is_what_the_wire_carries(void **state)
+{
+    (void)state;
+    lo_sensor s = test_sensor();
+    srand(48);
+    for (int i = 0; i < 2000; i++) {
+        double u = rand() / (RAND_MAX + 1.0), v = rand() / (RAND_MAX + 1.0);
+        lo_plot p = {0};
+        p.t = 1795305600.0 + 86400.0 * u; /* any time of day, midnight near the ends */
+        p.sensor_id = s.id;
+        p.flags = LO_PLOT_POLAR | LO_PLOT_ELEVATION | LO_PLOT_SNR | LO_PLOT_RADIAL_VEL | LO_PLOT_SIGMAS;
+        p.range_m = 100.0 + 40000.0 * v;
+        p.azimuth_rad = 2.0 * LO_PI * u;
+        p.elevation_rad = (v - 0.2) * 0.5;
+        p.snr_db = 40.0 * v;
+        p.radial_velocity_mps = (u - 0.5) * 120.0;
+        p.sigma_range_m = 5.0 + v;
+        p.sigma_azimuth_rad = 0.005 * u;
+        p.sigma_elevation_rad = 0.008 * v;
+        p.sigma_radial_velocity_mps = 0.5;
+        p.truth_id = (uint32_t)i + 1;
+        lo_plot w, ww;
+        assert_true(lo_cat048_wire_plot(&p, &s, &w));
+        /* Within the fine LSBs of what was sent (1.5 of them: the s8 residual clamps at 127/256
+         * of the coarse LSB), plus the double's step at 1.8e9 s for the time. */
+        assert_near(w.t, p.t, 1.5 / 32768.0 + 1e-6);
+        assert_near(w.range_m, p.range_m, 1.5 * LO_NM2M / 65536.0);
+        double daz = fabs(w.azimuth_rad - p.azimuth_rad);
+        assert_true(fmin(daz, 2.0 * LO_PI - daz) < 1.5 * 2.0 * LO_PI / (1 << 24));
+        assert_near(w.radial_velocity_mps, p.radial_velocity_mps, 1.0 / 128.0);
+        assert_int_equal(w.truth_id, p.truth_id);
+        assert_int_equal(w.flags, p.flags);
+        /* Idempotent, to the bit. */
+        assert_true(lo_cat048_wire_plot(&w, &s, &ww));
+        if (memcmp(&w, &ww, sizeof w) != 0)
+            fail_msg("plot %d: wire plot changes when sent again (range %.17g -> %.17g, az %.17g -> %.17g, t %.17g -> %.17g)",
+                     i, w.range_m, ww.range_m, w.azimuth_rad, ww.azimuth_rad, w.t, ww.t);
+    }
+    /* A Cartesian plot is not a CAT048 plot: copied, and said so. */
+    lo_plot c = {.t = 5.0, .sensor_id = s.id, .flags = LO_PLOT_CARTESIAN, .enu = {1, 2, 3}}, cw;
+    assert_false(lo_cat048_wire_plot(&c, &s, &cw));
+    assert_memory_equal(&c, &cw, sizeof c);
+}
+
+/* The recording readers' reorder window: time order, equal times in arrival order, release
+ * only `window` behind the newest, everything at the end; thousands of items through growth
+ * and slot reuse. */
+static void test_reorder_window(void **state)
+{
+    (void)state;
+    typedef struct { double t; int id; char pad[200]; } item;
+    lo_reorder q;
+    lo_reorder_init(&q, sizeof(item), 2.0);
+    item it = {0}, out;
+    srand(34);
+    int pushed = 0, popped = 0;
+    double last_t = -INFINITY;
+    int last_id = -1;
+    for (int round = 0; round < 20000; round++) {
+        /* Mostly increasing, up to 1.5 s late, many exact ties. */
+        it.t = round * 0.01 - (rand() % 150) * 0.01;
+        it.id = pushed++;
+        assert_true(lo_reorder_push(&q, it.t, &it));
+        while (lo_reorder_pop(&q, false, &out)) {
+            assert_true(out.t <= round * 0.01 - 2.0);
+            if (out.t == last_t) assert_true(out.id > last_id); /* ties in arrival order */
+            assert_true(out.t >= last_t);
+            last_t = out.t;
+            last_id = out.id;
+            popped++;
+        }
+    }
+    assert_true(popped > 15000); /* released as the window moved, not all at the end */
+    while (lo_reorder_pop(&q, true, &out)) {
+        assert_true(out.t >= last_t);
+        if (out.t == last_t) assert_true(out.id > last_id);
+        last_t = out.t;
+        last_id = out.id;
+        popped++;
+    }
+    assert_int_equal(popped, pushed);
+    assert_false(lo_reorder_pop(&q, true, &out));
+    lo_reorder_free(&q);
+}
+
 static void test_cat034_messages(void **state)
 {
     (void)state;
@@ -595,6 +683,8 @@ int main(void)
         cmocka_unit_test(test_malformed_inputs),
         cmocka_unit_test(test_time_of_day),
         cmocka_unit_test(test_plot_round_trip),
+        cmocka_unit_test(test_wire_plot_is_what_the_wire_carries),
+        cmocka_unit_test(test_reorder_window),
         cmocka_unit_test(test_cat034_messages),
         cmocka_unit_test(test_cat062_track_round_trip),
         cmocka_unit_test(test_cat062_with_510_from_real_sample),

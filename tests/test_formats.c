@@ -126,6 +126,68 @@ static void test_plots_round_trip_csv(void **state)
     plots_round_trip(LO_FORMAT_CSV, ".csv");
 }
 
+/* A CSV of plots is a faithful copy: random doubles (not short decimals) come back to the
+ * bit, angles written in degrees included (the tracker is sensitive at that level; a
+ * simulated run in CSV and in CAT048 must be tracked identically, cli_asterix_track). */
+static void test_plots_csv_exact_to_the_bit(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static lo_plot in[N];
+    srand(6);
+    for (int i = 0; i < N; i++) {
+        lo_plot *p = &in[i];
+        memset(p, 0, sizeof *p);
+        double u = rand() / (RAND_MAX + 1.0), v = rand() / (RAND_MAX + 1.0);
+        p->t = 1795339380.0 + i * 0.0123456789 + u * 1e-3;
+        p->sensor_id = 3;
+        p->flags = LO_PLOT_POLAR | LO_PLOT_ELEVATION | LO_PLOT_RADIAL_VEL | LO_PLOT_SNR |
+                   LO_PLOT_SIGMAS | LO_PLOT_FLIGHT_LVL;
+        p->range_m = 20000.0 * u + 1.0 / 3.0;
+        p->azimuth_rad = 2.0 * LO_PI * v;
+        p->elevation_rad = (u - 0.3) * 1.2;
+        p->radial_velocity_mps = (v - 0.5) * 97.0;
+        p->snr_db = u * 41.3;
+        p->sigma_range_m = 8.0 + u;
+        p->sigma_azimuth_rad = 0.001 + v * 1e-3;
+        p->sigma_elevation_rad = 0.002 + u * 1e-3;
+        p->sigma_radial_velocity_mps = 0.5 + v;
+        p->baro_altitude_m = (double)(i % 400) * 25.0 * LO_FT2M; /* Mode C 25 ft steps */
+    }
+    const char *path = temp_path(".csv");
+    lo_writer *w = lo_plot_writer_open(path, LO_FORMAT_CSV);
+    assert_non_null(w);
+    for (int i = 0; i < N; i++) assert_int_equal(lo_plot_write(w, &in[i]), 0);
+    assert_int_equal(lo_writer_close(w), 0);
+    lo_test_diags d;
+    lo_test_diags_init(&d, true);
+    lo_reader *r = lo_plot_reader_open(path, &d.sink);
+    assert_non_null(r);
+    lo_plot out;
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(lo_plot_reader_next(r, &out), 1);
+        const lo_plot *p = &in[i];
+        if (out.t != p->t || out.range_m != p->range_m || out.azimuth_rad != p->azimuth_rad ||
+            out.elevation_rad != p->elevation_rad || out.radial_velocity_mps != p->radial_velocity_mps ||
+            out.snr_db != p->snr_db || out.sigma_range_m != p->sigma_range_m ||
+            out.sigma_azimuth_rad != p->sigma_azimuth_rad || out.sigma_elevation_rad != p->sigma_elevation_rad ||
+            out.sigma_radial_velocity_mps != p->sigma_radial_velocity_mps ||
+            out.baro_altitude_m != p->baro_altitude_m)
+            fail_msg("plot %d does not come back to the bit (azimuth %.17g -> %.17g, elevation %.17g -> %.17g)",
+                     i, p->azimuth_rad, out.azimuth_rad, p->elevation_rad, out.elevation_rad);
+    }
+    lo_reader_close(r);
+    assert_int_equal(d.n, 0);
+    /* Short values stay short: a hand-made 12.5 m is not written as 12.500000000000002. */
+    lo_plot simple = {.t = 1795339380.25, .sensor_id = 1, .flags = LO_PLOT_POLAR,
+                      .range_m = 12.5, .azimuth_rad = 90.0 * LO_DEG2RAD};
+    w = lo_plot_writer_open(path, LO_FORMAT_CSV);
+    assert_int_equal(lo_plot_write(w, &simple), 0);
+    assert_int_equal(lo_writer_close(w), 0);
+    assert_non_null(strstr(slurp(path), "1795339380.25,1,12.5,90,"));
+    unlink(path);
+}
+
 static void test_plots_round_trip_jsonl(void **state)
 {
     (void)state;
@@ -552,6 +614,41 @@ static void test_truncated_last_line(void **state)
     assert_int_equal(d.n, 0);
 }
 
+/* A line of 3 MiB (a binary file given as text, a corrupt file) is refused with its line
+ * number and skipped, in bounded memory; the records around it are kept. */
+static void test_overlong_line_skipped(void **state)
+{
+    (void)state;
+    for (int json = 0; json < 2; json++) {
+        const char *path = temp_path(json ? ".jsonl" : ".csv");
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        if (json) fputs("{\"time\": 1, \"sensor_id\": 1, \"range_m\": 100, \"azimuth_deg\": 10}\n", f);
+        else fputs("time,sensor_id,range_m,azimuth_deg\n1,1,100,10\n", f);
+        for (int i = 0; i < 3 << 20; i++) fputc(i % 7 ? 'x' : '"', f);
+        fputc('\n', f);
+        if (json) fputs("{\"time\": 2, \"sensor_id\": 1, \"range_m\": 200, \"azimuth_deg\": 20}\n", f);
+        else fputs("2,1,200,20\n", f);
+        fclose(f);
+        lo_test_diags d;
+        lo_test_diags_init(&d, false);
+        lo_reader *r = lo_plot_reader_open(path, &d.sink);
+        assert_non_null(r);
+        lo_plot p;
+        assert_int_equal(lo_plot_reader_next(r, &p), 1);
+        assert_near(p.range_m, 100, 0);
+        assert_int_equal(lo_plot_reader_next(r, &p), 1);
+        assert_near(p.range_m, 200, 0);
+        assert_int_equal(lo_plot_reader_next(r, &p), 0);
+        lo_reader_close(r);
+        assert_int_equal(d.n, 1);
+        char want[512];
+        snprintf(want, sizeof want, "%s:%d: error: line longer than 1048576 bytes", path, json ? 2 : 3);
+        if (!strstr(d.all, want)) fail_msg("expected '%s' in: %s", want, d.all);
+        unlink(path);
+    }
+}
+
 static void test_empty_file(void **state)
 {
     (void)state;
@@ -782,6 +879,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plots_round_trip_csv),
         cmocka_unit_test(test_plots_round_trip_jsonl),
+        cmocka_unit_test(test_plots_csv_exact_to_the_bit),
         cmocka_unit_test(test_truth_round_trip_csv),
         cmocka_unit_test(test_truth_round_trip_jsonl),
         cmocka_unit_test(test_tracks_round_trip_csv),
@@ -795,6 +893,7 @@ int main(void)
         cmocka_unit_test(test_missing_required_column),
         cmocka_unit_test(test_wrong_unit_column_is_named),
         cmocka_unit_test(test_truncated_last_line),
+        cmocka_unit_test(test_overlong_line_skipped),
         cmocka_unit_test(test_empty_file),
         cmocka_unit_test(test_csv_quoting_errors),
         cmocka_unit_test(test_jsonl_errors),

@@ -186,6 +186,11 @@ static void test_bad_scenarios_name_key_and_line(void **state)
     assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
     assert_near(r.t0, 1795348800.5, 0);
     sim_run_free(&r);
+    /* The same time syntax as the CSV time column: an offset is applied. */
+    snprintf(yaml, sizeof yaml, "%ssimulation:\n  duration_s: 2\n  start: 2021-11-07T03:00:00+02:00\n", site);
+    assert_int_equal(sim_run_yaml(&r, yaml, NULL, NULL), 0);
+    assert_near(r.t0, 1636246800.0, 0);
+    sim_run_free(&r);
 }
 
 /* The green-zone scenario does what ../shared/reference/green-zone.md says. */

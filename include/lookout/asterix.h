@@ -309,6 +309,14 @@ bool lo_cat048_to_plot(const lo_cat048 *rec, const lo_sensor *sensor, double t, 
  * (exact elevation, SNR, radial velocity, truth id, fine range/azimuth; docs/asterix.md). */
 void lo_cat048_from_plot(const lo_plot *p, const lo_sensor *sensor, lo_cat048 *out);
 
+/* The plot as a receiver of our CAT048 will see it: encoded, the bytes decoded, the time of day
+ * resolved next to p->t, exactly as lo_asterix_plot_source does. A simulator that writes its
+ * plots through this in every output format makes a CSV and a CAT048 recording of one run hold
+ * the very same plots (CAT048 is idempotent on the result). Plots CAT048 cannot carry (no
+ * polar position, or a Cartesian position or covariance of their own) are copied unchanged;
+ * returns false for those. */
+bool lo_cat048_wire_plot(const lo_plot *p, const lo_sensor *sensor, lo_plot *out);
+
 /* North marker / sector crossing for `sensor` at time t (sector in radians for crossings). */
 void lo_cat034_make(const lo_sensor *sensor, int msg_type, double t, double sector_az_rad,
                     lo_cat034 *out);

@@ -38,20 +38,13 @@ long lo_cat034_decode(const uint8_t *p, size_t avail, lo_cat034 *r, long *skippe
                       const char **why, const char **item)
 {
     memset(r, 0, sizeof *r);
-    uint64_t bits;
-    *item = "I034 FSPEC";
-    long pos = lo_fspec_parse(p, avail, MAX_FRN_034, &bits, why);
-    if (pos < 0) return -1;
-    if (!bits) { *why = "empty FSPEC"; return -1; }
-    r->present = bits;
-    while (bits) {
-        int frn = __builtin_ctzll(bits);
-        bits &= bits - 1;
-        const lo_item_rule *rule = &uap034[frn];
-        *item = rule->name;
-        long n = lo_item_length(rule, p + pos, avail - (size_t)pos, why);
-        if (n < 0) return -1;
-        const uint8_t *q = p + pos;
+    lo_item_walk w;
+    if (!lo_item_walk_begin(&w, p, avail, MAX_FRN_034, uap034, "I034 FSPEC", &r->present, why, item))
+        return -1;
+    const uint8_t *q;
+    long n;
+    int frn;
+    while ((frn = lo_item_walk_next(&w, &q, &n, why, item)) >= 0) {
         uint64_t slots;
         switch (frn) {
         case LO_I034_010: r->sac = q[0]; r->sic = q[1]; break;
@@ -87,9 +80,8 @@ long lo_cat034_decode(const uint8_t *p, size_t avail, lo_cat034 *r, long *skippe
         case LO_I034_SP: r->sp_len = q[0]; (*skipped_items)++; break;
         default: (*skipped_items)++; break;
         }
-        pos += n;
     }
-    return pos;
+    return frn == LO_WALK_END ? w.pos : -1;
 }
 
 size_t lo_cat034_encode(const lo_cat034 *r, uint8_t *out, size_t cap)

@@ -81,20 +81,13 @@ long lo_cat048_decode(const uint8_t *p, size_t avail, lo_cat048 *r, long *skippe
                       const char **why, const char **item)
 {
     memset(r, 0, sizeof *r);
-    uint64_t bits;
-    *item = "I048 FSPEC";
-    long pos = lo_fspec_parse(p, avail, MAX_FRN_048, &bits, why);
-    if (pos < 0) return -1;
-    if (!bits) { *why = "empty FSPEC"; return -1; }
-    r->present = bits;
-    while (bits) {
-        int frn = __builtin_ctzll(bits);
-        bits &= bits - 1;
-        const lo_item_rule *rule = &uap048[frn];
-        *item = rule->name;
-        long n = lo_item_length(rule, p + pos, avail - (size_t)pos, why);
-        if (n < 0) return -1;
-        const uint8_t *q = p + pos;
+    lo_item_walk w;
+    if (!lo_item_walk_begin(&w, p, avail, MAX_FRN_048, uap048, "I048 FSPEC", &r->present, why, item))
+        return -1;
+    const uint8_t *q;
+    long n;
+    int frn;
+    while ((frn = lo_item_walk_next(&w, &q, &n, why, item)) >= 0) {
         switch (frn) {
         case LO_I048_010: r->sac = q[0]; r->sic = q[1]; break;
         case LO_I048_140: r->tod = lo_be24(q); break;
@@ -182,9 +175,8 @@ long lo_cat048_decode(const uint8_t *p, size_t avail, lo_cat048 *r, long *skippe
         case LO_I048_RE: r->re_len = q[0]; (*skipped_items)++; break;
         default: (*skipped_items)++; break;
         }
-        pos += n;
     }
-    return pos;
+    return frn == LO_WALK_END ? w.pos : -1;
 }
 
 size_t lo_cat048_encode(const lo_cat048 *r, uint8_t *out, size_t cap)
@@ -431,4 +423,24 @@ void lo_cat048_from_plot(const lo_plot *p, const lo_sensor *s, lo_cat048 *r)
         r->sp_sigma_radial_vel = (uint16_t)lo_quantize(p->sigma_radial_velocity_mps * 256.0, 0, 65535);
     }
     r->present |= LO_FRN(LO_I048_SP);
+}
+
+bool lo_cat048_wire_plot(const lo_plot *p, const lo_sensor *sensor, lo_plot *out)
+{
+    *out = *p;
+    if (!(p->flags & LO_PLOT_POLAR) || (p->flags & (LO_PLOT_CARTESIAN | LO_PLOT_COVARIANCE)))
+        return false;
+    lo_cat048 rec, back;
+    lo_cat048_from_plot(p, sensor, &rec);
+    uint8_t bytes[128];
+    size_t n = lo_cat048_encode(&rec, bytes, sizeof bytes);
+    long skipped = 0;
+    const char *why = NULL, *item = NULL;
+    if (n == 0 || lo_cat048_decode(bytes, n, &back, &skipped, &why, &item) != (long)n) return false;
+    double t = lo_tod_nearest(back.tod * LO_ASTERIX_TOD_LSB, p->t);
+    if (!lo_cat048_to_plot(&back, sensor, t, out)) {
+        *out = *p;
+        return false;
+    }
+    return true;
 }

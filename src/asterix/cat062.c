@@ -88,23 +88,17 @@ long lo_cat062_decode(const uint8_t *p, size_t avail, lo_cat062 *r, long *skippe
                       const char **why, const char **item)
 {
     memset(r, 0, sizeof *r);
-    uint64_t bits;
-    *item = "I062 FSPEC";
-    long pos = lo_fspec_parse(p, avail, MAX_FRN_062, &bits, why);
-    if (pos < 0) return -1;
-    if (!bits) { *why = "empty FSPEC"; return -1; }
-    r->present = bits;
-    while (bits) {
-        int frn = __builtin_ctzll(bits);
-        bits &= bits - 1;
-        const lo_item_rule *rule = &uap062[frn];
-        *item = rule->name ? rule->name : "I062 FSPEC";
-        long n = lo_item_length(rule, p + pos, avail - (size_t)pos, why);
-        if (n < 0) return -1;
-        const uint8_t *q = p + pos, *s;
+    lo_item_walk w;
+    if (!lo_item_walk_begin(&w, p, avail, MAX_FRN_062, uap062, "I062 FSPEC", &r->present, why, item))
+        return -1;
+    const uint8_t *q;
+    long n;
+    int frn;
+    while ((frn = lo_item_walk_next(&w, &q, &n, why, item)) >= 0) {
+        const uint8_t *s;
         uint64_t slots = 0;
         long k = 0;
-        if (rule->kind == LO_ITEM_COMPOUND) k = lo_compound_primary(q, (size_t)n, &slots, why);
+        if (uap062[frn].kind == LO_ITEM_COMPOUND) k = lo_compound_primary(q, (size_t)n, &slots, why);
         switch (frn) {
         case LO_I062_010: r->sac = q[0]; r->sic = q[1]; break;
         case LO_I062_015: r->service_id = q[0]; break;
@@ -192,9 +186,8 @@ long lo_cat062_decode(const uint8_t *p, size_t avail, lo_cat062 *r, long *skippe
         case LO_I062_RE: r->re_len = q[0]; (*skipped_items)++; break;
         default: (*skipped_items)++; break;
         }
-        pos += n;
     }
-    return pos;
+    return frn == LO_WALK_END ? w.pos : -1;
 }
 
 size_t lo_cat062_encode(const lo_cat062 *r, uint8_t *out, size_t cap)

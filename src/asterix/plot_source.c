@@ -1,14 +1,15 @@
 /*
  * plot_source.c: a recording as a time-ordered stream of lo_plot (for `lookout track`).
  *
- * Records are decoded chunk by chunk into a min-heap on time; a plot leaves the heap once the
- * newest time seen is `window` seconds past it (radars interleave slightly out of order), or
- * at the end of the recording.
+ * Records are decoded chunk by chunk into the reorder window (reorder.c); a plot leaves once
+ * the newest time seen is `window` seconds past it (radars interleave slightly out of order),
+ * or at the end of the recording; plots of the same time leave in recorded order.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "asterix_internal.h"
 #include "lookout/recording.h"
 
 struct lo_asterix_plot_source {
@@ -17,51 +18,13 @@ struct lo_asterix_plot_source {
     int n_sensors;
     bool have_date;
     lo_tod_resolver tod;
-    double window;
-    double newest;
     double chunk_t;       /* capture time of the chunk being decoded */
-    lo_plot *heap;
-    size_t n, cap;
+    lo_reorder window;
     lo_asterix_stats stats;
     long dropped;
     lo_diag_sink *sink;
     bool eof, failed;
 };
-
-static void heap_push(lo_asterix_plot_source *s, const lo_plot *p)
-{
-    if (s->n == s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 256;
-        lo_plot *nh = realloc(s->heap, nc * sizeof *nh);
-        if (!nh) { s->dropped++; return; }
-        s->heap = nh;
-        s->cap = nc;
-    }
-    size_t i = s->n++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (s->heap[parent].t <= p->t) break;
-        s->heap[i] = s->heap[parent];
-        i = parent;
-    }
-    s->heap[i] = *p;
-}
-
-static void heap_pop(lo_asterix_plot_source *s, lo_plot *out)
-{
-    *out = s->heap[0];
-    lo_plot last = s->heap[--s->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= s->n) break;
-        if (c + 1 < s->n && s->heap[c + 1].t < s->heap[c].t) c++;
-        if (last.t <= s->heap[c].t) break;
-        s->heap[i] = s->heap[c];
-        i = c;
-    }
-    if (s->n) s->heap[i] = last;
-}
 
 static void on_record(void *ctx, const lo_asterix_record *rec)
 {
@@ -78,8 +41,7 @@ static void on_record(void *ctx, const lo_asterix_record *rec)
                                                    : lo_tod_nearest(tod, s->chunk_t);
     lo_plot p;
     if (!lo_cat048_to_plot(r, sensor, t, &p)) { s->dropped++; return; }
-    if (t > s->newest || isnan(s->newest)) s->newest = t;
-    heap_push(s, &p);
+    if (!lo_reorder_push(&s->window, t, &p)) s->dropped++;
 }
 
 lo_asterix_plot_source *lo_asterix_plot_source_open(const char *path, lo_rec_format fmt,
@@ -96,8 +58,7 @@ lo_asterix_plot_source *lo_asterix_plot_source_open(const char *path, lo_rec_for
     s->n_sensors = n_sensors;
     s->have_date = !isnan(date_midnight);
     lo_tod_resolver_init(&s->tod, s->have_date ? date_midnight : 0.0);
-    s->window = window_s > 0 ? window_s : 2.0;
-    s->newest = NAN;
+    lo_reorder_init(&s->window, sizeof(lo_plot), window_s > 0 ? window_s : 2.0);
     s->sink = sink;
     return s;
 }
@@ -105,10 +66,7 @@ lo_asterix_plot_source *lo_asterix_plot_source_open(const char *path, lo_rec_for
 int lo_asterix_plot_source_next(lo_asterix_plot_source *s, lo_plot *out)
 {
     for (;;) {
-        if (s->n > 0 && (s->eof || s->heap[0].t <= s->newest - s->window)) {
-            heap_pop(s, out);
-            return 1;
-        }
+        if (lo_reorder_pop(&s->window, s->eof, out)) return 1;
         if (s->eof) return s->failed ? -1 : 0;
         lo_rec_chunk c;
         int rc = lo_recording_next(s->rec, &c);
@@ -134,6 +92,6 @@ void lo_asterix_plot_source_close(lo_asterix_plot_source *s)
 {
     if (!s) return;
     lo_recording_close(s->rec);
-    free(s->heap);
+    lo_reorder_free(&s->window);
     free(s);
 }

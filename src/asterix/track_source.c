@@ -1,12 +1,13 @@
 /*
  * track_source.c: a CAT062 recording (another tracker's output) as time-ordered lo_track
- * reports. Same reorder scheme as plot_source.c: a min-heap on time, released once the newest
- * time seen is `window` past a report, or at the end.
+ * reports, through the same reorder window as plot_source.c (reorder.c): released once the
+ * newest time seen is `window` past a report, or at the end.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "asterix_internal.h"
 #include "lookout/recording.h"
 
 struct lo_asterix_track_source {
@@ -15,47 +16,12 @@ struct lo_asterix_track_source {
     bool have_sys;
     bool have_date;
     lo_tod_resolver tod;
-    double window, newest, chunk_t;
-    lo_track *heap;
-    size_t n, cap;
+    double chunk_t;
+    lo_reorder window;
     lo_asterix_stats stats;
     lo_diag_sink *sink;
     bool eof, failed;
 };
-
-static void push(lo_asterix_track_source *s, const lo_track *t)
-{
-    if (s->n == s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 256;
-        lo_track *nh = realloc(s->heap, nc * sizeof *nh);
-        if (!nh) return;
-        s->heap = nh;
-        s->cap = nc;
-    }
-    size_t i = s->n++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (s->heap[parent].t <= t->t) break;
-        s->heap[i] = s->heap[parent];
-        i = parent;
-    }
-    s->heap[i] = *t;
-}
-
-static void pop(lo_asterix_track_source *s, lo_track *out)
-{
-    *out = s->heap[0];
-    size_t last = --s->n, i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= s->n) break;
-        if (c + 1 < s->n && s->heap[c + 1].t < s->heap[c].t) c++;
-        if (s->heap[last].t <= s->heap[c].t) break;
-        s->heap[i] = s->heap[c];
-        i = c;
-    }
-    if (s->n) s->heap[i] = s->heap[last];
-}
 
 static void on_record(void *ctx, const lo_asterix_record *rec)
 {
@@ -66,8 +32,7 @@ static void on_record(void *ctx, const lo_asterix_record *rec)
                                                    : lo_tod_nearest(tod, s->chunk_t);
     lo_track trk;
     lo_cat062_to_track(rec->c062, s->have_sys ? &s->sys : NULL, t, &trk);
-    if (isnan(s->newest) || t > s->newest) s->newest = t;
-    push(s, &trk);
+    lo_reorder_push(&s->window, t, &trk);
 }
 
 lo_asterix_track_source *lo_asterix_track_source_open(const char *path, lo_rec_format fmt,
@@ -85,8 +50,7 @@ lo_asterix_track_source *lo_asterix_track_source_open(const char *path, lo_rec_f
     lo_tod_resolver_init(&s->tod, s->have_date ? date_midnight : 0.0);
     /* SDPS time of track information lags the newest report by up to several seconds
      * (5 s in the JADE recordings): a wider default window than for plots. */
-    s->window = window_s > 0 ? window_s : 10.0;
-    s->newest = NAN;
+    lo_reorder_init(&s->window, sizeof(lo_track), window_s > 0 ? window_s : 10.0);
     s->sink = sink;
     return s;
 }
@@ -94,10 +58,7 @@ lo_asterix_track_source *lo_asterix_track_source_open(const char *path, lo_rec_f
 int lo_asterix_track_source_next(lo_asterix_track_source *s, lo_track *out)
 {
     for (;;) {
-        if (s->n > 0 && (s->eof || s->heap[0].t <= s->newest - s->window)) {
-            pop(s, out);
-            return 1;
-        }
+        if (lo_reorder_pop(&s->window, s->eof, out)) return 1;
         if (s->eof) return s->failed ? -1 : 0;
         lo_rec_chunk c;
         int rc = lo_recording_next(s->rec, &c);
@@ -121,6 +82,6 @@ void lo_asterix_track_source_close(lo_asterix_track_source *s)
 {
     if (!s) return;
     lo_recording_close(s->rec);
-    free(s->heap);
+    lo_reorder_free(&s->window);
     free(s);
 }

@@ -450,12 +450,52 @@ static void reset_parser(lo_reader *r)
                                                CSV_EMPTY_IS_NULL) == 0;
 }
 
+/* A line longer than this is refused (a binary file given as text, a corrupt file): the reader
+ * keeps its memory bounded and goes on after the line. A plot line is about 200 bytes. */
+#define MAX_LINE_BYTES ((size_t)1 << 20)
+#define LINE_TOO_LONG ((ssize_t)-2)
+
+/* Like getline, with MAX_LINE_BYTES as the ceiling: the line's length (newline included),
+ * -1 at the end or on a read error, LINE_TOO_LONG for a line over the ceiling (read up to its
+ * newline and thrown away) or one that memory could not hold. */
+static ssize_t read_line_capped(lo_reader *r)
+{
+    size_t n = 0;
+    bool refused = false;
+    int c = EOF;
+    while ((c = getc_unlocked(r->f)) != EOF) {
+        if (!refused && n + 2 > r->linecap) {
+            size_t cap = r->linecap ? r->linecap * 2 : 512;
+            char *grown = cap <= MAX_LINE_BYTES + 2 ? realloc(r->linebuf, cap) : NULL;
+            if (grown) {
+                r->linebuf = grown;
+                r->linecap = cap;
+            } else {
+                refused = true;
+            }
+        }
+        if (!refused) r->linebuf[n++] = (char)c;
+        if (c == '\n') break;
+    }
+    if (refused) return LINE_TOO_LONG;
+    if (n == 0) return -1;
+    r->linebuf[n] = 0;
+    return (ssize_t)n;
+}
+
 /* Feeds lines to libcsv until a record is complete. Returns false at the end or when stopped. */
 static bool csv_next_record(lo_reader *r, csv_record *out)
 {
     while (r->queue_len == 0) {
         if (r->stopped || r->at_eof) return false;
-        ssize_t n = getline(&r->linebuf, &r->linecap, r->f);
+        ssize_t n = read_line_capped(r);
+        if (n == LINE_TOO_LONG) {
+            r->line++;
+            reader_report(r, LO_DIAG_ERROR, r->line, 0, NULL,
+                          "line longer than %zu bytes (not a CSV of records?): skipped", MAX_LINE_BYTES);
+            reset_parser(r); /* whatever quoting state that line left is unknown */
+            continue;
+        }
         if (n < 0) {
             r->at_eof = true;
             if (ferror(r->f)) {
@@ -626,7 +666,13 @@ static int json_fill_cells(lo_reader *r)
 {
     for (;;) {
         if (r->stopped) return -1;
-        ssize_t n = getline(&r->linebuf, &r->linecap, r->f);
+        ssize_t n = read_line_capped(r);
+        if (n == LINE_TOO_LONG) {
+            r->line++;
+            reader_report(r, LO_DIAG_ERROR, r->line, 0, NULL,
+                          "line longer than %zu bytes (not JSON lines?): skipped", MAX_LINE_BYTES);
+            continue;
+        }
         if (n < 0) {
             if (ferror(r->f)) {
                 reader_report(r, LO_DIAG_ERROR, r->line, 0, NULL, "read error: %s", strerror(errno));
@@ -860,8 +906,23 @@ static bool get_vector(lo_reader *r, const int *c, int n, double *out, bool *pre
     return true;
 }
 
-static double wrap_degrees_to_rad(double deg)
+/* Degrees as text -> radians, through long double: a double holding degrees is too coarse
+ * (57 times the magnitude, the same 53 bits) to reach every double in radians, so a plot
+ * written in degrees could not come back to the bit otherwise. The plot writer checks its
+ * text with this very function. Where long double is double, angles come back to within an
+ * ulp. */
+static const long double DEG2RAD_L = 0.0174532925199432957692369076848861271L;
+
+static double degrees_text_to_rad(const char *text)
 {
+    return (double)(strtold(text, NULL) * DEG2RAD_L);
+}
+
+/* Azimuth column -> [0, 2 pi). In range (what every writer writes) the text's own value is
+ * used to the bit (degrees_text_to_rad); out of range it is wrapped first. */
+static double azimuth_cell_to_rad(const char *text, double deg)
+{
+    if (deg >= 0.0 && deg < 360.0) return degrees_text_to_rad(text);
     double a = fmod(deg, 360.0);
     if (a < 0) a += 360.0;
     if (a >= 360.0) a = 0.0;
@@ -885,13 +946,13 @@ static bool decode_plot(lo_reader *r, lo_plot *p)
     if (present) {
         if (polar[0] < 0) return bad_cell(r, P_RANGE, "expected a range >= 0");
         p->range_m = polar[0];
-        p->azimuth_rad = wrap_degrees_to_rad(polar[1]);
+        p->azimuth_rad = azimuth_cell_to_rad(r->cell[P_AZIMUTH], polar[1]);
         p->flags |= LO_PLOT_POLAR;
     }
     if (!get_number(r, P_ELEVATION, &v, &present)) return false;
     if (present) {
         if (v < -90.0 || v > 90.0) return bad_cell(r, P_ELEVATION, "expected degrees in [-90, 90]");
-        p->elevation_rad = v * LO_DEG2RAD;
+        p->elevation_rad = degrees_text_to_rad(r->cell[P_ELEVATION]);
         p->flags |= LO_PLOT_ELEVATION;
     }
     if (!get_vector(r, (const int[]){P_X, P_Y, P_Z}, 3, p->enu, &present)) return false;
@@ -910,12 +971,12 @@ static bool decode_plot(lo_reader *r, lo_plot *p)
     if (present) p->flags |= LO_PLOT_SIGMAS;
     if (!get_nonnegative(r, P_SIG_AZ, &v, &present)) return false;
     if (present) {
-        p->sigma_azimuth_rad = v * LO_DEG2RAD;
+        p->sigma_azimuth_rad = degrees_text_to_rad(r->cell[P_SIG_AZ]);
         p->flags |= LO_PLOT_SIGMAS;
     }
     if (!get_nonnegative(r, P_SIG_EL, &v, &present)) return false;
     if (present) {
-        p->sigma_elevation_rad = v * LO_DEG2RAD;
+        p->sigma_elevation_rad = degrees_text_to_rad(r->cell[P_SIG_EL]);
         p->flags |= LO_PLOT_SIGMAS;
     }
     if (!get_nonnegative(r, P_SIG_RV, &p->sigma_radial_velocity_mps, &present)) return false;
@@ -1249,6 +1310,38 @@ static void set_fixed(lo_writer *w, int c, double v, int decimals)
     w->has[c] = true;
 }
 
+/* A plot's numbers are written so that reading the file gives back the very same doubles:
+ * `decimals` places when that is enough (most hand-made and rounded values), otherwise the
+ * shortest %.15g..%.17g that parses back to v. Plots are data a tracker is sensitive to at the
+ * last bit (a simulated run written as CSV and as CAT048 must be tracked identically), tracks
+ * are reports for people, so only plots take this care. */
+static void set_exact(lo_writer *w, int c, double v, int decimals)
+{
+    if (!isfinite(v)) return;
+    set_fixed(w, c, v, decimals);
+    if (strtod(w->cell[c], NULL) == v) return;
+    char *s = w->cell[c];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(s, sizeof w->cell[c], "%.*g", prec, v);
+        if (strtod(s, NULL) == v) break;
+    }
+}
+
+/* An angle held in radians and written in degrees, so that the reader's degrees_text_to_rad
+ * gives back `rad`: the short form when it does, else up to 21 significant digits. */
+static void set_exact_degrees(lo_writer *w, int c, double rad, int decimals)
+{
+    if (!isfinite(rad)) return;
+    set_fixed(w, c, rad * LO_RAD2DEG, decimals);
+    if (degrees_text_to_rad(w->cell[c]) == rad) return;
+    char *s = w->cell[c];
+    long double deg = (long double)rad / DEG2RAD_L;
+    for (int prec = 17; prec <= 21; prec++) {
+        snprintf(s, sizeof w->cell[c], "%.*Lg", prec, deg);
+        if (degrees_text_to_rad(s) == rad) break;
+    }
+}
+
 static void set_general(lo_writer *w, int c, double v)
 {
     if (!isfinite(v)) return;
@@ -1320,33 +1413,50 @@ static int flush_record(lo_writer *w)
     return rc;
 }
 
+/* The flight level whose reading (FL * 100 * LO_FT2M, decode_plot) gives back baro_m: the
+ * rounded level (FL 60.25 from a 25 ft Mode C step) or a neighbour of the quotient. */
+static double flight_level_of(double baro_m)
+{
+    double fl = baro_m / (100.0 * LO_FT2M);
+    double rounded = round(fl * 1e6) / 1e6;
+    if (rounded * 100.0 * LO_FT2M == baro_m) return rounded;
+    double below = fl, above = fl;
+    for (int step = 0; step < 4; step++) {
+        if (below * 100.0 * LO_FT2M == baro_m) return below;
+        if (above * 100.0 * LO_FT2M == baro_m) return above;
+        below = nextafter(below, -INFINITY);
+        above = nextafter(above, INFINITY);
+    }
+    return fl;
+}
+
 int lo_plot_write(lo_writer *w, const lo_plot *p)
 {
     if (!w || w->kind != LO_RECORD_PLOT || !p) return -1;
-    set_time(w, P_TIME, p->t);
+    set_exact(w, P_TIME, p->t, 6);
     set_uint(w, P_SENSOR, p->sensor_id);
     if (p->flags & LO_PLOT_POLAR) {
-        set_fixed(w, P_RANGE, p->range_m, POS_DECIMALS);
-        set_fixed(w, P_AZIMUTH, p->azimuth_rad * LO_RAD2DEG, DEG_DECIMALS);
+        set_exact(w, P_RANGE, p->range_m, POS_DECIMALS);
+        set_exact_degrees(w, P_AZIMUTH, p->azimuth_rad, DEG_DECIMALS);
     }
-    if (p->flags & LO_PLOT_ELEVATION) set_fixed(w, P_ELEVATION, p->elevation_rad * LO_RAD2DEG, DEG_DECIMALS);
-    if (p->flags & LO_PLOT_RADIAL_VEL) set_fixed(w, P_RADIAL_VEL, p->radial_velocity_mps, POS_DECIMALS);
-    if (p->flags & LO_PLOT_SNR) set_fixed(w, P_SNR, p->snr_db, 3);
+    if (p->flags & LO_PLOT_ELEVATION) set_exact_degrees(w, P_ELEVATION, p->elevation_rad, DEG_DECIMALS);
+    if (p->flags & LO_PLOT_RADIAL_VEL) set_exact(w, P_RADIAL_VEL, p->radial_velocity_mps, POS_DECIMALS);
+    if (p->flags & LO_PLOT_SNR) set_exact(w, P_SNR, p->snr_db, 3);
     if (p->flags & LO_PLOT_CARTESIAN)
-        for (int i = 0; i < 3; i++) set_fixed(w, P_X + i, p->enu[i], POS_DECIMALS);
+        for (int i = 0; i < 3; i++) set_exact(w, P_X + i, p->enu[i], POS_DECIMALS);
     if (p->flags & LO_PLOT_SIGMAS) {
-        if (p->sigma_range_m > 0) set_fixed(w, P_SIG_RANGE, p->sigma_range_m, POS_DECIMALS);
-        if (p->sigma_azimuth_rad > 0) set_fixed(w, P_SIG_AZ, p->sigma_azimuth_rad * LO_RAD2DEG, DEG_DECIMALS);
+        if (p->sigma_range_m > 0) set_exact(w, P_SIG_RANGE, p->sigma_range_m, POS_DECIMALS);
+        if (p->sigma_azimuth_rad > 0) set_exact_degrees(w, P_SIG_AZ, p->sigma_azimuth_rad, DEG_DECIMALS);
         if (p->sigma_elevation_rad > 0)
-            set_fixed(w, P_SIG_EL, p->sigma_elevation_rad * LO_RAD2DEG, DEG_DECIMALS);
+            set_exact_degrees(w, P_SIG_EL, p->sigma_elevation_rad, DEG_DECIMALS);
         if (p->sigma_radial_velocity_mps > 0)
-            set_fixed(w, P_SIG_RV, p->sigma_radial_velocity_mps, POS_DECIMALS);
+            set_exact(w, P_SIG_RV, p->sigma_radial_velocity_mps, POS_DECIMALS);
     }
     if (p->flags & LO_PLOT_COVARIANCE)
         for (int i = 0; i < 3; i++) set_fixed(w, P_SIG_X + i, sqrt(fmax(p->enu_cov[4 * i], 0.0)), POS_DECIMALS);
     if (p->flags & LO_PLOT_MODE_S) set_mode_s(w, P_MODE_S, p->mode_s_address);
     if (p->flags & LO_PLOT_MODE_3A) set_mode_3a(w, P_MODE_3A, p->mode_3a);
-    if (p->flags & LO_PLOT_FLIGHT_LVL) set_fixed(w, P_FLIGHT_LEVEL, p->baro_altitude_m / (100.0 * LO_FT2M), 6);
+    if (p->flags & LO_PLOT_FLIGHT_LVL) set_exact(w, P_FLIGHT_LEVEL, flight_level_of(p->baro_altitude_m), 6);
     if (p->truth_id) set_uint(w, P_TRUTH_ID, p->truth_id);
     return flush_record(w);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lookout/config.h"
+#include "lookout/formats.h"
 #include "lookout/geo.h"
 #include "sim/sim_internal.h"
 
@@ -51,27 +52,11 @@ static bool get_range(parse_ctx *p, const lo_ynode *map, const char *path, const
 #define SIM_MAX_START_S 1e10
 
 /* "2021-11-07T01:00:00Z" (optionally with fractional seconds) or seconds since the epoch. */
+/* simulation.start: the same epoch seconds or ISO 8601 as the CSV time column (lo_parse_time),
+ * within 1970..2286. */
 static bool parse_time(const char *s, double *out)
 {
-    if (lo_yparse_double(s, out)) return *out >= 0 && *out <= SIM_MAX_START_S;
-    int Y, M, D, h, m;
-    double sec;
-    char z[8] = "";
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%lf%7s", &Y, &M, &D, &h, &m, &sec, z) < 6) return false;
-    if (z[0] && strcmp(z, "Z") != 0 && strcmp(z, "+00:00") != 0) return false;
-    /* sscanf's %d takes a sign: "T-1:00" must not pass as an hour. */
-    if (Y < 1970 || Y > 2286 || M < 1 || M > 12 || D < 1 || D > 31 || h < 0 || h > 23 || m < 0 ||
-        m > 59 || sec < 0 || sec >= 61)
-        return false;
-    struct tm tm = {0};
-    tm.tm_year = Y - 1900;
-    tm.tm_mon = M - 1;
-    tm.tm_mday = D;
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    time_t t = timegm(&tm);
-    *out = (double)t + sec;
-    return true;
+    return lo_parse_time(s, out) && *out >= 0 && *out <= SIM_MAX_START_S;
 }
 
 static const char *const point_keys[] = {"zone",  "bearing_deg", "distance_m", "x_m",
@@ -539,7 +524,7 @@ int sim_scenario_parse(const lo_site *site, sim_scenario *sc, lo_diag_sink *sink
         if (st) {
             const char *txt = lo_ynode_scalar(d, st);
             if (!txt || !parse_time(txt, &sc->start_t))
-                lo_yerror(&p.y, st, "simulation.start", "expected an ISO 8601 UTC time such as "
+                lo_yerror(&p.y, st, "simulation.start", "expected an ISO 8601 time such as "
                           "2021-11-07T01:00:00Z or epoch seconds, in 1970..2286, got '%s'", txt ? txt : "(not a scalar)");
         }
         lo_yget_double(&p.y, sim, "simulation", "duration_s", false, 0.001, 1e7, &sc->duration_s);
