@@ -1644,6 +1644,18 @@ static void add_seed(lo_tracker *t, const lo_plot *p)
             }
         t->n_seeds = w;
         t->stale_seeds = 0;
+        /* The first scans make every plot a seed; later far fewer wait: give the memory
+         * back once the seeds fill under an eighth of it (a quarter after halving twice). */
+        if (t->cap_seeds > 1024 && (int64_t)t->n_seeds * 8 < t->cap_seeds) {
+            int32_t cap = t->cap_seeds / 4;
+            seed *ns = realloc(t->seeds, sizeof *ns * (size_t)cap);
+            if (ns) { /* a failed shrink keeps the old, larger block: still big enough */
+                t->seeds = ns;
+                lo_plot *np = realloc(t->seed_plots, sizeof *np * (size_t)cap);
+                if (np) t->seed_plots = np;
+                t->cap_seeds = cap;
+            }
+        }
         lo_grid_clear(&t->seed_grid);
         for (int32_t i = 0; i < t->n_seeds; i++)
             lo_grid_insert(&t->seed_grid, i, t->seeds[i].enu[0], t->seeds[i].enu[1], 0);
