@@ -346,7 +346,15 @@ static inline int64_t cmap_key(const lo_tracker *t, const double *enu)
     return (int64_t)(((uint64_t)cx << 32) ^ ((uint64_t)cy & 0xffffffffu));
 }
 
-static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create)
+/* A cell nobody has fed for this many memories (clutter_map_time_s) weighs e^-20 of its
+ * last rate, nothing next to the configured floor: it is dropped when the table would
+ * otherwise grow, so the map holds the clutter of the last while, not every cell that
+ * ever had a plot. */
+#define CMAP_FORGET_MEMORIES 20.0
+
+/* Lookup; with `create`, insertion (at time `now`, which only decides what a full table
+ * may forget). */
+static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create, double now)
 {
     if (!t->cmap) {
         if (!create) return NULL;
@@ -356,12 +364,18 @@ static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create)
         for (uint32_t i = 0; i <= t->cmap_mask; i++) t->cmap[i].key = INT64_MIN;
     }
     if (create && (uint64_t)(t->cmap_n + 1) * 4 > (uint64_t)(t->cmap_mask + 1) * 3) { /* load 3/4 */
-        uint32_t size = (t->cmap_mask + 1) * 2;
+        double forget_before = now - t->cmap_t0 - CMAP_FORGET_MEMORIES * t->cfg.clutter_map_time_s;
+        uint32_t live = 0;
+        for (uint32_t i = 0; i <= t->cmap_mask; i++)
+            live += t->cmap[i].key != INT64_MIN && !((double)t->cmap[i].t < forget_before);
+        /* Same size when forgetting leaves it at most half full, else twice the size. */
+        uint32_t size = (uint64_t)(live + 1) * 2 > (uint64_t)(t->cmap_mask + 1) ? (t->cmap_mask + 1) * 2
+                                                                               : t->cmap_mask + 1;
         cmap_cell *n = malloc(size * sizeof *n);
         if (!n) return NULL;
         for (uint32_t i = 0; i < size; i++) n[i].key = INT64_MIN;
         for (uint32_t i = 0; i <= t->cmap_mask; i++) {
-            if (t->cmap[i].key == INT64_MIN) continue;
+            if (t->cmap[i].key == INT64_MIN || (double)t->cmap[i].t < forget_before) continue;
             uint32_t b = (uint32_t)(((uint64_t)t->cmap[i].key * 0x9E3779B97F4A7C15ull) >> 32) & (size - 1);
             while (n[b].key != INT64_MIN) b = (b + 1) & (size - 1);
             n[b] = t->cmap[i];
@@ -369,6 +383,7 @@ static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create)
         free(t->cmap);
         t->cmap = n;
         t->cmap_mask = size - 1;
+        t->cmap_n = live;
     }
     uint32_t b = (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 32) & t->cmap_mask;
     while (t->cmap[b].key != INT64_MIN && t->cmap[b].key != key) b = (b + 1) & t->cmap_mask;
@@ -426,7 +441,7 @@ static double clutter_density2(lo_tracker *t, const double *enu, double time, do
     double lambda = t->cfg.clutter_density;
     if (lambda3) *lambda3 = lambda / t->cfg.clutter_height_m;
     if (!t->cfg.clutter_map) return lambda;
-    cmap_cell *c = cmap_find(t, cmap_key(t, enu), false);
+    cmap_cell *c = cmap_find(t, cmap_key(t, enu), false, time);
     if (!c) return lambda;
     double tau = t->cfg.clutter_map_time_s;
     double rate = c->rate * exp(-(time - t->cmap_t0 - c->t) / tau);
@@ -485,7 +500,7 @@ static void clutter_map_add(lo_tracker *t, const lo_plot *p, double w, double w_
     double zvar = p->enu_cov[8], time = p->t;
     if (!t->cfg.clutter_map) return;
     if (isnan(t->cmap_t0)) t->cmap_t0 = time;
-    cmap_cell *c = cmap_find(t, cmap_key(t, enu), true);
+    cmap_cell *c = cmap_find(t, cmap_key(t, enu), true, time);
     if (!c) return;
     double tau = t->cfg.clutter_map_time_s;
     double dt = time - t->cmap_t0 - c->t;
