@@ -301,37 +301,61 @@ static double sensor_revisit(const lo_tracker *t, uint16_t id)
  * filter step leaves P exactly symmetric: lo_mat_symmetrize), n + n(n+1)/2 doubles per
  * model: 216 bytes for CV instead of 720, 928 for IMM(CV,CT,CA) instead of 2,160. They are
  * unpacked into lo_kf work copies around each filter step. */
+/* With n a constant (the switches below), the compiler unrolls these into plain moves. */
+static inline __attribute__((always_inline)) void unpack_sym(double *P, const double *src, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = i; j < n; j++) P[i * n + j] = P[j * n + i] = *src++;
+}
+
+static inline __attribute__((always_inline)) void pack_sym(double *dst, const double *P, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = i; j < n; j++) *dst++ = P[i * n + j];
+}
+
 static void load_kf(const lo_tracker *t, int32_t slot, lo_kf *kf)
 {
-    const double *base = t->kfmem + (size_t)slot * (size_t)t->kf_stride;
+    const double *src = t->kfmem + (size_t)slot * (size_t)t->kf_stride;
     for (int m = 0; m < t->cfg.n_models; m++) {
         int n = lo_model_dim(t->cfg.models[m]);
-        const double *src = base + t->kf_off[m];
         memcpy(kf[m].x, src, sizeof(double) * (size_t)n);
         src += n;
-        double *P = kf[m].P;
-        for (int i = 0; i < n; i++) {
-            P[i * n + i] = *src++;
-            for (int j = i + 1; j < n; j++) P[i * n + j] = P[j * n + i] = *src++;
+        switch (n) {
+        case 6: unpack_sym(kf[m].P, src, 6); break;
+        case 7: unpack_sym(kf[m].P, src, 7); break;
+        case 9: unpack_sym(kf[m].P, src, 9); break;
+        default: unpack_sym(kf[m].P, src, n); break;
         }
+        src += n * (n + 1) / 2;
+    }
+}
+
+/* The states x only (P left unset). */
+static void load_kf_states(const lo_tracker *t, int32_t slot, lo_kf *kf)
+{
+    const double *src = t->kfmem + (size_t)slot * (size_t)t->kf_stride;
+    for (int m = 0; m < t->cfg.n_models; m++) {
+        int n = lo_model_dim(t->cfg.models[m]);
+        memcpy(kf[m].x, src, sizeof(double) * (size_t)n);
+        src += n + n * (n + 1) / 2;
     }
 }
 
 static void store_kf(lo_tracker *t, int32_t slot, const lo_kf *kf)
 {
-    double *base = t->kfmem + (size_t)slot * (size_t)t->kf_stride;
+    double *dst = t->kfmem + (size_t)slot * (size_t)t->kf_stride;
     for (int m = 0; m < t->cfg.n_models; m++) {
         int n = lo_model_dim(t->cfg.models[m]);
-        double *dst = base + t->kf_off[m];
         memcpy(dst, kf[m].x, sizeof(double) * (size_t)n);
         dst += n;
-        const double *P = kf[m].P;
-        /* The mean of the two halves: the same value when P is symmetric, as it is after
-         * every filter step; a new track's first covariance comes from the plots' own. */
-        for (int i = 0; i < n; i++) {
-            *dst++ = P[i * n + i];
-            for (int j = i + 1; j < n; j++) *dst++ = 0.5 * (P[i * n + j] + P[j * n + i]);
+        switch (n) {
+        case 6: pack_sym(dst, kf[m].P, 6); break;
+        case 7: pack_sym(dst, kf[m].P, 7); break;
+        case 9: pack_sym(dst, kf[m].P, 9); break;
+        default: pack_sym(dst, kf[m].P, n); break;
         }
+        dst += n * (n + 1) / 2;
     }
 }
 
@@ -701,7 +725,7 @@ static void fill_snapshot(const lo_tracker *t, int32_t slot, lo_track *out)
         }
     }
     lo_kf kf[LO_MAX_MODELS];
-    load_kf(t, slot, kf);
+    load_kf_states(t, slot, kf); /* lo_model_accel reads the states only */
     for (int m = 0; m < t->cfg.n_models; m++) {
         double a[3];
         lo_model_accel(t->cfg.models[m], &kf[m], a);
