@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,11 @@ typedef struct serve_state {
     lo_bus *bus;
     lo_role *role;
     lo_display *display;
+    /* /metrics of a node: the bus counters (thread-safe) and a snapshot of the role's, taken
+     * on the loop's thread every tick (the role itself is not thread-safe). */
+    pthread_mutex_t node_metrics_lock;
+    lo_role_stats role_snapshot;
+    bool have_role_snapshot;
     double reorder_s;
     lo_udp_receiver *rx;
     long rx_dropped_counted;
@@ -389,6 +395,41 @@ static void idle_advance(serve_state *s)
     if (quiet > IDLE_HOLD_S) advance(s, s->data_t + (quiet - IDLE_HOLD_S));
 }
 
+/* ---- node metrics (docs/multisite.md) ------------------------------------------------------ */
+
+static void snapshot_role_stats(serve_state *s)
+{
+    if (!s->role) return;
+    lo_role_stats st;
+    lo_role_get_stats(s->role, &st);
+    pthread_mutex_lock(&s->node_metrics_lock);
+    s->role_snapshot = st;
+    s->have_role_snapshot = true;
+    pthread_mutex_unlock(&s->node_metrics_lock);
+}
+
+/* lo_http_metrics_fn, on an HTTP thread: lookout_bus_* and lookout_role_* (edge, fusion) or
+ * lookout_display_* (display) after the service's own. */
+static int node_metrics(void *ctx, char *buf, size_t len)
+{
+    serve_state *s = ctx;
+    int n_bus = lo_bus_metrics_text(s->bus, buf, len);
+    if (n_bus < 0) return -1;
+    pthread_mutex_lock(&s->node_metrics_lock);
+    lo_role_stats st = s->role_snapshot;
+    bool have = s->have_role_snapshot;
+    pthread_mutex_unlock(&s->node_metrics_lock);
+    bool fits = buf && (size_t)n_bus < len;
+    int n_more = 0;
+    if (have)
+        n_more = lo_role_metrics_text(&st, s->nats.role, s->nats.node,
+                                      fits ? buf + n_bus : NULL, fits ? len - (size_t)n_bus : 0);
+    else if (s->display)
+        n_more = lo_display_metrics_text(s->display, s->nats.node, fits ? buf + n_bus : NULL,
+                                         fits ? len - (size_t)n_bus : 0);
+    return n_more < 0 ? -1 : n_bus + n_more;
+}
+
 /* ---- start and stop ----------------------------------------------------------------------- */
 
 static int open_outputs(serve_state *s)
@@ -436,7 +477,8 @@ int cmd_serve(int argc, char **argv)
     const char *db = LO_JOURNAL_DEFAULT_PATH;
     int port = -1;
     bool simulate = false, speed_given = false;
-    serve_state s = {.speed = 1, .diag = {.fn = lo_diag_print_and_continue, .ctx = stderr}};
+    serve_state s = {.speed = 1, .diag = {.fn = lo_diag_print_and_continue, .ctx = stderr},
+                     .node_metrics_lock = PTHREAD_MUTEX_INITIALIZER};
     double v;
     opterr = 0;
     int c;
@@ -546,7 +588,10 @@ int cmd_serve(int argc, char **argv)
             goto out;
         }
         if (s.nats.role == LO_BUS_ROLE_DISPLAY) {
-            lo_display_options dopt = {.durable = s.nats.node};
+            static lo_regions regions; /* copied by the hand-over table; large for the stack */
+            if (lo_regions_read(&s.site, &regions, &diag) != 0) goto out;
+            lo_display_options dopt = {.durable = s.nats.node,
+                                       .regions = regions.n ? &regions : NULL};
             s.display = lo_display_new(&s.site, s.bus, s.pic, &dopt);
             if (!s.display) goto out;
         }
@@ -573,6 +618,11 @@ int cmd_serve(int argc, char **argv)
     /* Signals arrive through a signalfd, so the loop sees them like any other event. */
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (s.bus) {
+        snapshot_role_stats(&s);
+        hs.cfg.extra_metrics = node_metrics;
+        hs.cfg.extra_metrics_ctx = &s;
+    }
     srv = lo_http_start(&hs.cfg, s.pic, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "lookout serve: cannot serve the display: %s\n", err);
@@ -639,6 +689,7 @@ int cmd_serve(int argc, char **argv)
                 long got = lo_role_poll(s.role); /* plots of the edge sites, from NATS */
                 if (got > 0) lo_picture_count_plots(s.pic, (uint64_t)got);
             }
+            snapshot_role_stats(&s);
         }
     }
     fprintf(stderr, "lookout serve: stopping\n");

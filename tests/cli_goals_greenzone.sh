@@ -8,12 +8,16 @@
 #   - every drone whose truth path enters the residence or compound within the run gets an
 #     alarm for that zone, with a warning time >= 80% of the ideal (entry minus the time the
 #     object was first detected);
-#   - no alarm at all for the airliner, the helicopter or the road vehicles.
-# Printed, not asserted (NOT met; the docs give the account): rockets (an alarm with >= 15 s to
-# impact and the impact point within 150 m at the first alarm: the tracker's velocity three
-# to six scans after the first plot puts it 400-1,300 m off, and on some seeds the rockets are
-# never confirmed), and zero alarms for birds (a soaring raptor gliding for minutes at 12 m/s
-# with a drone's RCS is called multirotor on some seeds).
+#   - no alarm at all for the airliner, the helicopter or the road vehicles;
+#   - every rocket impacting in the residence or compound alarms for it at least 15 s before
+#     impact (met);
+#   - the impact point at that first alarm within 800 m (what the ballistic fit achieves at
+#     15-18 s before impact with this radar: 212-619 m on these seeds, docs/threat.md).
+# Printed, not asserted (NOT met; the docs give the account): the 150 m at the first
+# alarm (the radar's 0.6 degree elevation error leaves the climb rate 4-7 m/s uncertain 8 s
+# into a 25 s flight, ~40 m of impact error per m/s: 150 m is reached about 11 s before
+# impact, which is too late for the 15 s), and zero alarms for birds (a soaring raptor gliding
+# for minutes at 12 m/s with a drone's RCS is called multirotor on some seeds).
 # About 10 s; label nosan.
 set -u
 bin=$1
@@ -45,6 +49,7 @@ def check(ok, text, asserted=True):
 drones = {"multirotor", "fixed_wing"}
 never = {"airliner", "helicopter", "light_aircraft", "ground_vehicle"}
 n_drone = 0
+n_rocket = 0
 for seed in (6, 7, 8):
     w = json.load(open(os.path.join(tmp, str(seed), "eval.json")))["warnings"]
     print(f"-- seed {seed}: {w['summary']}")
@@ -62,9 +67,13 @@ for seed in (6, 7, 8):
             check(share is not None and share >= 0.8, f"seed {seed}: drone {t['truth_id']} warning >= 80% of ideal "
                   f"({'-' if share is None else f'{100*share:.0f}%'})")
         elif t["class"] == "rocket":
-            check(t["warning_s"] is not None and t["warning_s"] >= 15 and err is not None and err < 150,
-                  f"seed {seed}: rocket {t['truth_id']} alarm >= 15 s before impact in {t['zone']}, "
-                  f"impact error < 150 m", asserted=False)
+            n_rocket += 1
+            check(t["warning_s"] is not None and t["warning_s"] >= 15,
+                  f"seed {seed}: rocket {t['truth_id']} alarm >= 15 s before impact in {t['zone']}")
+            check(err is not None and err < 800,
+                  f"seed {seed}: rocket {t['truth_id']} impact error < 800 m at the first alarm")
+            check(err is not None and err < 150,
+                  f"seed {seed}: rocket {t['truth_id']} impact error < 150 m at the first alarm", asserted=False)
     fa = w["false_alarms"]
     bad = [f for f in fa if f["truth_class"] in never]
     check(not bad, f"seed {seed}: no alarm for aircraft, helicopter, vehicles ({len(bad)})")
@@ -75,5 +84,6 @@ for seed in (6, 7, 8):
     if other:
         print(f"   other alarms for objects that enter no zone within the run: {other}")
 check(n_drone >= 6, f"{n_drone} drone threats checked (two fixed-wing drones per seed reach the residence)")
+check(n_rocket >= 5, f"{n_rocket} rocket threats checked (two rockets per seed, most impact in the compound)")
 sys.exit(1 if fail else 0)
 PY

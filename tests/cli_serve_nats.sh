@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `lookout serve` in the roles of docs/multisite.md, on a local three-server NATS cluster:
-# an edge (`nats.role: edge`, the two-sites scenario simulated at 10x), a fusion node
+# an edge (`nats.role: edge`, the two-sites scenario simulated at 5x), a fusion node
 # (`role: fusion`, no inputs of its own: plots from NATS) and a display (`role: display`).
 # The fusion node's and the display's /api/tracks hold tracks, the display's /api/alerts the
-# edge's alerts, and the edge still warns locally. Skips (77) without nats-server or curl.
+# edge's alerts, and the edge still warns locally; the nodes' /metrics carry their NATS
+# counters (lookout_bus_*, lookout_role_*). Skips (77) without nats-server or curl.
 # Args: lookout-binary source-dir shared-dir.
 set -u
 bin=$1 src=$2
@@ -50,21 +51,47 @@ start fusion -c "$dir/fusion.yaml"
 start display -c "$dir/display.yaml"
 fusion_url=$(url_of fusion) || exit 1
 display_url=$(url_of display) || exit 1
-sleep 1
-start edge -c "$dir/edge.yaml" --simulate --speed 10
+metric() { # URL NAME: a node's /metrics value, or -1
+  curl -s --max-time 5 "${1}metrics" | awk -v n="$2" 'index($0, n "{") == 1 { print $NF; f = 1; exit } END { if (!f) print -1 }'
+}
+# Both subscribers connected before the edge starts (boot order does not matter to the nodes,
+# but the counts below want every plot); waits are for conditions, with deadlines, so a
+# loaded machine only makes the test slower.
+for _ in $(seq 300); do
+  [ "$(metric "$fusion_url" lookout_bus_connected)" = 1 ] && [ "$(metric "$display_url" lookout_bus_connected)" = 1 ] && break
+  sleep 0.1
+done
+start edge -c "$dir/edge.yaml" --simulate --speed 5
 edge_url=$(url_of edge) || exit 1
-sleep 8
 
-count() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d[sys.argv[1]]))' "$2" < <(curl -s "$1") 2>/dev/null || echo 0; }
-et=$(count "${edge_url}api/tracks" tracks)
-ft=$(count "${fusion_url}api/tracks" tracks)
-dt=$(count "${display_url}api/tracks" tracks)
-da=$(count "${display_url}api/alerts" alerts)
+count() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d[sys.argv[1]]))' "$2" < <(curl -s --max-time 5 "$1") 2>/dev/null || echo 0; }
+# Seen at least once while the 18 s simulation runs: tracks at each node, alerts at the display.
+et=0 ft=0 dt=0 da=0
+for _ in $(seq 150); do
+  [ "$et" -gt 0 ] || et=$(count "${edge_url}api/tracks" tracks)
+  [ "$ft" -gt 0 ] || ft=$(count "${fusion_url}api/tracks" tracks)
+  [ "$dt" -gt 0 ] || dt=$(count "${display_url}api/tracks" tracks)
+  [ "$da" -gt 0 ] || da=$(count "${display_url}api/alerts" alerts)
+  [ "$et" -gt 0 ] && [ "$ft" -gt 0 ] && [ "$dt" -gt 0 ] && [ "$da" -gt 0 ] && break
+  sleep 0.2
+done
 echo "tracks: edge $et, fusion $ft, display $dt; display alerts $da"
 [ "$et" -gt 0 ] || die "edge shows no tracks"
 [ "$ft" -gt 0 ] || die "fusion node shows no tracks (plots over NATS)"
 [ "$dt" -gt 0 ] || die "display shows no tracks (CAT062 over NATS)"
 [ "$da" -gt 0 ] || die "display shows no alerts (alert stream)"
+# The nodes' NATS counters are in their /metrics.
+[ "$(metric "$edge_url" lookout_bus_connected)" = 1 ] || die "edge /metrics: lookout_bus_connected is not 1"
+ep=$(metric "$edge_url" lookout_bus_plots_published_total)
+fr=$(metric "$fusion_url" lookout_role_plots_received_total)
+tp=$(metric "$edge_url" lookout_role_tracks_published_total)
+echo "edge /metrics: $ep plot messages published, $tp track records; fusion /metrics: $fr plots received"
+[ "${ep%%.*}" -gt 0 ] 2>/dev/null || die "edge /metrics: no plots published"
+[ "${tp%%.*}" -gt 0 ] 2>/dev/null || die "edge /metrics: no tracks published"
+[ "${fr%%.*}" -gt 0 ] 2>/dev/null || die "fusion /metrics: no plots received"
+dr=$(metric "$display_url" lookout_display_track_records_total)
+echo "display /metrics: $dr CAT062 track records"
+[ "${dr%%.*}" -gt 0 ] 2>/dev/null || die "display /metrics: no CAT062 track records"
 grep -q "role edge" "$dir/edge.err" || die "edge did not announce its role"
 [ -s "$dir/edge.out" ] || die "edge printed no alert locally"
 for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done  # (background jobs ignore SIGINT)

@@ -358,6 +358,17 @@ static void test_display_direct(void **state)
     }
     assert_true(shown);
     json_decref(j);
+    /* The same counters as /metrics text (a serve display appends it). */
+    char text[4096], want[160];
+    int n = lo_display_metrics_text(d, "display-x", text, sizeof text);
+    assert_true(n > 0 && (size_t)n < sizeof text);
+    assert_int_equal(lo_display_metrics_text(d, "display-x", NULL, 0), n);
+    assert_non_null(strstr(text, "lookout_display_alerts_total{node=\"display-x\"} 1\n"));
+    assert_non_null(strstr(text, "lookout_display_alerts_duplicate_total{node=\"display-x\"} 1\n"));
+    snprintf(want, sizeof want, "lookout_display_track_records_total{node=\"display-x\"} %llu\n",
+             (unsigned long long)ds.track_records);
+    assert_true(ds.track_records > 0);
+    assert_non_null(strstr(text, want));
     lo_display_free(d);
     lo_picture_free(pic);
     lo_site_free(&site);

@@ -268,6 +268,28 @@ static void test_fusion_inbox_bound(void **state)
     assert_int_equal(lo_role_poll(fusion), 3);
     lo_role_get_stats(fusion, &st);
     assert_int_equal(st.plots_duplicate, 1);
+
+    /* The same counters as /metrics text (serve appends it): names, label, values; the
+     * length is snprintf's, and a short buffer is cut, never overrun. */
+    char text[8192];
+    int n = lo_role_metrics_text(&st, LO_BUS_ROLE_FUSION, "fusion-x", text, sizeof text);
+    assert_true(n > 0 && (size_t)n < sizeof text);
+    assert_int_equal(lo_role_metrics_text(&st, LO_BUS_ROLE_FUSION, "fusion-x", NULL, 0), n);
+    assert_non_null(strstr(text, "# TYPE lookout_role_plots_inbox_dropped_total counter\n"
+                                 "lookout_role_plots_inbox_dropped_total{node=\"fusion-x\"} 15\n"));
+    assert_non_null(strstr(text, "lookout_role_plots_received_total{node=\"fusion-x\"} 28\n"));
+    assert_non_null(strstr(text, "lookout_role_plots_duplicate_total{node=\"fusion-x\"} 1\n"));
+    assert_non_null(strstr(text, "lookout_role_inbox{node=\"fusion-x\"} 0\n"));
+    char small[64];
+    memset(small, 'x', sizeof small);
+    assert_int_equal(lo_role_metrics_text(&st, LO_BUS_ROLE_FUSION, "fusion-x", small, 40), n);
+    assert_int_equal(small[39], '\0');
+    assert_int_equal(small[40], 'x');
+    /* An edge has no fusion counters. */
+    n = lo_role_metrics_text(&st, LO_BUS_ROLE_EDGE, "edge-x", text, sizeof text);
+    assert_true(n > 0);
+    assert_non_null(strstr(text, "lookout_role_alerts_published_total{node=\"edge-x\"} 0\n"));
+    assert_null(strstr(text, "plots_received"));
     lo_role_free(fusion);
     lo_site_free(&site);
 }

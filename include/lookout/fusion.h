@@ -142,6 +142,10 @@ lo_display *lo_display_new(const lo_site *site, lo_bus *bus, lo_picture *pic,
                            const lo_display_options *opt);
 void lo_display_free(lo_display *d);
 void lo_display_get_stats(lo_display *d, lo_display_stats *out);
+/* Its counters as Prometheus text (lookout_display_* metrics labelled {node="..."}),
+ * snprintf style: returns the whole text's length, or -1. Thread-safe (the service's /metrics
+ * calls it on an HTTP thread). docs/multisite.md lists the names. */
+int lo_display_metrics_text(lo_display *d, const char *node, char *buf, size_t len);
 /* The same handlers the subscriptions use (tests feed them directly). */
 void lo_display_bus_tracks(void *display, const lo_bus_msg *m);
 bool lo_display_bus_alert(void *display, const lo_bus_alert_msg *m);

@@ -35,6 +35,11 @@
 extern "C" {
 #endif
 
+/* More Prometheus text for /metrics from the owner (e.g. the NATS bus counters of a node),
+ * snprintf style: writes at most len bytes into buf (NUL included) and returns the length of
+ * the whole text, or < 0 on failure. Called on an HTTP worker thread: must be thread-safe. */
+typedef int (*lo_http_metrics_fn)(void *ctx, char *buf, size_t len);
+
 typedef struct lo_http_config {
     const char *bind_addr;  /* IPv4 address to listen on; default "127.0.0.1" */
     int port;               /* default 8080; 0 = any free port (see lo_http_port) */
@@ -43,6 +48,8 @@ typedef struct lo_http_config {
                                names from this directory (for working on the display) */
     double push_hz;         /* WebSocket push rate, default 4 */
     int threads;            /* worker threads (each holds one connection), default 16 */
+    lo_http_metrics_fn extra_metrics; /* NULL = none; appended to GET /metrics */
+    void *extra_metrics_ctx;
 } lo_http_config;
 
 typedef struct lo_http_server lo_http_server;

@@ -105,6 +105,12 @@ long lo_role_replay(lo_role *r, double since_utc_s, double timeout_s);
 int lo_role_finish(lo_role *r, double t);
 
 void lo_role_get_stats(lo_role *r, lo_role_stats *out);
+/* A stats snapshot as Prometheus text (lookout_role_* metrics, labelled {node="..."}; the
+ * fusion-only ones for a fusion role), snprintf style: returns the whole text's length, or -1.
+ * Works on a copy, so any thread may call it (the service renders its /metrics on HTTP
+ * threads from a snapshot the owner's thread takes). docs/multisite.md lists the names. */
+int lo_role_metrics_text(const lo_role_stats *st, lo_bus_role role, const char *node, char *buf,
+                         size_t len);
 lo_pipeline *lo_role_pipeline(lo_role *r);
 /* Newest plot time taken so far (data time), 0 before any. */
 double lo_role_clock(const lo_role *r);

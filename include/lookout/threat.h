@@ -7,9 +7,11 @@
  *     predicted path, the time to entry with a 1-sigma uncertainty (sigma points over the
  *     track's position and velocity covariances), and the earliest time the track could reach
  *     the zone at the top speed of its class. For ballistic tracks: the predicted impact point
- *     and time with a 2x2 error ellipse (gravity, plus drag when configured, integrated from
- *     the state; unscented transform over position/velocity), and the back-propagated launch
- *     point, for reports only.
+ *     and time with a 2x2 error ellipse, and the back-propagated launch point, for reports
+ *     only. The path comes from a batch least-squares fit (position, velocity, drag) over the
+ *     track's own plots when the caller feeds plots (lo_threat_add_plot; the engine keeps a
+ *     bounded ring of recent plots and, per ballistic track, a bounded plot history), else
+ *     from the tracker's state (gravity, plus drag when configured; unscented transform).
  *  2. The alert engine (lo_threat_engine): turns the evaluations of every scan into alert
  *     transitions (raised / updated / cleared) with levels from a rule table, hysteresis, one
  *     alert per (track, zone), and a one-line reason. It hands each transition to a callback;
@@ -101,6 +103,21 @@ typedef struct lo_threat_config {
     double alarm_class_hold_s;   /* a drone (or other non-rocket) alarm needs its class group
                                     held this long: one flicker of "drone" on a bird is not
                                     an alarm (rockets are exempt: physics, and seconds count) */
+
+    /* Ballistic trajectory fit (docs/threat.md, "The ballistic fit"). */
+    bool ballistic_fit;          /* fit the track's own plots (batch least squares) instead of
+                                    trusting the tracker's state; needs lo_threat_add_plot */
+    int ballistic_fit_min_plots; /* the fit is used from this many plots on */
+    double scale_height_m;       /* air density exp(-(up - terrain)/H); 0: constant density */
+    double drag_prior_k_per_m;   /* prior on the fitted drag coefficient (at ground density) */
+    double drag_prior_sigma_per_m;
+    double impact_alarm_max_sigma_m; /* a rocket alarm waits until the impact ellipse's 1-sigma
+                                        major semi-axis is at most this ... */
+    double impact_alarm_deadline_s;  /* ... or the time to impact is down to this with at
+                                        least impact_alarm_min_plots plots in the fit ... */
+    int impact_alarm_min_plots;
+    double impact_alarm_last_s;      /* ... or down to this whatever the prediction (a
+                                        warning goes out meanwhile) */
 } lo_threat_config;
 
 /* Defaults (documented in docs/threat.md): the rule table for drones, rockets and unknown
@@ -135,6 +152,10 @@ typedef struct lo_zone_threat {
                                    max(approach_min_m, tan(approach_angle + approach_sigmas *
                                    heading sigma) * distance) */
     double reach_time_s;        /* distance to the volume / top speed of the class group */
+    double impact_sigma_m;      /* ballistic: 1-sigma major semi-axis of the impact ellipse */
+    int impact_plots;           /* ballistic: plots in the fit behind it, 0 when the tracker's
+                                   state made it; -1 when no plots are fed (the tracker's
+                                   ellipse is then all there is) */
     double time_to_impact_s;    /* ballistic: predicted time to impact, -1 when none */
     bool impact_in_zone;        /* ballistic: impact counts for this zone */
     double impact_probability;  /* ballistic: P(impact inside the footprint) */
@@ -150,7 +171,71 @@ typedef struct lo_ballistic {
     double launch_enu[2];       /* back-propagated launch point (reports only) */
     double launch_cov[4];
     double time_since_launch_s;
+    bool fitted;                /* from the batch fit over the track's plots (else from the
+                                   tracker's state) */
+    int n_plots;                /* plots in that fit */
+    double drag_k_per_m;        /* drag coefficient used (fitted, or the configured one) */
+    double drag_k_sigma_per_m;  /* its 1-sigma (0 when not fitted) */
 } lo_ballistic;
+
+/* ---- ballistic trajectory fit ---------------------------------------------------------------
+ * Batch least squares (Levenberg-Marquardt) of a ballistic path to every plot of a track:
+ * state at t_ref = position (3), velocity (3) and drag coefficient k, dynamics
+ * a = g + drag, drag = -k rho(up)/rho(terrain) |v| v, rho falling exponentially with height.
+ * Measurements: converted plot positions with their 3x3 covariance, and radial velocity
+ * (positive receding from the sensor) where the plot has it; a Gaussian prior on k. */
+
+#define LO_BALLISTIC_FIT_MAX 128  /* plots one fit uses at most */
+
+typedef struct lo_ballistic_meas {
+    double t;                   /* plot time, UTC seconds */
+    uint16_t sensor_id;
+    double enu[3];              /* converted position, system frame */
+    double enu_cov[9];          /* its covariance, m^2 */
+    bool has_radial_velocity;
+    double radial_velocity_mps; /* positive receding */
+    double radial_velocity_sigma_mps;
+    double sensor_enu[3];       /* the antenna, for the line of sight */
+    double snr_db;
+} lo_ballistic_meas;
+
+typedef struct lo_ballistic_model {
+    double terrain_up_m;
+    double scale_height_m;      /* 0: constant density */
+    double drag_prior_k_per_m, drag_prior_sigma_per_m;
+} lo_ballistic_model;
+
+typedef struct lo_ballistic_fit {
+    bool valid;
+    double t_ref;               /* epoch of the state: the latest plot's time */
+    double state[7];            /* e, n, u (m), ve, vn, vu (m/s), k (1/m) */
+    double cov[49];             /* its covariance */
+    int n_meas;
+    int iterations;
+    double chi2;                /* whitened residual sum of squares at the solution */
+    int dof;                    /* residuals minus parameters */
+} lo_ballistic_fit;
+
+/* Fit the path to meas[0..n) (any order, at most LO_BALLISTIC_FIT_MAX used: the latest).
+ * `guess` (state at t_ref, may be NULL: then from the plots) starts the iteration.
+ * Returns 0, or -1 when there are too few plots or the fit does not converge. */
+int lo_ballistic_fit_solve(const lo_ballistic_model *m, const lo_ballistic_meas *meas, size_t n,
+                           const double guess[7], lo_ballistic_fit *out);
+
+/* Squared Mahalanobis distance of one plot from the path `state` (epoch t_state) on the
+ * plot's own covariance: position, plus radial velocity with `rv_slack_mps` added to its
+ * sigma in quadrature. */
+double lo_ballistic_meas_distance(const lo_ballistic_model *m, const double state[7],
+                                  double t_state, const lo_ballistic_meas *z, double rv_slack_mps);
+
+/* Propagate a fitted state dt seconds (either sign): out = position and velocity. */
+void lo_ballistic_propagate(const lo_ballistic_model *m, const double state[7], double dt,
+                            double out[6]);
+
+/* Impact and launch points from a fit (unscented transform over its 7x7 covariance); time to
+ * impact and since launch counted from `t_now`. Returns false when no impact is found. */
+bool lo_ballistic_fit_predict(const lo_ballistic_model *m, const lo_ballistic_fit *fit,
+                              double t_now, lo_ballistic *out);
 
 /* The class group the engine believes (summed class_prob >= min_class_probability; a track
  * judged ballistic counts as rocket even before the classifier says so). */
@@ -188,6 +273,15 @@ typedef int (*lo_alert_fn)(void *ctx, const lo_alert *alert);
 lo_threat_engine *lo_threat_engine_new(const lo_threat_config *cfg, const lo_zone *zones,
                                        int n_zones);
 void lo_threat_engine_free(lo_threat_engine *e);
+
+/* The radars (ids and antenna positions, for the radial velocity of their plots). Copied. */
+int lo_threat_engine_set_sensors(lo_threat_engine *e, const lo_sensor *sensors, int n_sensors);
+
+/* Every plot the tracker is given, converted (lo_plot.enu / enu_cov filled), so that the
+ * ballistic fit can use the plots behind a track (found by the report's last_sensor_id,
+ * last_plot_t and last_snr_db, and before the track was first reported, by searching near its
+ * fitted path). Kept in a ring of the latest plots. */
+void lo_threat_add_plot(lo_threat_engine *e, const lo_plot *plot);
 
 /* First alert id handed out (e.g. one past the journal's largest after a restart). */
 void lo_threat_engine_set_next_alert_id(lo_threat_engine *e, uint64_t next_id);

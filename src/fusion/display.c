@@ -157,3 +157,40 @@ void lo_display_get_stats(lo_display *d, lo_display_stats *out)
     lo_handover_get_stats(d->h, &out->handover);
     pthread_mutex_unlock(&d->mu);
 }
+
+int lo_display_metrics_text(lo_display *d, const char *node, char *buf, size_t len)
+{
+    lo_display_stats st;
+    lo_display_get_stats(d, &st);
+    struct {
+        const char *name, *type, *help;
+        double v;
+    } m[] = {
+        {"track_messages_total", "counter", "CAT062 messages received from the nodes",
+         (double)st.track_messages},
+        {"track_records_total", "counter", "CAT062 track records decoded",
+         (double)st.track_records},
+        {"alerts_total", "counter", "alert transitions shown (from the alert stream)",
+         (double)st.alerts},
+        {"alerts_duplicate_total", "counter", "alert transitions delivered again and shown once",
+         (double)st.alerts_duplicate},
+        {"regional_tracks", "gauge", "regional tracks live in the hand-over table",
+         (double)st.handover.regional_tracks},
+        {"associations_total", "counter", "node tracks that joined an existing regional track",
+         (double)st.handover.associations},
+        {"handovers_total", "counter", "regional tracks whose owner passed to another node",
+         (double)st.handover.handovers},
+    };
+    size_t off = 0;
+    int total = 0;
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        int n = snprintf(buf ? buf + off : NULL, buf && off < len ? len - off : 0,
+                         "# HELP lookout_display_%s %s\n# TYPE lookout_display_%s %s\n"
+                         "lookout_display_%s{node=\"%s\"} %.17g\n",
+                         m[i].name, m[i].help, m[i].name, m[i].type, m[i].name, node, m[i].v);
+        if (n < 0) return -1;
+        total += n;
+        off = off + (size_t)n < len ? off + (size_t)n : len;
+    }
+    return total;
+}

@@ -469,6 +469,67 @@ void lo_role_get_stats(lo_role *r, lo_role_stats *out)
     out->latency_p99_s = lat_quantile(r, 0.99);
 }
 
+int lo_role_metrics_text(const lo_role_stats *st, lo_bus_role role, const char *node, char *buf,
+                         size_t len)
+{
+    struct {
+        const char *name, *type, *help;
+        double v;
+        bool fusion_only;
+    } m[] = {
+        {"plots_local_total", "counter", "plots handed to this node's pipeline",
+         (double)st->plots_local, false},
+        {"plot_blocks_published_total", "counter", "CAT048 data blocks handed to the bus",
+         (double)st->plots_published, false},
+        {"tracks_published_total", "counter", "CAT062 track records handed to the bus",
+         (double)st->tracks_published, false},
+        {"alerts_local_total", "counter", "alert transitions the local journal accepted",
+         (double)st->alerts_local, false},
+        {"alerts_published_total", "counter", "alert transitions handed to the bus",
+         (double)st->alerts_published, false},
+        {"plots_received_total", "counter", "CAT048 plot records decoded from the bus",
+         (double)st->plots_received, true},
+        {"plots_undecodable_total", "counter",
+         "plot records without a position or of an unknown radar, and malformed blocks",
+         (double)st->plots_undecodable, true},
+        {"plots_inbox_dropped_total", "counter", "plots dropped from a full inbox (oldest first)",
+         (double)st->plots_inbox_dropped, true},
+        {"plots_duplicate_total", "counter", "plots received twice (live and replayed)",
+         (double)st->plots_duplicate, true},
+        {"plots_late_total", "counter", "plots refused by the pipeline as older than its time",
+         (double)st->plots_late, true},
+        {"inbox", "gauge", "plots waiting in the inbox", (double)st->inbox, true},
+    };
+    size_t off = 0;
+    int total = 0;
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        if (m[i].fusion_only && role != LO_BUS_ROLE_FUSION) continue;
+        int n = snprintf(buf ? buf + off : NULL, buf && off < len ? len - off : 0,
+                         "# HELP lookout_role_%s %s\n# TYPE lookout_role_%s %s\n"
+                         "lookout_role_%s{node=\"%s\"} %.17g\n",
+                         m[i].name, m[i].help, m[i].name, m[i].type, m[i].name, node, m[i].v);
+        if (n < 0) return -1;
+        total += n;
+        off = off + (size_t)n < len ? off + (size_t)n : len;
+    }
+    if (role == LO_BUS_ROLE_FUSION) {
+        int n = snprintf(buf ? buf + off : NULL, buf && off < len ? len - off : 0,
+                         "# HELP lookout_role_plot_to_track_latency_seconds Wall time from a "
+                         "plot's arrival from the bus to the track report that used it.\n"
+                         "# TYPE lookout_role_plot_to_track_latency_seconds summary\n"
+                         "lookout_role_plot_to_track_latency_seconds{node=\"%s\",quantile=\"0.5\"}"
+                         " %.9g\n"
+                         "lookout_role_plot_to_track_latency_seconds{node=\"%s\",quantile=\"0.99\"}"
+                         " %.9g\n"
+                         "lookout_role_plot_to_track_latency_seconds_count{node=\"%s\"} %llu\n",
+                         node, st->latency_p50_s, node, st->latency_p99_s, node,
+                         (unsigned long long)st->latency_samples);
+        if (n < 0) return -1;
+        total += n;
+    }
+    return total;
+}
+
 lo_pipeline *lo_role_pipeline(lo_role *r) { return r->pipe; }
 
 double lo_role_clock(const lo_role *r) { return r->clock; }

@@ -154,9 +154,12 @@ struct lo_bus {
     lo_bus_config cfg;
     pthread_mutex_t mu;
     pthread_cond_t wake;  /* the bus thread waits here for work */
+    pthread_cond_t alert_wake; /* the JetStream thread waits here for alerts */
     pthread_cond_t done;  /* flush / wait_ready / close wait here */
     pthread_t thread;
     bool thread_started;
+    pthread_t js_thread;  /* streams and alert publishing (jetstream_main) */
+    bool js_thread_started;
     bool stop;
 
     natsOptions *opts;
@@ -196,6 +199,7 @@ static void on_connected(natsConnection *nc, void *closure)
     pthread_mutex_lock(&b->mu);
     b->st.connects++;
     pthread_cond_broadcast(&b->wake);
+    pthread_cond_broadcast(&b->alert_wake);
     pthread_mutex_unlock(&b->mu);
 }
 
@@ -216,6 +220,7 @@ static void on_reconnected(natsConnection *nc, void *closure)
     pthread_mutex_lock(&b->mu);
     b->st.reconnects++;
     pthread_cond_broadcast(&b->wake);
+    pthread_cond_broadcast(&b->alert_wake);
     pthread_mutex_unlock(&b->mu);
 }
 
@@ -427,6 +432,8 @@ static void on_core_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg,
     char tokens[SUBJECT_MAX];
     lo_bus_msg m;
     fill_msg(&m, cs->kind, msg, tokens, sizeof tokens);
+    cs->fn(cs->ctx, &m);
+    /* Counted once handed over, so that a count seen means the callback has run. */
     pthread_mutex_lock(&cs->bus->mu);
     if (cs->kind == CORE_PLOTS)
         cs->bus->st.plots_received++;
@@ -435,7 +442,6 @@ static void on_core_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg,
     else
         cs->bus->st.health_received++;
     pthread_mutex_unlock(&cs->bus->mu);
-    cs->fn(cs->ctx, &m);
     natsMsg_Destroy(msg);
 }
 
@@ -759,11 +765,12 @@ static void publish_own_health(lo_bus *b)
     lo_bus_publish_health(b, buf);
 }
 
+/* The bus thread: the connection, core subscriptions, and the plot, track and health rings.
+ * It never waits for JetStream, so plots flow while alerts wait for acknowledgements. */
 static void *bus_main(void *arg)
 {
     lo_bus *b = arg;
-    double next_stream_try = 0, next_alert_try = 0, next_health = 0, next_plot_stream_try = 0;
-    bool plot_stream_ready = false;
+    double next_health = 0;
     while (!stopping(b)) {
         if (!b->nc && connect_nats(b) != 0) {
             sleep_s(b->cfg.reconnect_wait_s);
@@ -772,12 +779,50 @@ static void *bus_main(void *arg)
         make_core_subs(b);
         bool up = natsConnection_Status(b->nc) == NATS_CONN_STATUS_CONNECTED;
         pthread_mutex_lock(&b->mu);
+        bool was_up = b->connected;
         b->connected = up;
-        bool ready = b->streams_ready;
+        if (up && !was_up)
+            pthread_cond_broadcast(&b->alert_wake);
         pthread_cond_broadcast(&b->done);
         pthread_mutex_unlock(&b->mu);
         double t = now_s();
-        bool alert_blocked = false;
+        if (up) {
+            if (b->cfg.health_interval_s > 0 && t >= next_health) {
+                publish_own_health(b);
+                next_health = t + b->cfg.health_interval_s;
+            }
+            drain_ring(b, &b->plots);
+            drain_ring(b, &b->tracks);
+            drain_ring(b, &b->health);
+        }
+        pthread_mutex_lock(&b->mu);
+        bool idle = !up || (b->plots.count + b->tracks.count + b->health.count) == 0;
+        if (!b->stop && idle) {
+            struct timespec ts;
+            deadline_ts(&ts, up ? 0.1 : 0.02);
+            pthread_cond_timedwait(&b->wake, &b->mu, &ts);
+        }
+        pthread_mutex_unlock(&b->mu);
+    }
+    return NULL;
+}
+
+/* The JetStream thread: creates the streams and publishes the alert queue in order. Each
+ * publish waits for its acknowledgement (up to alert_ack_timeout_s, and a cluster that has
+ * just restarted answers only once it has elected its leaders, seconds later): on its own
+ * thread that wait never holds up the plots. */
+static void *jetstream_main(void *arg)
+{
+    lo_bus *b = arg;
+    double next_stream_try = 0, next_alert_try = 0, next_plot_stream_try = 0;
+    bool plot_stream_ready = false;
+    while (!stopping(b)) {
+        pthread_mutex_lock(&b->mu);
+        bool up = b->connected && b->js;
+        bool ready = b->streams_ready;
+        pthread_mutex_unlock(&b->mu);
+        double t = now_s();
+        bool alert_blocked = true;
         if (up) {
             if (!ready && t >= next_stream_try) {
                 ready = ensure_alert_stream(b) == 0;
@@ -789,14 +834,7 @@ static void *bus_main(void *arg)
                 if (!plot_stream_ready)
                     next_plot_stream_try = t + 5.0;
             }
-            if (b->cfg.health_interval_s > 0 && t >= next_health) {
-                publish_own_health(b);
-                next_health = t + b->cfg.health_interval_s;
-            }
-            drain_ring(b, &b->plots);
-            drain_ring(b, &b->tracks);
-            drain_ring(b, &b->health);
-            /* Alerts in order, a bounded number per pass so plots keep flowing. */
+            /* Alerts in order, a bounded number per pass so that stopping is noticed. */
             for (int i = 0; ready && i < 64 && now_s() >= next_alert_try; i++) {
                 if (publish_head_alert(b) != 0) {
                     next_alert_try = now_s() + 0.2;
@@ -811,12 +849,11 @@ static void *bus_main(void *arg)
             alert_blocked = !ready || now_s() < next_alert_try;
         }
         pthread_mutex_lock(&b->mu);
-        bool idle = !up || ((b->plots.count + b->tracks.count + b->health.count) == 0 &&
-                            (b->alerts_head == NULL || alert_blocked));
+        bool idle = !up || b->alerts_head == NULL || alert_blocked;
         if (!b->stop && idle) {
             struct timespec ts;
             deadline_ts(&ts, up && !alert_blocked ? 0.1 : 0.02);
-            pthread_cond_timedwait(&b->wake, &b->mu, &ts);
+            pthread_cond_timedwait(&b->alert_wake, &b->mu, &ts);
         }
         pthread_mutex_unlock(&b->mu);
     }
@@ -849,6 +886,7 @@ lo_bus *lo_bus_open(const lo_bus_config *cfg, char *err, size_t errlen)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&b->wake, &ca);
+    pthread_cond_init(&b->alert_wake, &ca);
     pthread_cond_init(&b->done, &ca);
     pthread_condattr_destroy(&ca);
     snprintf(b->track_subject, sizeof b->track_subject, "lookout.tracks.%s", b->cfg.node);
@@ -876,6 +914,12 @@ lo_bus *lo_bus_open(const lo_bus_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     b->thread_started = true;
+    if (pthread_create(&b->js_thread, NULL, jetstream_main, b) != 0) {
+        snprintf(err, errlen, "nats: cannot start the JetStream thread");
+        lo_bus_close(b);
+        return NULL;
+    }
+    b->js_thread_started = true;
     return b;
 }
 
@@ -897,9 +941,12 @@ void lo_bus_close(lo_bus *b)
     pthread_mutex_lock(&b->mu);
     b->stop = true;
     pthread_cond_broadcast(&b->wake);
+    pthread_cond_broadcast(&b->alert_wake);
     pthread_mutex_unlock(&b->mu);
     if (b->thread_started)
         pthread_join(b->thread, NULL);
+    if (b->js_thread_started)
+        pthread_join(b->js_thread, NULL);
     for (alert_sub *as = b->alert_subs; as; as = as->next)
         pthread_join(as->thread, NULL);
 
@@ -950,6 +997,7 @@ void lo_bus_close(lo_bus *b)
     if (b->spool_fd >= 0)
         close(b->spool_fd);
     pthread_cond_destroy(&b->wake);
+    pthread_cond_destroy(&b->alert_wake);
     pthread_cond_destroy(&b->done);
     pthread_mutex_destroy(&b->mu);
     free(b);
@@ -987,6 +1035,7 @@ bool lo_bus_flush(lo_bus *b, double timeout_s)
             break;
         }
         pthread_cond_broadcast(&b->wake);
+        pthread_cond_broadcast(&b->alert_wake);
         struct timespec ts;
         deadline_ts(&ts, 0.02);
         pthread_cond_timedwait(&b->done, &b->mu, &ts);
@@ -1060,7 +1109,7 @@ int lo_bus_publish_alert(lo_bus *b, const lo_alert *alert, uint64_t seq)
     if (rc != 0)
         snprintf(b->last_error, sizeof b->last_error, "spool write: %s", strerror(errno));
     alert_enqueue(b, a);
-    pthread_cond_signal(&b->wake);
+    pthread_cond_signal(&b->alert_wake);
     pthread_mutex_unlock(&b->mu);
     return rc;
 }
@@ -1097,9 +1146,13 @@ int lo_bus_metrics_text(lo_bus *b, char *buf, size_t len)
         double v;
     } m[] = {
         {"connected", "gauge", "1 while connected to a NATS server", s.connected},
+        {"streams_ready", "gauge", "1 once the JetStream streams are in place",
+         s.streams_ready},
         {"reconnects_total", "counter", "reconnections after a lost connection",
          (double)s.reconnects},
         {"disconnects_total", "counter", "connections lost", (double)s.disconnects},
+        {"plots_queued_total", "counter", "plot messages handed to the bus",
+         (double)s.plots_queued},
         {"plots_published_total", "counter", "plots handed to NATS", (double)s.plots_published},
         {"plots_dropped_total", "counter", "plots dropped (oldest first) while NATS was down",
          (double)s.plots_dropped},
@@ -1108,16 +1161,27 @@ int lo_bus_metrics_text(lo_bus *b, char *buf, size_t len)
          (double)s.tracks_published},
         {"tracks_dropped_total", "counter", "track messages dropped while NATS was down",
          (double)s.tracks_dropped},
+        {"tracks_buffered", "gauge", "track messages waiting for NATS",
+         (double)s.tracks_buffered},
+        {"alerts_queued_total", "counter", "alert transitions handed to the bus",
+         (double)s.alerts_queued},
         {"alerts_published_total", "counter", "alert transitions acknowledged by JetStream",
          (double)s.alerts_published},
         {"alerts_pending", "gauge", "alert transitions waiting for an acknowledgement",
          (double)s.alerts_pending},
         {"alert_publish_retries_total", "counter", "alert publish attempts that failed",
          (double)s.alert_publish_retries},
+        {"alert_duplicates_total", "counter",
+         "alert publishes JetStream reported as duplicates (a retry of a stored one)",
+         (double)s.alerts_duplicates},
         {"plots_received_total", "counter", "plots received from other nodes",
          (double)s.plots_received},
         {"alerts_received_total", "counter", "alert transitions received from the stream",
          (double)s.alerts_received},
+        {"alerts_acked_total", "counter", "received alert transitions acknowledged",
+         (double)s.alerts_acked},
+        {"tracks_received_total", "counter", "track messages received from other nodes",
+         (double)s.tracks_received},
     };
     size_t off = 0;
     int total = 0;

@@ -110,6 +110,8 @@ lo_pipeline *lo_pipeline_new(const lo_site *site, const lo_pipeline_options *opt
     p->threat = lo_threat_engine_new(&p->threat_cfg, site->zones, site->n_zones);
     if (!p->tracker || !p->classifier || !p->threat) goto fail;
     lo_tracker_set_report(p->tracker, on_tracker_report, p);
+    /* The threat stage fits ballistic paths to the plots behind a track. */
+    if (lo_threat_engine_set_sensors(p->threat, site->sensors, site->n_sensors) != 0) goto fail;
     if (opt && opt->first_alert_id > 0)
         lo_threat_engine_set_next_alert_id(p->threat, opt->first_alert_id);
 
@@ -154,6 +156,7 @@ int lo_pipeline_add_plot(lo_pipeline *p, const lo_plot *plot)
         p->stats.plots_refused++;
         return -1;
     }
+    lo_threat_add_plot(p->threat, &copy);
     if (isnan(p->next_evaluation_t)) p->next_evaluation_t = plot->t + p->cadence_s;
     return 0;
 }

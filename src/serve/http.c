@@ -71,6 +71,8 @@ struct lo_http_server {
     char *web_root;
     double push_hz;
     double started; /* CLOCK_MONOTONIC seconds */
+    lo_http_metrics_fn extra_metrics;
+    void *extra_metrics_ctx;
 
     pthread_mutex_t ws_lock;
     ws_client *clients;
@@ -284,6 +286,25 @@ static json_t *health_json(lo_http_server *srv)
     return j;
 }
 
+/* The server's own /metrics lines, followed by the owner's (lo_http_config.extra_metrics):
+ * `own` itself when there is no owner text, else a malloc'ed copy; NULL when out of memory. */
+static char *append_owner_metrics(lo_http_server *srv, char *own)
+{
+    if (!srv->extra_metrics) return own;
+    size_t n_own = strlen(own);
+    int need = srv->extra_metrics(srv->extra_metrics_ctx, NULL, 0);
+    for (int attempt = 0; need > 0 && attempt < 3; attempt++) {
+        char *buf = malloc(n_own + (size_t)need + 1);
+        if (!buf) return NULL;
+        memcpy(buf, own, n_own);
+        int got = srv->extra_metrics(srv->extra_metrics_ctx, buf + n_own, (size_t)need + 1);
+        if (got >= 0 && got <= need) return buf;
+        free(buf);
+        need = got; /* the text grew meanwhile (a counter gained a digit): again */
+    }
+    return own;
+}
+
 static int handle_request(struct mg_connection *conn, void *cbdata)
 {
     lo_http_server *srv = cbdata;
@@ -325,7 +346,9 @@ static int handle_request(struct mg_connection *conn, void *cbdata)
                  "# TYPE lookout_uptime_seconds gauge\n"
                  "lookout_uptime_seconds %.1f\n",
                  clients, msgs, now_mono() - srv->started);
-        char *text = lo_picture_metrics_text(srv->pic, extra);
+        char *owner = append_owner_metrics(srv, extra);
+        char *text = owner ? lo_picture_metrics_text(srv->pic, owner) : NULL;
+        if (owner != extra) free(owner);
         if (!text) return send_text(conn, 500, "out of memory\n");
         int rc = send_body(conn, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text), NULL);
         free(text);
@@ -629,6 +652,8 @@ lo_http_server *lo_http_start(const lo_http_config *cfg_in, lo_picture *pic, cha
     srv->push_hz = cfg.push_hz;
     srv->web_root = cfg.web_root ? strdup(cfg.web_root) : NULL;
     srv->started = now_mono();
+    srv->extra_metrics = cfg.extra_metrics;
+    srv->extra_metrics_ctx = cfg.extra_metrics_ctx;
     pthread_mutex_init(&srv->ws_lock, NULL);
     pthread_mutex_init(&srv->stop_lock, NULL);
     pthread_cond_init(&srv->stop_cond, NULL);

@@ -25,6 +25,7 @@
 
 #include "common/yamldoc.h"
 #include "lookout/geo.h"
+#include "lookout/linalg.h"
 
 /* ---- configuration ------------------------------------------------------------------------ */
 
@@ -58,6 +59,15 @@ void lo_threat_config_default(lo_threat_config *cfg)
     cfg->ballistic_update_period_s = 1;
     cfg->stale_s = 30;
     cfg->alarm_class_hold_s = 5;
+    cfg->ballistic_fit = true;
+    cfg->ballistic_fit_min_plots = 5;
+    cfg->scale_height_m = 8500;
+    cfg->drag_prior_k_per_m = 5e-5;
+    cfg->drag_prior_sigma_per_m = 5e-5;
+    cfg->impact_alarm_max_sigma_m = 250;
+    cfg->impact_alarm_deadline_s = 18;
+    cfg->impact_alarm_min_plots = 6;
+    cfg->impact_alarm_last_s = 12;
 
     static const lo_alert_rule defaults[] = {
         /* Drones: heading into a priority 1-2 zone within 10 minutes, or inside: alarm when
@@ -68,8 +78,11 @@ void lo_threat_config_default(lo_threat_config *cfg)
         {LO_GROUP_DRONE, 9, LO_ALERT_WARNING, 600, false, 0},
         /* ... could reach a priority 1-2 zone within 2 minutes at top speed: info. */
         {LO_GROUP_DRONE, 2, LO_ALERT_INFO, 120, true, 0},
-        /* Ballistic: impact predicted in any zone within 2 minutes: alarm. */
+        /* Ballistic: impact predicted in any zone within 2 minutes: alarm once the impact
+         * point is known well enough (impact_alarm_max_sigma_m) or time is short
+         * (impact_alarm_deadline_s); a warning meanwhile. */
         {LO_GROUP_ROCKET, 9, LO_ALERT_ALARM, 120, false, 0},
+        {LO_GROUP_ROCKET, 9, LO_ALERT_WARNING, 120, false, 0},
         /* Not yet classified: warning for an entry into a priority 1-2 zone within 2 minutes,
          * info for any zone within 5 minutes. Never an alarm: that needs a class. */
         {LO_GROUP_UNKNOWN, 2, LO_ALERT_WARNING, 120, false, 0},
@@ -101,7 +114,10 @@ int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
         "ballistic_model_probability", "ballistic_min_speed_mps", "ballistic_min_descent_acc_mps2",
         "impact_min_probability", "min_class_probability", "hold_s", "margin_m",
         "margin_time_fraction", "update_period_s", "ballistic_update_period_s", "stale_s", "max_speed_mps", "rules",
-        "approach_min_m", "approach_angle_deg", "approach_sigmas", "alarm_class_hold_s", NULL};
+        "approach_min_m", "approach_angle_deg", "approach_sigmas", "alarm_class_hold_s",
+        "ballistic_fit", "ballistic_fit_min_plots", "scale_height_m", "drag_prior_k_per_m",
+        "drag_prior_sigma_per_m", "impact_alarm_max_sigma_m", "impact_alarm_deadline_s",
+        "impact_alarm_min_plots", "impact_alarm_last_s", NULL};
     lo_ycheck_keys(&c, sec, "alerts", keys);
     const char *P = "alerts";
     lo_yget_double(&c, sec, P, "horizon_s", false, 1, 3600, &cfg->horizon_s);
@@ -130,6 +146,21 @@ int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
     lo_yget_double(&c, sec, P, "approach_min_m", false, 0, 1e5, &cfg->approach_min_m);
     lo_yget_double(&c, sec, P, "approach_sigmas", false, 0, 10, &cfg->approach_sigmas);
     lo_yget_double(&c, sec, P, "alarm_class_hold_s", false, 0, 600, &cfg->alarm_class_hold_s);
+    lo_yget_bool(&c, sec, P, "ballistic_fit", false, &cfg->ballistic_fit);
+    long min_plots = cfg->ballistic_fit_min_plots;
+    if (lo_yget_int(&c, sec, P, "ballistic_fit_min_plots", false, 3, LO_BALLISTIC_FIT_MAX, &min_plots))
+        cfg->ballistic_fit_min_plots = (int)min_plots;
+    lo_yget_double(&c, sec, P, "scale_height_m", false, 0, 1e5, &cfg->scale_height_m);
+    lo_yget_double(&c, sec, P, "drag_prior_k_per_m", false, 0, 1, &cfg->drag_prior_k_per_m);
+    lo_yget_double(&c, sec, P, "drag_prior_sigma_per_m", false, 0, 1, &cfg->drag_prior_sigma_per_m);
+    lo_yget_double(&c, sec, P, "impact_alarm_max_sigma_m", false, 0, 1e5,
+                   &cfg->impact_alarm_max_sigma_m);
+    lo_yget_double(&c, sec, P, "impact_alarm_deadline_s", false, 0, 600,
+                   &cfg->impact_alarm_deadline_s);
+    long alarm_plots = cfg->impact_alarm_min_plots;
+    if (lo_yget_int(&c, sec, P, "impact_alarm_min_plots", false, 0, LO_BALLISTIC_FIT_MAX, &alarm_plots))
+        cfg->impact_alarm_min_plots = (int)alarm_plots;
+    lo_yget_double(&c, sec, P, "impact_alarm_last_s", false, 0, 600, &cfg->impact_alarm_last_s);
     double angle_deg = cfg->approach_angle_rad * LO_RAD2DEG;
     if (lo_yget_double(&c, sec, P, "approach_angle_deg", false, 0, 45, &angle_deg))
         cfg->approach_angle_rad = angle_deg * LO_DEG2RAD;
@@ -190,6 +221,21 @@ int lo_threat_config_from_yaml(const struct lo_ydoc *doc, lo_threat_config *cfg,
     return c.errors ? -1 : 0;
 }
 
+/* Is the impact prediction good enough, or time short enough, for a rocket alarm? The trade
+ * between an early alarm and an accurate one (docs/threat.md, "The alarm rule"): */
+static bool ballistic_alarm_ready(const lo_threat_config *cfg, const lo_zone_threat *zt)
+{
+    if (cfg->impact_alarm_max_sigma_m <= 0) return true; /* no gate configured */
+    double tti = zt->time_to_impact_s;
+    /* A fitted ellipse (or, with no plots fed, the tracker's own) small enough: at once. */
+    if (zt->impact_plots != 0 && zt->impact_sigma_m <= cfg->impact_alarm_max_sigma_m) return true;
+    /* Time is getting short: the fit's best, once it rests on enough plots ... */
+    bool enough = zt->impact_plots < 0 || zt->impact_plots >= cfg->impact_alarm_min_plots;
+    if (enough && tti >= 0 && tti <= cfg->impact_alarm_deadline_s) return true;
+    /* ... and at the last moment whatever there is. */
+    return tti >= 0 && tti <= cfg->impact_alarm_last_s;
+}
+
 int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, double confidence,
                          double class_age_s, const lo_zone *zone, const lo_zone_threat *zt,
                          bool relax)
@@ -221,6 +267,11 @@ int lo_threat_rule_level(const lo_threat_config *cfg, lo_class_group group, doub
         if (r->group != group || zone->priority > r->max_priority) continue;
         if (confidence < r->min_probability - prob_margin) continue;
         if (r->level == LO_ALERT_ALARM && !class_held) continue;
+        /* A rocket alarm says where it comes down: it waits for an impact point good to
+         * impact_alarm_max_sigma_m, unless time runs short (then the best there is). Once
+         * raised it stays (relax). */
+        if (ballistic && r->level == LO_ALERT_ALARM && !relax && !ballistic_alarm_ready(cfg, zt))
+            continue;
         if ((int)r->level <= best) continue;
         double limit = r->max_time_s * stretch;
         bool match;
@@ -255,8 +306,40 @@ typedef struct class_state {
     double since, seen;
 } class_state;
 
+/* ---- plots behind ballistic tracks -------------------------------------------------------- */
+
+#define PLOT_RING 16384      /* latest plots kept for finding a track's plots (~2 MB) */
+#define HIST_MAX 96          /* plots kept per ballistic track (thinned beyond) */
+#define HIST_TRACKS 32       /* ballistic tracks followed at once (the stalest make room) */
+#define BACK_GATE 18.47      /* chi-square, 4 dof, 0.999: position + radial velocity */
+#define BACK_MANOEUVRE_MPS 10 /* radial-velocity slack while the path is still rough */
+#define BACK_BEYOND_S 30.0   /* look this far before the track's first plot ... */
+#define BACK_GAP_S 3.5       /* ... until this long passes without a plot on the path */
+
+typedef struct sensor_pos {
+    uint16_t id;
+    double enu[3];
+} sensor_pos;
+
+/* One ballistic (or possibly ballistic) track's plots and its latest fit. */
+typedef struct ballistic_hist {
+    uint32_t track_id;
+    double seen;
+    double last_plot_t;
+    bool searched_back;     /* its plots from before the first report were looked for */
+    bool dirty;             /* plots added since the last fit */
+    int n;
+    lo_ballistic_meas m[HIST_MAX];
+    lo_ballistic_fit fit;
+} ballistic_hist;
+
 struct lo_threat_engine {
     lo_threat_config cfg;
+    sensor_pos *sensors;
+    int n_sensors;
+    lo_ballistic_meas *ring;  /* PLOT_RING, allocated with the first plot */
+    size_t ring_head, ring_n;
+    ballistic_hist *hist[HIST_TRACKS];
     lo_zone *zones;
     int n_zones;
     uint64_t next_alert_id;
@@ -323,6 +406,9 @@ lo_threat_engine *lo_threat_engine_new(const lo_threat_config *cfg, const lo_zon
 void lo_threat_engine_free(lo_threat_engine *e)
 {
     if (!e) return;
+    free(e->sensors);
+    free(e->ring);
+    for (int i = 0; i < HIST_TRACKS; i++) free(e->hist[i]);
     free(e->zones);
     free(e->alerts);
     free(e->classes);
@@ -332,6 +418,318 @@ void lo_threat_engine_free(lo_threat_engine *e)
 void lo_threat_engine_set_next_alert_id(lo_threat_engine *e, uint64_t next_id)
 {
     e->next_alert_id = next_id ? next_id : 1;
+}
+
+int lo_threat_engine_set_sensors(lo_threat_engine *e, const lo_sensor *sensors, int n_sensors)
+{
+    sensor_pos *sp = n_sensors > 0 ? malloc((size_t)n_sensors * sizeof *sp) : NULL;
+    if (n_sensors > 0 && !sp) return -1;
+    for (int i = 0; i < n_sensors; i++) {
+        sp[i].id = sensors[i].id;
+        memcpy(sp[i].enu, sensors[i].enu, sizeof sp[i].enu);
+    }
+    free(e->sensors);
+    e->sensors = sp;
+    e->n_sensors = n_sensors;
+    return 0;
+}
+
+void lo_threat_add_plot(lo_threat_engine *e, const lo_plot *plot)
+{
+    if (!e->cfg.ballistic_fit) return;
+    if (!e->ring) {
+        e->ring = malloc(PLOT_RING * sizeof *e->ring);
+        if (!e->ring) return;
+    }
+    lo_ballistic_meas *m = &e->ring[e->ring_head];
+    memset(m, 0, sizeof *m);
+    m->t = plot->t;
+    m->sensor_id = plot->sensor_id;
+    memcpy(m->enu, plot->enu, sizeof m->enu);
+    memcpy(m->enu_cov, plot->enu_cov, sizeof m->enu_cov);
+    m->snr_db = plot->snr_db;
+    const sensor_pos *sp = NULL;
+    for (int i = 0; i < e->n_sensors; i++)
+        if (e->sensors[i].id == plot->sensor_id) sp = &e->sensors[i];
+    double sigma = plot->sigma_radial_velocity_mps;
+    if (sp && (plot->flags & LO_PLOT_RADIAL_VEL) && sigma > 0 && isfinite(plot->radial_velocity_mps)) {
+        m->has_radial_velocity = true;
+        m->radial_velocity_mps = plot->radial_velocity_mps;
+        m->radial_velocity_sigma_mps = sigma;
+        memcpy(m->sensor_enu, sp->enu, sizeof m->sensor_enu);
+    }
+    e->ring_head = (e->ring_head + 1) % PLOT_RING;
+    if (e->ring_n < PLOT_RING) e->ring_n++;
+}
+
+static const lo_ballistic_meas *ring_at(const lo_threat_engine *e, size_t back)
+{
+    return &e->ring[(e->ring_head + PLOT_RING - 1 - back) % PLOT_RING];
+}
+
+/* The plot behind the report: same sensor and time, then the same SNR, then the nearest. */
+static const lo_ballistic_meas *find_report_plot(const lo_threat_engine *e, const lo_track *trk)
+{
+    const lo_ballistic_meas *best = NULL;
+    double best_score = INFINITY;
+    for (size_t i = 0; i < e->ring_n; i++) {
+        const lo_ballistic_meas *m = ring_at(e, i);
+        if (m->t < trk->last_plot_t - 60) break; /* far older than any reorder window */
+        if (m->sensor_id != trk->last_sensor_id || fabs(m->t - trk->last_plot_t) > 1e-6) continue;
+        double d2 = 0;
+        for (int a = 0; a < 3; a++) d2 += (m->enu[a] - trk->pos[a]) * (m->enu[a] - trk->pos[a]);
+        double score = d2 + (fabs(m->snr_db - trk->last_snr_db) > 1e-6 ? 1e12 : 0);
+        if (score < best_score) {
+            best_score = score;
+            best = m;
+        }
+    }
+    return best;
+}
+
+static ballistic_hist *find_hist(lo_threat_engine *e, uint32_t id, double t, bool create)
+{
+    int stalest = 0;
+    for (int i = 0; i < HIST_TRACKS; i++) {
+        if (e->hist[i] && e->hist[i]->track_id == id) return e->hist[i];
+        if (!e->hist[stalest]) continue;
+        if (!e->hist[i] || e->hist[i]->seen < e->hist[stalest]->seen) stalest = i;
+    }
+    if (!create) return NULL;
+    if (!e->hist[stalest]) {
+        e->hist[stalest] = malloc(sizeof *e->hist[stalest]);
+        if (!e->hist[stalest]) return NULL;
+    }
+    ballistic_hist *h = e->hist[stalest];
+    memset(h, 0, sizeof *h);
+    h->track_id = id;
+    h->seen = t;
+    return h;
+}
+
+static void forget_hist(lo_threat_engine *e, double t, uint32_t deleted_id, bool by_id)
+{
+    for (int i = 0; i < HIST_TRACKS; i++) {
+        ballistic_hist *h = e->hist[i];
+        if (!h) continue;
+        if (by_id ? h->track_id == deleted_id : t - h->seen >= e->cfg.stale_s) {
+            free(h);
+            e->hist[i] = NULL;
+        }
+    }
+}
+
+static int cmp_meas_time(const void *a, const void *b)
+{
+    const lo_ballistic_meas *x = a, *y = b;
+    return (x->t > y->t) - (x->t < y->t);
+}
+
+static void hist_add(ballistic_hist *h, const lo_ballistic_meas *m)
+{
+    for (int i = 0; i < h->n; i++)
+        if (h->m[i].sensor_id == m->sensor_id && fabs(h->m[i].t - m->t) < 1e-6) return;
+    if (h->n == HIST_MAX) {
+        /* Full: keep every other of the older half, so the fit still spans the whole flight. */
+        qsort(h->m, (size_t)h->n, sizeof h->m[0], cmp_meas_time);
+        int k = 0, half = h->n / 2;
+        for (int i = 0; i < h->n; i++)
+            if (i >= half || i % 2 == 0) h->m[k++] = h->m[i];
+        h->n = k;
+    }
+    h->m[h->n++] = *m;
+    h->dirty = true;
+}
+
+static lo_ballistic_model ballistic_model(const lo_threat_config *cfg)
+{
+    return (lo_ballistic_model){cfg->terrain_up_m, cfg->scale_height_m, cfg->drag_prior_k_per_m,
+                                cfg->drag_prior_sigma_per_m};
+}
+
+/* Refit from the history; `start` (state at its t_ref-independent epoch `t_start`) seeds it. */
+static bool refit(const lo_threat_config *cfg, ballistic_hist *h, const double start[7],
+                  double t_start)
+{
+    if (h->n < 3) return false;
+    lo_ballistic_model model = ballistic_model(cfg);
+    double t_ref = -INFINITY;
+    for (int i = 0; i < h->n; i++) t_ref = fmax(t_ref, h->m[i].t);
+    double guess[7], s6[6];
+    lo_ballistic_propagate(&model, start, t_ref - t_start, s6);
+    memcpy(guess, s6, sizeof s6);
+    guess[6] = start[6];
+    lo_ballistic_fit fit;
+    if (lo_ballistic_fit_solve(&model, h->m, (size_t)h->n, guess, &fit) != 0) return false;
+    h->fit = fit;
+    return true;
+}
+
+/* The track's plots from before the threat stage first saw it (the tracker reports a track
+ * only once it is confirmed, 3-9 scans after its first plot): walk back in time from the
+ * earliest plot known, predicting along the path fitted so far and taking the plot of each
+ * scan that fits it (position and radial velocity, chi-square 0.999). */
+static void search_back(const lo_threat_config *cfg, lo_threat_engine *e, ballistic_hist *h,
+                        const lo_track *trk)
+{
+    h->searched_back = true;
+    if (!e->ring_n || h->n == 0) return;
+    double earliest = INFINITY;
+    for (int i = 0; i < h->n; i++) earliest = fmin(earliest, h->m[i].t);
+    /* Back to the track's first plot, and beyond it while the path keeps finding plots: the
+     * same object's earlier track (the tracker lost it and started again) or plots the tracker
+     * left out before its initiation. */
+    double t_lo = trk->t_first - BACK_BEYOND_S;
+    size_t cap = 4096, nc = 0;
+    lo_ballistic_meas *cand = malloc(cap * sizeof *cand);
+    if (!cand) return;
+    double speed = sqrt(trk->vel[0] * trk->vel[0] + trk->vel[1] * trk->vel[1] +
+                        trk->vel[2] * trk->vel[2]);
+    for (size_t i = 0; i < e->ring_n && nc < cap; i++) {
+        const lo_ballistic_meas *m = ring_at(e, i);
+        if (!(m->t >= t_lo && m->t < earliest - 0.2)) continue;
+        /* Cheap pre-filter: where the track could have been at that time at twice its speed. */
+        double dx = m->enu[0] - trk->pos[0], dy = m->enu[1] - trk->pos[1];
+        if (hypot(dx, dy) > 2 * speed * (trk->t - m->t) + 1000) continue;
+        cand[nc++] = *m;
+    }
+    if (nc == 0) {
+        free(cand);
+        return;
+    }
+    qsort(cand, nc, sizeof *cand, cmp_meas_time);
+    lo_ballistic_model model = ballistic_model(cfg);
+
+    /* The estimate to predict from: the track's state, then each refit. */
+    double state[7] = {trk->pos[0], trk->pos[1], trk->pos[2], trk->vel[0], trk->vel[1],
+                       trk->vel[2], cfg->drag_prior_k_per_m};
+    double t_state = trk->t, pcov[9], vcov[9], pvcov[9] = {0};
+    memcpy(pcov, trk->pos_cov, sizeof pcov);
+    memcpy(vcov, trk->vel_cov, sizeof vcov);
+    double last_taken = earliest;
+    for (size_t i = nc; i-- > 0;) {
+        if (cand[i].t < trk->t_first - 0.05 && last_taken - cand[i].t > BACK_GAP_S) break;
+        /* One scan's plots: the ones within 0.3 s of this one. */
+        size_t j = i;
+        while (j > 0 && cand[i].t - cand[j - 1].t < 0.3) j--;
+        int best = -1;
+        double best_d2 = BACK_GATE;
+        for (size_t c = j; c <= i; c++) {
+            double dt = cand[c].t - t_state, s6[6];
+            lo_ballistic_propagate(&model, state, dt, s6);
+            double S[9], d[3], Si[9];
+            for (int a = 0; a < 3; a++) {
+                d[a] = cand[c].enu[a] - s6[a];
+                for (int b = 0; b < 3; b++)
+                    S[a * 3 + b] = cand[c].enu_cov[a * 3 + b] + pcov[a * 3 + b] +
+                                   dt * (pvcov[a * 3 + b] + pvcov[b * 3 + a]) +
+                                   dt * dt * vcov[a * 3 + b];
+                S[a * 4] += 20.0 * 20.0; /* drag and model slack */
+            }
+            if (!(lo_sym3_inverse(S, Si) > 0)) continue;
+            double d2 = lo_sym3_quad(Si, d);
+            if (cand[c].has_radial_velocity) {
+                double los[3], rn = 0;
+                for (int a = 0; a < 3; a++) los[a] = s6[a] - cand[c].sensor_enu[a], rn += los[a] * los[a];
+                rn = sqrt(rn);
+                if (rn > 1) {
+                    double pred = (los[0] * s6[3] + los[1] * s6[4] + los[2] * s6[5]) / rn;
+                    double var = cand[c].radial_velocity_sigma_mps * cand[c].radial_velocity_sigma_mps +
+                                 BACK_MANOEUVRE_MPS * BACK_MANOEUVRE_MPS;
+                    d2 += (cand[c].radial_velocity_mps - pred) * (cand[c].radial_velocity_mps - pred) / var;
+                }
+            }
+            if (d2 < best_d2) {
+                best_d2 = d2;
+                best = (int)c;
+            }
+        }
+        if (best >= 0) {
+            last_taken = cand[best].t;
+            hist_add(h, &cand[best]);
+            if (h->n >= 4 && refit(cfg, h, state, t_state)) {
+                memcpy(state, h->fit.state, sizeof state);
+                t_state = h->fit.t_ref;
+                for (int a = 0; a < 3; a++)
+                    for (int b = 0; b < 3; b++) {
+                        pcov[a * 3 + b] = h->fit.cov[a * 7 + b];
+                        vcov[a * 3 + b] = h->fit.cov[(a + 3) * 7 + b + 3];
+                        pvcov[a * 3 + b] = h->fit.cov[a * 7 + b + 3];
+                    }
+            }
+        }
+        if (j == 0) break;
+        i = j;
+    }
+    free(cand);
+}
+
+/* A new plot of the track far off the fitted path (chi-square 3 dof, 0.9999, on the plot's
+ * and the prediction's covariance) is someone else's: the tracker may take a neighbour's plot
+ * or a merged return, the fit must not. */
+static bool plot_fits_path(const lo_threat_config *cfg, const ballistic_hist *h,
+                           const lo_ballistic_meas *m)
+{
+    if (!h->fit.valid || h->fit.n_meas < cfg->ballistic_fit_min_plots) return true;
+    lo_ballistic_model model = ballistic_model(cfg);
+    double dt = m->t - h->fit.t_ref, s6[6], S[9], Si[9], d[3];
+    lo_ballistic_propagate(&model, h->fit.state, dt, s6);
+    const double *P = h->fit.cov;
+    for (int a = 0; a < 3; a++) {
+        d[a] = m->enu[a] - s6[a];
+        for (int b = 0; b < 3; b++)
+            S[a * 3 + b] = m->enu_cov[a * 3 + b] + P[a * 7 + b] +
+                           dt * (P[a * 7 + b + 3] + P[(a + 3) * 7 + b]) + dt * dt * P[(a + 3) * 7 + b + 3];
+        S[a * 4] += 10.0 * 10.0; /* model slack */
+    }
+    if (!(lo_sym3_inverse(S, Si) > 0)) return true;
+    if (lo_sym3_quad(Si, d) > 21.1) return false;
+    /* The radial velocity on its own: a merged return's Doppler is a mixture. */
+    lo_ballistic_meas rv_only = *m;
+    for (int a = 0; a < 3; a++) rv_only.enu[a] = s6[a];
+    double vs = sqrt(P[24] + P[32] + P[40]); /* the fit's own velocity uncertainty */
+    return lo_ballistic_meas_distance(&model, h->fit.state, h->fit.t_ref, &rv_only,
+                                      fmax(vs, 2.0)) <= 15.1;
+}
+
+/* Keep the track's plots and fit its path; fills `out` from the fit when it is usable. */
+static bool ballistic_from_plots(lo_threat_engine *e, const lo_track *trk, double t,
+                                 lo_ballistic *out)
+{
+    const lo_threat_config *cfg = &e->cfg;
+    ballistic_hist *h = find_hist(e, trk->id, t, true);
+    if (!h) return false;
+    h->seen = t;
+    if (trk->last_plot_t > 0 && trk->last_plot_t != h->last_plot_t) {
+        const lo_ballistic_meas *m = find_report_plot(e, trk);
+        if (m && plot_fits_path(cfg, h, m)) hist_add(h, m);
+        if (m) h->last_plot_t = trk->last_plot_t;
+    }
+    if (!h->searched_back && h->n > 0) search_back(cfg, e, h, trk);
+    if (h->n < cfg->ballistic_fit_min_plots) return false;
+    lo_ballistic_model model = ballistic_model(cfg);
+    if (!h->dirty) {
+        /* No new plot: the last fit stands (refused or not). */
+        if (!h->fit.valid || (h->fit.dof > 0 && h->fit.chi2 / h->fit.dof > 4)) return false;
+        return lo_ballistic_fit_predict(&model, &h->fit, fmax(t, trk->t), out);
+    }
+    h->dirty = false;
+    double start[7], t_start;
+    if (h->fit.valid) {
+        memcpy(start, h->fit.state, sizeof start);
+        t_start = h->fit.t_ref;
+    } else {
+        double s[7] = {trk->pos[0], trk->pos[1], trk->pos[2], trk->vel[0], trk->vel[1],
+                       trk->vel[2], cfg->drag_prior_k_per_m};
+        memcpy(start, s, sizeof start);
+        t_start = trk->t;
+    }
+    if (!refit(cfg, h, start, t_start)) return false;
+    /* A path that is not ballistic (a powered target, plots of two objects) fits badly. */
+    if (h->fit.dof > 0 && h->fit.chi2 / h->fit.dof > 4) return false;
+    /* Times from the evaluation time t, the time the alert carries (the report may be up to a
+     * cadence older): "impact in 16 s" is 16 s from the alert. */
+    return lo_ballistic_fit_predict(&model, &h->fit, fmax(t, trk->t), out);
 }
 
 static alert_state *find_alert(lo_threat_engine *e, uint32_t track_id, int zone)
@@ -493,6 +891,7 @@ static int process_track(lo_threat_engine *e, double t, const lo_track *trk, lo_
     const lo_threat_config *cfg = &e->cfg;
     if (trk->status == LO_TRACK_DELETED) {
         forget_classes(e, t, trk->id, true);
+        forget_hist(e, t, trk->id, true);
         for (size_t i = 0; i < e->n_alerts;) {
             alert_state *s = &e->alerts[i];
             if (s->track_id != trk->id) {
@@ -511,12 +910,22 @@ static int process_track(lo_threat_engine *e, double t, const lo_track *trk, lo_
     lo_class_group group = lo_threat_track_group(cfg, trk, &confidence);
     double age = class_age(e, trk->id, group, t);
     lo_ballistic ball, *b = NULL;
-    if (group == LO_GROUP_ROCKET && lo_threat_predict_ballistic(cfg, trk, &ball)) b = &ball;
+    /* With plots fed, a possibly ballistic track keeps its plots and its path is fitted to
+     * them; the tracker's state is the fallback until the fit has enough plots. */
+    bool plots_fed = cfg->ballistic_fit && e->ring_n > 0;
+    bool fitted = false;
+    if (plots_fed && (group == LO_GROUP_ROCKET || trk->class_prob[LO_CLASS_ROCKET] >= 0.2 ||
+                      find_hist(e, trk->id, t, false)))
+        fitted = ballistic_from_plots(e, trk, t, &ball);
+    if (group == LO_GROUP_ROCKET && (fitted || lo_threat_predict_ballistic(cfg, trk, &ball))) b = &ball;
 
     for (int z = 0; z < e->n_zones; z++) {
         const lo_zone *zone = &e->zones[z];
         lo_zone_threat zt;
         lo_threat_evaluate_zone(cfg, trk, group, zone, b, &zt);
+        /* The tracker's own ellipse is not trusted for the alarm when the fit is possible
+         * but not there yet (too few plots, or the path does not fit). */
+        zt.impact_plots = !plots_fed ? -1 : b && b->fitted ? b->n_plots : 0;
         int now = lo_threat_rule_level(cfg, group, confidence, age, zone, &zt, false);
         alert_state *s = find_alert(e, trk->id, z);
         lo_alert a;
@@ -586,6 +995,7 @@ int lo_threat_update(lo_threat_engine *e, double t, const lo_track *tracks, size
         if (rc) return rc;
     }
     forget_classes(e, t, 0, false);
+    forget_hist(e, t, 0, false);
     /* Tracks that vanished without a final report. */
     for (size_t i = 0; i < e->n_alerts;) {
         alert_state *s = &e->alerts[i];

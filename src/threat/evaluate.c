@@ -427,6 +427,9 @@ void lo_threat_evaluate_zone(const lo_threat_config *cfg, const lo_track *trk,
     out->reach_time_s = vmax > 0 ? hypot(dh, dv) / vmax : -1;
 
     if (ballistic && ballistic->valid) {
+        const double *c = ballistic->impact_cov;
+        double tr = c[0] + c[3], det = c[0] * c[3] - c[1] * c[2];
+        out->impact_sigma_m = sqrt(fmax(0, tr / 2 + sqrt(fmax(0, tr * tr / 4 - det))));
         out->time_to_impact_s = ballistic->time_to_impact_s;
         out->impact_probability = impact_probability(zone, ballistic->impact_enu,
                                                      ballistic->impact_cov);
