@@ -152,8 +152,8 @@ struct lo_tracker {
     /* Tracks: slot arrays. */
     trk *trk;
     trk_hot *hot;                 /* cap */
-    double *kfmem;                /* cap * kf_stride: each model's x then P, at its own size */
-    int kf_stride, kf_off[LO_MAX_MODELS];
+    double *kfmem;                /* cap * kf_stride: each model's x then its P triangle */
+    int kf_stride;                /* doubles per slot: every model's x and P triangle */
     int32_t cap, n_slots;         /* slots in use: [0, n_slots) */
     int32_t *free_slots;
     int32_t n_free;
@@ -625,7 +625,6 @@ lo_tracker *lo_tracker_new(const lo_site *site, const lo_tracker_config *cfg)
         if (c.init_classes[i].max_speed_mps > t->vmax) t->vmax = c.init_classes[i].max_speed_mps;
     for (int m = 0; m < c.n_models; m++) {
         int n = lo_model_dim(c.models[m]);
-        t->kf_off[m] = t->kf_stride;
         t->kf_stride += n + n * (n + 1) / 2; /* x, upper triangle of P: see load_kf */
     }
     t->next_id = 1;
