@@ -370,15 +370,7 @@ static inline int64_t cmap_key(const lo_tracker *t, const double *enu)
     return (int64_t)(((uint64_t)cx << 32) ^ ((uint64_t)cy & 0xffffffffu));
 }
 
-/* A cell nobody has fed for this many memories (clutter_map_time_s) weighs e^-20 of its
- * last rate, nothing next to the configured floor: it is dropped when the table would
- * otherwise grow, so the map holds the clutter of the last while, not every cell that
- * ever had a plot. */
-#define CMAP_FORGET_MEMORIES 20.0
-
-/* Lookup; with `create`, insertion (at time `now`, which only decides what a full table
- * may forget). */
-static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create, double now)
+static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create)
 {
     if (!t->cmap) {
         if (!create) return NULL;
@@ -388,18 +380,12 @@ static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create, double now)
         for (uint32_t i = 0; i <= t->cmap_mask; i++) t->cmap[i].key = INT64_MIN;
     }
     if (create && (uint64_t)(t->cmap_n + 1) * 4 > (uint64_t)(t->cmap_mask + 1) * 3) { /* load 3/4 */
-        double forget_before = now - t->cmap_t0 - CMAP_FORGET_MEMORIES * t->cfg.clutter_map_time_s;
-        uint32_t live = 0;
-        for (uint32_t i = 0; i <= t->cmap_mask; i++)
-            live += t->cmap[i].key != INT64_MIN && !((double)t->cmap[i].t < forget_before);
-        /* Same size when forgetting leaves it at most half full, else twice the size. */
-        uint32_t size = (uint64_t)(live + 1) * 2 > (uint64_t)(t->cmap_mask + 1) ? (t->cmap_mask + 1) * 2
-                                                                               : t->cmap_mask + 1;
+        uint32_t size = (t->cmap_mask + 1) * 2;
         cmap_cell *n = malloc(size * sizeof *n);
         if (!n) return NULL;
         for (uint32_t i = 0; i < size; i++) n[i].key = INT64_MIN;
         for (uint32_t i = 0; i <= t->cmap_mask; i++) {
-            if (t->cmap[i].key == INT64_MIN || (double)t->cmap[i].t < forget_before) continue;
+            if (t->cmap[i].key == INT64_MIN) continue;
             uint32_t b = (uint32_t)(((uint64_t)t->cmap[i].key * 0x9E3779B97F4A7C15ull) >> 32) & (size - 1);
             while (n[b].key != INT64_MIN) b = (b + 1) & (size - 1);
             n[b] = t->cmap[i];
@@ -407,7 +393,6 @@ static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create, double now)
         free(t->cmap);
         t->cmap = n;
         t->cmap_mask = size - 1;
-        t->cmap_n = live;
     }
     uint32_t b = (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 32) & t->cmap_mask;
     while (t->cmap[b].key != INT64_MIN && t->cmap[b].key != key) b = (b + 1) & t->cmap_mask;
@@ -421,6 +406,38 @@ static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create, double now)
         t->cmap_n++;
     }
     return &t->cmap[b];
+}
+
+/* A cell nobody has fed for this many memories (clutter_map_time_s) weighs e^-20 of its
+ * last rate, nothing next to the configured floor: such cells are dropped when the table
+ * would otherwise grow, so the map holds the clutter of the last while, not every cell
+ * that ever had a plot. */
+#define CMAP_FORGET_MEMORIES 20.0
+
+/* Called at time `now` when one more cell would fill the table past 3/4: rehash without
+ * the forgotten cells, into the same size when that leaves it at most half full, else
+ * into twice the size (then cmap_find has room). */
+static void cmap_forget(lo_tracker *t, double now)
+{
+    double forget_before = now - t->cmap_t0 - CMAP_FORGET_MEMORIES * t->cfg.clutter_map_time_s;
+    uint32_t live = 0, old_size = t->cmap_mask + 1;
+    for (uint32_t i = 0; i < old_size; i++)
+        live += t->cmap[i].key != INT64_MIN && !((double)t->cmap[i].t < forget_before);
+    if (live == t->cmap_n) return; /* nothing to forget: cmap_find doubles the table */
+    uint32_t size = (uint64_t)(live + 1) * 2 > old_size ? old_size * 2 : old_size;
+    cmap_cell *n = malloc(size * sizeof *n);
+    if (!n) return;
+    for (uint32_t i = 0; i < size; i++) n[i].key = INT64_MIN;
+    for (uint32_t i = 0; i < old_size; i++) {
+        if (t->cmap[i].key == INT64_MIN || (double)t->cmap[i].t < forget_before) continue;
+        uint32_t b = (uint32_t)(((uint64_t)t->cmap[i].key * 0x9E3779B97F4A7C15ull) >> 32) & (size - 1);
+        while (n[b].key != INT64_MIN) b = (b + 1) & (size - 1);
+        n[b] = t->cmap[i];
+    }
+    free(t->cmap);
+    t->cmap = n;
+    t->cmap_mask = size - 1;
+    t->cmap_n = live;
 }
 
 /* Prefetch the map's home bucket of `enu` (no effect on results: the plots of a batch look
@@ -465,7 +482,7 @@ static double clutter_density2(lo_tracker *t, const double *enu, double time, do
     double lambda = t->cfg.clutter_density;
     if (lambda3) *lambda3 = lambda / t->cfg.clutter_height_m;
     if (!t->cfg.clutter_map) return lambda;
-    cmap_cell *c = cmap_find(t, cmap_key(t, enu), false, time);
+    cmap_cell *c = cmap_find(t, cmap_key(t, enu), false);
     if (!c) return lambda;
     double tau = t->cfg.clutter_map_time_s;
     double rate = c->rate * exp(-(time - t->cmap_t0 - c->t) / tau);
@@ -524,7 +541,8 @@ static void clutter_map_add(lo_tracker *t, const lo_plot *p, double w, double w_
     double zvar = p->enu_cov[8], time = p->t;
     if (!t->cfg.clutter_map) return;
     if (isnan(t->cmap_t0)) t->cmap_t0 = time;
-    cmap_cell *c = cmap_find(t, cmap_key(t, enu), true, time);
+    if (t->cmap && (uint64_t)(t->cmap_n + 1) * 4 > (uint64_t)(t->cmap_mask + 1) * 3) cmap_forget(t, time);
+    cmap_cell *c = cmap_find(t, cmap_key(t, enu), true);
     if (!c) return;
     double tau = t->cfg.clutter_map_time_s;
     double dt = time - t->cmap_t0 - c->t;
