@@ -8,7 +8,7 @@ ASAN    ?= build-asan
 FUZZDIR ?= build-fuzz
 DEMO_ARGS ?=
 
-.PHONY: all deps deps-check build demo check test asan bench fuzz fuzz-smoke clean
+.PHONY: all deps deps-check build demo check test asan bench bench-serve fuzz fuzz-smoke clean
 
 all: build
 
@@ -51,6 +51,11 @@ check: test asan fuzz-smoke
 
 bench: build
 	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+# The live service's load test (issue 7): 10,000 targets replayed in real time into serve with a
+# display connected, three runs (bench/load_serve.sh says what it prints; RUNS=, WS=0 ...).
+bench-serve: build
+	bash bench/load_serve.sh $(BUILD) 60
 
 $(FUZZDIR)/CMakeCache.txt:
 	CC=clang cmake -S . -B $(FUZZDIR) -DCMAKE_BUILD_TYPE=Debug -DLOOKOUT_FUZZ=ON -DLOOKOUT_WERROR=ON

@@ -10,9 +10,11 @@
  * the feed falls silent, data time is carried on by the wall clock so tracks coast and end.
  *
  * Plot-to-track latency (recorded into the picture, /metrics): wall-clock seconds from a
- * plot's arrival (the datagram's receive time, or the moment a simulated plot was due) to the
- * pipeline handing out the track reports that include it (after classification, when the
- * display and CAT062 get them). */
+ * plot's arrival (the kernel's receive time of its datagram, or the moment a simulated plot
+ * was due) to the end of the reporting round after the tracker has processed it: its track
+ * reports classified, threats evaluated (alerts journalled) and handed to the picture and
+ * CAT062. The tracker processes plots in time order, so after each round the oldest
+ * `plots_processed` plots (the tracker's own count) are the ones done. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -35,6 +37,7 @@
 #include "lookout/formats.h"
 #include "lookout/http.h"
 #include "lookout/journal.h"
+#include "lookout/journal_writer.h"
 #include "lookout/picture.h"
 #include "lookout/pipeline.h"
 #include "lookout/recording.h"
@@ -87,6 +90,7 @@ typedef struct serve_state {
     lo_picture *pic;
     lo_journal *journal;
     lo_journal_chain chain;
+    lo_journal_writer *jw;        /* the journal's own thread: appends never wait the loop */
     lo_pipeline *pipe;
     /* Many sites (docs/multisite.md): with a `nats:` section, the node's role. An edge or
      * fusion role owns the pipeline (s->pipe is its pipeline); a display has a display. */
@@ -113,10 +117,13 @@ typedef struct serve_state {
     double data_t, data_t_mono;   /* newest plot time and the monotonic time it came */
     double advancing_to;          /* argument of the lo_pipeline_advance in progress */
     double *sensor_last_t;        /* per site sensor, NAN before its first plot */
-    /* Plots in the pipeline, oldest first (a ring). */
+    bool service_time_moved;      /* a CAT034 message moved data_t (poll_udp advances) */
+    /* Plots handed to the pipeline and not yet processed by its tracker: a binary min-heap
+     * on data time, as the tracker takes them; pend_done: the tracker's plots_processed
+     * count already accounted for. */
     pending_plot *pend;
-    size_t pend_head, pend_n, pend_cap;
-    uint64_t pend_lost;
+    size_t pend_n, pend_cap;
+    uint64_t pend_done, pend_lost;
     /* Simulator source. */
     lo_sim *sim;
     double speed, sim_t0, sim_mono0;
@@ -139,31 +146,57 @@ static void pending_push(serve_state *s, double t, double recv_utc)
 {
     if (s->pend_n == s->pend_cap) {
         size_t cap = s->pend_cap ? s->pend_cap * 2 : 4096;
-        pending_plot *b = malloc(cap * sizeof *b);
+        pending_plot *b = realloc(s->pend, cap * sizeof *b);
         if (!b) {
             s->pend_lost++; /* out of memory: this plot's latency goes unmeasured */
             return;
         }
-        for (size_t i = 0; i < s->pend_n; i++) b[i] = s->pend[(s->pend_head + i) % s->pend_cap];
-        free(s->pend);
         s->pend = b;
-        s->pend_head = 0;
         s->pend_cap = cap;
     }
-    s->pend[(s->pend_head + s->pend_n) % s->pend_cap] = (pending_plot){t, recv_utc};
-    s->pend_n++;
+    size_t i = s->pend_n++;
+    while (i > 0 && s->pend[(i - 1) / 2].t > t) {
+        s->pend[i] = s->pend[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    s->pend[i] = (pending_plot){t, recv_utc};
 }
 
-/* Plots up to `cutoff` (data time) are in the reports just handed out: record their latency. */
-static void pending_report(serve_state *s, double cutoff)
+static pending_plot pending_pop(serve_state *s)
 {
-    double now = now_utc();
-    while (s->pend_n && s->pend[s->pend_head].t <= cutoff) {
-        double lat = now - s->pend[s->pend_head].recv_utc;
-        lo_picture_record_latency(s->pic, lat > 0 ? lat : 0);
-        s->pend_head = (s->pend_head + 1) % s->pend_cap;
-        s->pend_n--;
+    pending_plot top = s->pend[0], last = s->pend[--s->pend_n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= s->pend_n) break;
+        if (c + 1 < s->pend_n && s->pend[c + 1].t < s->pend[c].t) c++;
+        if (!(s->pend[c].t < last.t)) break;
+        s->pend[i] = s->pend[c];
+        i = c;
     }
+    if (s->pend_n) s->pend[i] = last;
+    return top;
+}
+
+/* A reporting round has just handed out every report the tracker made so far: the plots it
+ * has processed since the last round (the oldest ones) are done; record their latency. */
+static void pending_report(serve_state *s)
+{
+    lo_tracker_stats ts;
+    lo_tracker_get_stats(lo_pipeline_tracker(s->pipe), &ts);
+    double now = now_utc(), lat[256];
+    size_t n = 0;
+    while (s->pend_done < ts.plots_processed) {
+        s->pend_done++;
+        if (!s->pend_n) continue; /* plots that did not come through take_plot */
+        pending_plot p = pending_pop(s);
+        lat[n++] = now > p.recv_utc ? now - p.recv_utc : 0;
+        if (n == sizeof lat / sizeof lat[0]) {
+            lo_picture_record_latencies(s->pic, lat, n); /* one lock per 256 plots */
+            n = 0;
+        }
+    }
+    lo_picture_record_latencies(s->pic, lat, n);
 }
 
 /* ---- pipeline sinks ----------------------------------------------------------------------- */
@@ -199,7 +232,7 @@ static void on_evaluated(void *ctx, double t)
     serve_state *s = ctx;
     flush_reports(s);
     lo_picture_set_clock(s->pic, t);
-    pending_report(s, s->advancing_to - s->reorder_s);
+    pending_report(s);
 }
 
 /* Called by lo_journal_then_publish once the transition is durable. */
@@ -222,6 +255,7 @@ static int publish_alert(void *ctx, const lo_alert *a)
 static int on_alert(void *ctx, const lo_alert *a)
 {
     serve_state *s = ctx;
+    if (s->jw) return lo_journal_writer_submit(s->jw, a); /* durable, then published, there */
     double t0 = lo_cli_monotonic_s();
     int rc = lo_journal_then_publish(&s->chain, a);
     double dt = lo_cli_monotonic_s() - t0;
@@ -236,6 +270,7 @@ static int on_alert(void *ctx, const lo_alert *a)
 
 static lo_pipeline *new_pipeline(serve_state *s)
 {
+    if (s->jw) lo_journal_writer_drain(s->jw); /* the journal is ours while its thread idles */
     lo_pipeline_options po = {.cadence_s = s->cfg.report_interval_s,
                               .first_alert_id = lo_journal_max_alert_id(s->journal) + 1};
     lo_pipeline_sinks sinks = {.on_track = on_track, .on_alert = on_alert,
@@ -276,6 +311,7 @@ static void restart_feed(serve_state *s, int sensor, double old_t, double new_t)
     s->pipe = fresh;
     s->have_data = false;
     s->pend_n = 0;
+    s->pend_done = 0;
     for (int i = 0; i < s->site.n_sensors; i++) s->sensor_last_t[i] = NAN;
 }
 
@@ -311,10 +347,32 @@ static int sensor_by_sacsic(const lo_site *site, uint8_t sac, uint8_t sic)
     return -1;
 }
 
+/* A CAT034 north marker or sector crossing at time T says the radar's antenna has passed that
+ * point: the plots before T have been sent. Data time may move on to T, so the tracker takes
+ * the last plots of a sector now instead of when the next plots come (in a sparse feed, up to
+ * a scan later). Only forward, only after that sensor's first plot, and at most two scans
+ * past its last plot (a bad time of day cannot throw data time far ahead). */
+static void on_service_message(serve_state *s, const lo_cat034 *r)
+{
+    if (s->sim || !(r->present & LO_FRN(LO_I034_030))) return;
+    int si = sensor_by_sacsic(&s->site, r->sac, r->sic);
+    if (si < 0 || isnan(s->sensor_last_t[si])) return;
+    double t = lo_tod_nearest(r->tod * LO_ASTERIX_TOD_LSB, s->sensor_last_t[si]);
+    double scan = s->site.sensors[si].scan_period_s > 0 ? s->site.sensors[si].scan_period_s : 1.0;
+    if (!(t > s->data_t) || t > s->sensor_last_t[si] + 2 * scan) return;
+    s->data_t = t;
+    s->data_t_mono = lo_cli_monotonic_s();
+    s->service_time_moved = true;
+}
+
 static void on_udp_record(void *ctx, const lo_asterix_record *rec, const lo_udp_from *from)
 {
     serve_state *s = ctx;
-    if (rec->cat != 48 || !rec->c048) return; /* CAT034 service messages: nothing to track */
+    if (rec->cat == 34 && rec->c034) {
+        on_service_message(s, rec->c034);
+        return;
+    }
+    if (rec->cat != 48 || !rec->c048) return;
     const lo_cat048 *r = rec->c048;
     int si = sensor_by_sacsic(&s->site, r->sac, r->sic);
     if (si < 0 || !(r->present & LO_FRN(LO_I048_140))) {
@@ -349,10 +407,9 @@ static void poll_udp(serve_state *s)
         lo_picture_count_dropped(s->pic, (uint64_t)(dropped - s->rx_dropped_counted));
         s->rx_dropped_counted = dropped;
     }
-    if (s->plots_in > before) {
-        lo_picture_count_plots(s->pic, s->plots_in - before);
-        advance(s, s->data_t);
-    }
+    if (s->plots_in > before) lo_picture_count_plots(s->pic, s->plots_in - before);
+    if (s->plots_in > before || s->service_time_moved) advance(s, s->data_t);
+    s->service_time_moved = false;
 }
 
 /* Release the simulated plots that are due by now. */
@@ -618,6 +675,10 @@ int cmd_serve(int argc, char **argv)
     /* Signals arrive through a signalfd, so the loop sees them like any other event. */
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* The journal on its own thread, except under a NATS role: a role publishes an alert on
+     * the bus as soon as on_alert accepts it, which must mean durable (roles.c). NULL: the
+     * loop writes the journal itself. */
+    if (!s.role) s.jw = lo_journal_writer_start(&s.chain);
     if (s.bus) {
         snapshot_role_stats(&s);
         hs.cfg.extra_metrics = node_metrics;
@@ -694,6 +755,15 @@ int cmd_serve(int argc, char **argv)
     }
     fprintf(stderr, "lookout serve: stopping\n");
     flush_reports(&s);
+    if (s.jw) {
+        lo_journal_writer_stats js;
+        lo_journal_writer_drain(s.jw);
+        lo_journal_writer_get_stats(s.jw, &js);
+        lo_journal_writer_stop(s.jw); /* everything queued is written (and published) first */
+        s.jw = NULL;
+        s.max_journal_s = js.max_append_s;
+        s.sum_journal_s = js.sum_append_s;
+    }
     lo_picture_set_status(s.pic, "stopped");
     {
         lo_pipeline_stats ps;
@@ -718,6 +788,7 @@ int cmd_serve(int argc, char **argv)
     }
     rc = LO_EXIT_OK;
 out:
+    lo_journal_writer_stop(s.jw);
     lo_http_stop(srv);
     if (ep >= 0) close(ep);
     if (sfd >= 0) close(sfd);

@@ -40,7 +40,7 @@ static void usage(FILE *f)
             "Plots are written at the resolution of the radar's CAT048 wire format (range 2.8 cm,\n"
             "azimuth 0.37 microradian, elevation 0.0055 degree, radial velocity 1/64 m/s, time\n"
             "31 microseconds; docs/asterix.md) in every format, and\n"
-            "CSV/JSON numbers read back to the same bits, so tracking the CSV and the CAT048 of one\n"
+            "CSV numbers read back to the same bits, so tracking the CSV and the CAT048 of one\n"
             "run gives the same tracks.\n"
             "A summary (plots, detections per class, false alarms) goes to standard error.\n");
 }

@@ -44,6 +44,11 @@ static void usage(FILE *f)
             "  --evidence N        evidence ramps up over N reports (default 10)\n"
             "  --uniform-prior     equal class priors instead of the training frequencies\n"
             "  --prior-power P     priors = frequencies^P, normalised (default 1; 0 = uniform)\n"
+            "  --age-weight W      logistic: the samples at the --ages weigh W against the\n"
+            "                      periodic ones (default 1; above 1 favours young tracks)\n"
+            "  --prior-runs N      count the class frequencies on the first N --tracks runs only\n"
+            "                      (scenes with a realistic mix); the later runs (enriched with\n"
+            "                      rare classes) add samples to the fit but not to the priors\n"
             "  --kind K            naive-bayes (default) or logistic (multinomial logistic\n"
             "                      regression, class-balanced; docs/classification.md)\n"
             "  --l2 L              logistic: weight decay (default 0.001)\n"
@@ -55,6 +60,9 @@ static void usage(FILE *f)
             "  --model FILE        score this parameter file instead of training one\n"
             "  --eval-tracks FILE  held-out track reports\n"
             "  --eval-truth FILE   held-out truth\n"
+            "  --dump-samples FILE write the held-out samples (or, without held-out runs, the\n"
+            "                      training samples) as CSV: run, truth id, track, label, age,\n"
+            "                      every feature, the model's class and probabilities\n"
             "  -h, --help          this text\n");
 }
 
@@ -197,11 +205,57 @@ static void print_confusion(const lo_trainer *held, const lo_classifier_model *m
     }
 }
 
+/* --dump-samples: one row per sample, for looking at what the model sees (which features
+ * tell which objects apart, and why one is called wrong). run_end[r] is the number of samples
+ * after run r was fed. */
+static int dump_samples(const char *path, const lo_trainer *t, const lo_classifier_model *m,
+                        const size_t *run_end, int n_runs, const double *ages, int n_ages)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "lookout train-classifier: %s: cannot write: %s\n", path, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "run,truth_id,track_id,label,age_s,n_reports");
+    for (int k = 0; k < LO_FEAT_COUNT; k++) fprintf(f, ",%s", lo_feature_name((lo_feature)k));
+    fprintf(f, ",class");
+    for (int c = 1; c < LO_CLASS_COUNT; c++) fprintf(f, ",p_%s", lo_class_name((lo_class)c));
+    fprintf(f, "\n");
+    size_t n;
+    const lo_train_sample *s = lo_trainer_samples(t, &n);
+    int run = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (run < n_runs - 1 && i >= run_end[run]) run++;
+        double p[LO_CLASS_COUNT];
+        lo_classifier_predict(m, s[i].x, s[i].n_reports, p);
+        int best = 0;
+        for (int c = 1; c < LO_CLASS_COUNT; c++)
+            if (p[c] > p[best]) best = c;
+        fprintf(f, "%d,%u,%u,%s,", run, (unsigned)s[i].truth_id, (unsigned)s[i].track_id,
+                lo_class_name(s[i].label));
+        if (s[i].age_index >= 0 && s[i].age_index < n_ages) fprintf(f, "%g", ages[s[i].age_index]);
+        else fprintf(f, "-1");
+        fprintf(f, ",%d", s[i].n_reports);
+        for (int k = 0; k < LO_FEAT_COUNT; k++) {
+            if (isfinite(s[i].x[k])) fprintf(f, ",%.6g", s[i].x[k]);
+            else fprintf(f, ",");
+        }
+        fprintf(f, ",%s", lo_class_name((lo_class)best));
+        for (int c = 1; c < LO_CLASS_COUNT; c++) fprintf(f, ",%.4g", p[c]);
+        fprintf(f, "\n");
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "lookout train-classifier: %s: cannot write: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_train_classifier(int argc, char **argv)
 {
     enum { O_TRACKS = 256, O_TRUTH, O_SITE, O_OUT, O_NAME, O_AGES, O_EVERY, O_TEMP, O_EVID,
            O_UNIFORM, O_BALL, O_CV, O_FLOCK, O_MODEL, O_ETRACKS, O_ETRUTH, O_NOTE,
-           O_NOCLUTTER, O_KIND, O_L2, O_ITER, O_PRIOR_POWER };
+           O_NOCLUTTER, O_KIND, O_L2, O_ITER, O_PRIOR_POWER, O_DUMP, O_PRIOR_RUNS, O_AGE_WEIGHT };
     static const struct option opts[] = {
         {"tracks", required_argument, NULL, O_TRACKS},
         {"truth", required_argument, NULL, O_TRUTH},
@@ -225,6 +279,9 @@ int cmd_train_classifier(int argc, char **argv)
         {"l2", required_argument, NULL, O_L2},
         {"iterations", required_argument, NULL, O_ITER},
         {"prior-power", required_argument, NULL, O_PRIOR_POWER},
+        {"dump-samples", required_argument, NULL, O_DUMP},
+        {"prior-runs", required_argument, NULL, O_PRIOR_RUNS},
+        {"age-weight", required_argument, NULL, O_AGE_WEIGHT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -232,10 +289,12 @@ int cmd_train_classifier(int argc, char **argv)
     const char *tracks[MAX_RUNS], *truth[MAX_RUNS], *etracks[MAX_RUNS], *etruth[MAX_RUNS];
     int n_tracks = 0, n_truth = 0, n_etracks = 0, n_etruth = 0;
     const char *site_path = NULL, *out = NULL, *name = NULL, *model_path = NULL, *note = NULL;
+    const char *dump_path = NULL;
+    size_t run_end[MAX_RUNS];
     double ages[MAX_AGES] = {5, 10, 30}, every = 10, temperature = 3, evidence = 10;
     int n_ages = 3;
     bool uniform = false, logistic = false;
-    double l2 = 1e-3, iterations = 300, prior_power = 1;
+    double l2 = 1e-3, iterations = 300, prior_power = 1, prior_runs = 0, age_weight = 1;
     options o = {.flock_radius = 150, .zero_clutter = true};
     lo_feature_params fp;
     lo_feature_params_default(&fp);
@@ -261,6 +320,15 @@ int cmd_train_classifier(int argc, char **argv)
         case O_OUT: out = optarg; break;
         case O_NAME: name = optarg; break;
         case O_NOTE: note = optarg; break;
+        case O_DUMP: dump_path = optarg; break;
+        case O_AGE_WEIGHT:
+            if (!lo_cli_number(optarg, 0.01, 1e3, &age_weight))
+                return lo_usage_error("train-classifier", "--age-weight '%s' is not a valid weight", optarg);
+            break;
+        case O_PRIOR_RUNS:
+            if (!lo_cli_number(optarg, 1, MAX_RUNS, &prior_runs) || prior_runs != floor(prior_runs))
+                return lo_usage_error("train-classifier", "--prior-runs '%s': a number of runs", optarg);
+            break;
         case O_NOCLUTTER: o.zero_clutter = false; break;
         case O_MODEL: model_path = optarg; break;
         case O_UNIFORM: uniform = true; break;
@@ -360,11 +428,13 @@ int cmd_train_classifier(int argc, char **argv)
     lo_classifier_model model;
     if (train) {
         lo_trainer *tr = lo_trainer_new(&fp, site.sensors, site.n_sensors, ages, n_ages, every);
+        if (tr) lo_trainer_set_age_weight(tr, age_weight);
         long n = tr ? 0 : -1;
         for (int i = 0; i < n_tracks && n >= 0; i++) {
             lo_trainer_new_run(tr);
             long k = feed(tr, tracks[i], truth[i], &o);
             n = k < 0 ? -1 : n + k;
+            lo_trainer_samples(tr, &run_end[i]);
         }
         int fit_rc = n < 0 ? -1
                      : logistic ? lo_trainer_fit_logistic(tr, uniform, temperature, evidence, l2,
@@ -377,6 +447,17 @@ int cmd_train_classifier(int argc, char **argv)
             lo_trainer_free(tr);
             lo_site_free(&site);
             return LO_EXIT_FAIL;
+        }
+        if (prior_runs > 0 && prior_runs < n_tracks && !uniform) {
+            /* Frequencies of the first runs only; a class they lack keeps one sample's worth. */
+            size_t ns_all, np = run_end[(int)prior_runs - 1];
+            const lo_train_sample *smp = lo_trainer_samples(tr, &ns_all);
+            double cnt[LO_CLASS_COUNT] = {0}, sum = 0;
+            for (size_t i = 0; i < np; i++) cnt[smp[i].label] += 1;
+            for (int k = 0; k < LO_CLASS_COUNT; k++)
+                if (model.class_used[k]) sum += cnt[k] = fmax(cnt[k], 1);
+            for (int k = 0; k < LO_CLASS_COUNT; k++)
+                if (model.class_used[k]) model.prior[k] = cnt[k] / sum;
         }
         if (prior_power != 1 && !uniform) {
             /* Between the frequencies (1) and uniform (0): the rare classes (drones) gain. */
@@ -393,14 +474,19 @@ int cmd_train_classifier(int argc, char **argv)
         if (dot) *dot = 0;
         snprintf(model.provenance, sizeof model.provenance,
                  "lookout train-classifier on %d run%s (%s + %s%s): %zu samples from %ld "
-                 "reports; %s, priors %s^%g, temperature %g, evidence %g", n_tracks, n_tracks == 1 ? "" : "s",
+                 "reports; %s, priors %s^%g%s, temperature %g, evidence %g", n_tracks, n_tracks == 1 ? "" : "s",
                  tracks[0], truth[0], n_tracks > 1 ? ", ..." : "", ns, n,
                  logistic ? "logistic regression (class-balanced)" : "naive Bayes",
-                 uniform ? "uniform" : "frequency", uniform ? 1.0 : prior_power, temperature, evidence);
+                 uniform ? "uniform" : "frequency", uniform ? 1.0 : prior_power,
+                 prior_runs > 0 && !uniform ? " (frequencies of the first runs only)" : "",
+                 temperature, evidence);
         if (note) {
             size_t used = strlen(model.provenance);
             snprintf(model.provenance + used, sizeof model.provenance - used, "; %s", note);
         }
+        if (dump_path && !n_etracks &&
+            dump_samples(dump_path, tr, &model, run_end, n_tracks, ages, n_ages) != 0)
+            status = LO_EXIT_FAIL;
         lo_trainer_free(tr);
         FILE *f = fopen(out, "w");
         if (!f || lo_classifier_model_write(&model, f) != 0 || fclose(f) != 0) {
@@ -417,12 +503,14 @@ int cmd_train_classifier(int argc, char **argv)
         }
     }
     if (n_etracks) {
-        lo_trainer *held = lo_trainer_new(&fp, site.sensors, site.n_sensors, ages, n_ages, 0);
+        lo_trainer *held = lo_trainer_new(&fp, site.sensors, site.n_sensors, ages, n_ages,
+                                          dump_path ? every : 0) /* periodic: for the dump */;
         long n = held ? 0 : -1;
         for (int i = 0; i < n_etracks && n >= 0; i++) {
             lo_trainer_new_run(held);
             long k = feed(held, etracks[i], etruth[i], &o);
             n = k < 0 ? -1 : n + k;
+            lo_trainer_samples(held, &run_end[i]);
         }
         if (n < 0) {
             status = LO_EXIT_FAIL;
@@ -431,6 +519,8 @@ int cmd_train_classifier(int argc, char **argv)
                    model.provenance, n_etracks, n_etracks == 1 ? "" : "s", etracks[0],
                    etruth[0], n_etracks > 1 ? ", ..." : "");
             print_confusion(held, &model, ages, n_ages);
+            if (dump_path && dump_samples(dump_path, held, &model, run_end, n_etracks, ages, n_ages) != 0)
+                status = LO_EXIT_FAIL;
         }
         lo_trainer_free(held);
     }

@@ -1,5 +1,6 @@
 /* JPDA association probabilities: a hand-worked 2-track 3-plot cluster, PDA as the one-track
- * case, and the cheap (Fitzgerald) approximation's properties on a large cluster. */
+ * case, JPDA*'s pruning of reordered events, and the cheap (Fitzgerald) approximation's
+ * properties on a large cluster. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,36 @@ static void test_hand_worked_two_tracks_three_plots(void **state)
     assert_near(beta[5], 0.0, 0);
     assert_near(beta[6], 6.3 / total, 1e-12);    /* track 2 <- plot 2 */
     assert_near(beta[7], 1.55 / total, 1e-12);   /* track 2 <- plot 3 */
+}
+
+/* Two tracks that both gate both plots, g = [[4, 1], [1, 2]], miss weights 0.1. Events:
+ *   (miss,miss) 0.01  (miss,p1) 0.1  (miss,p2) 0.2  (p1,miss) 0.4  (p2,miss) 0.1
+ *   (p1,p2) 8         (p2,p1) 1                                        total 9.81
+ * JPDA* drops (p2,p1), the same two plots for the same two tracks in the worse order (4 x 2
+ * > 1 x 1): total 8.81, and neither track keeps a share of the other's plot but through the
+ * events where the other is missed. */
+static void test_jpda_star_drops_reordered_events(void **state)
+{
+    (void)state;
+    const double g[4] = {4, 1, 1, 2};
+    const double miss[2] = {0.1, 0.1};
+    double plain[6], star[6];
+    assert_int_equal(lo_jpda_probabilities(2, 2, g, miss, plain, 1000), 0);
+    assert_int_equal(lo_jpda_star_probabilities(2, 2, g, miss, star, 1000), 0);
+    assert_near(plain[2], 1.1 / 9.81, 1e-12); /* track 1 <- plot 2, plain JPDA */
+    assert_near(plain[4], 1.1 / 9.81, 1e-12); /* track 2 <- plot 1 */
+    assert_near(star[0], 0.31 / 8.81, 1e-12);
+    assert_near(star[1], 8.4 / 8.81, 1e-12);
+    assert_near(star[2], 0.1 / 8.81, 1e-12);
+    assert_near(star[3], 0.51 / 8.81, 1e-12);
+    assert_near(star[4], 0.1 / 8.81, 1e-12);
+    assert_near(star[5], 8.2 / 8.81, 1e-12);
+    /* Where no reordering exists (the hand-worked cluster above), JPDA* is JPDA. */
+    const double g3[6] = {2, 1, 0, 0, 3, 0.5};
+    double b1[8], b2[8];
+    lo_jpda_probabilities(2, 3, g3, miss, b1, 1000);
+    lo_jpda_star_probabilities(2, 3, g3, miss, b2, 1000);
+    for (int i = 0; i < 8; i++) assert_near(b1[i], b2[i], 1e-15);
 }
 
 /* One track: JPDA is PDA, beta_j = g_j / (miss + sum g), exact and cheap alike. */
@@ -89,6 +120,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_worked_two_tracks_three_plots),
         cmocka_unit_test(test_single_track_is_pda),
+        cmocka_unit_test(test_jpda_star_drops_reordered_events),
         cmocka_unit_test(test_cheap_jpda),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

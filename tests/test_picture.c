@@ -333,8 +333,17 @@ static void test_metrics_and_latency(void **state)
     lo_picture *pic = lo_picture_new(NULL);
     assert_near(lo_picture_latency_quantile(pic, 0.5), 0.0, 0);
     /* 1..1000 ms uniformly: p50 = 500 ms, p90 = 900 ms, p99 = 990 ms, within a bucket (6%). */
-    for (int i = 1; i <= 1000; i++) lo_picture_record_latency(pic, i * 1e-3);
+    /* The first half one by one, the second as one batch (a NaN in it ignored). */
+    for (int i = 1; i <= 500; i++) lo_picture_record_latency(pic, i * 1e-3);
     lo_picture_record_latency(pic, NAN); /* ignored */
+    double batch[501];
+    for (int i = 0; i < 500; i++) batch[i] = (1000 - i) * 1e-3;
+    batch[500] = NAN;
+    lo_picture_record_latencies(pic, batch, 501);
+    lo_picture_stats lst;
+    lo_picture_get_stats(pic, &lst);
+    assert_int_equal(lst.latency_count, 1000);
+    assert_true(lst.latency_max_s == 1.0);
     assert_near(lo_picture_latency_quantile(pic, 0.5), 0.5, 0.5 * 0.06);
     assert_near(lo_picture_latency_quantile(pic, 0.9), 0.9, 0.9 * 0.06);
     assert_near(lo_picture_latency_quantile(pic, 0.99), 0.99, 0.99 * 0.06);
@@ -355,6 +364,7 @@ static void test_metrics_and_latency(void **state)
     const char *q = strstr(text, "lookout_plot_to_track_latency_seconds{quantile=\"0.99\"} ");
     assert_non_null(q);
     assert_near(strtod(q + strlen("lookout_plot_to_track_latency_seconds{quantile=\"0.99\"} "), NULL), 0.99, 0.06);
+    assert_non_null(strstr(text, "\nlookout_plot_to_track_latency_max_seconds 1\n"));
     assert_non_null(strstr(text, "extra_metric 1\n"));
     /* Every non-comment line is "name{labels} value". */
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {

@@ -138,7 +138,71 @@ static void test_train_and_score(void **state)
     assert_non_null(strstr(out, "model classifier-v1"));
     assert_non_null(strstr(out, "age 30 s: 60 tracks"));
 
+    /* --dump-samples: one row per held-out sample (60 tracks at 3 ages; they end before a
+     * periodic sample), with the features and the model's answer. */
+    char dump[300];
+    snprintf(dump, sizeof dump, "%s/samples.csv", dir);
+    snprintf(cmd, sizeof cmd, "%s train-classifier --model %s --eval-tracks %s --eval-truth %s --site %s "
+             "--dump-samples %s", LOOKOUT_BINARY, model, etrk, etru,
+             lo_test_source_path("tests/data/site-green-zone.yaml"), dump);
+    assert_int_equal(lo_test_run(cmd, out, sizeof out), 0);
+    FILE *df = fopen(dump, "r");
+    assert_non_null(df);
+    static char line[8192];
+    int rows = 0, right = 0;
+    assert_non_null(fgets(line, sizeof line, df));
+    assert_non_null(strstr(line, "run,truth_id,track_id,label,age_s,n_reports,speed_mean,"));
+    assert_non_null(strstr(line, ",rcs_dbsm_median,"));
+    assert_non_null(strstr(line, ",class,"));
+    assert_non_null(strstr(line, ",p_bird,"));
+    while (fgets(line, sizeof line, df)) {
+        rows++;
+        /* label is the 4th field, class follows the features */
+        char label[32] = "", *c = line;
+        for (int k = 0; k < 3 && c; k++) c = strchr(c, ',') ? strchr(c, ',') + 1 : NULL;
+        assert_non_null(c);
+        sscanf(c, "%31[^,]", label);
+        char want[40];
+        snprintf(want, sizeof want, ",%s,", label);
+        const char *cls = line;
+        for (int k = 0; k < 6 + LO_FEAT_COUNT && cls; k++) cls = strchr(cls, ',') ? strchr(cls, ',') + 1 : NULL;
+        assert_non_null(cls);
+        right += strncmp(cls - 1, want, strlen(want)) == 0;
+    }
+    fclose(df);
+    assert_int_equal(rows, 180);
+    assert_true(right >= 170); /* separable by construction, as above */
+
+    /* A logistic fit with the v4 options; without held-out runs the dump is of the training
+     * samples. */
+    char model2[300];
+    snprintf(model2, sizeof model2, "%s/classifier-lr.json", dir);
+    snprintf(cmd, sizeof cmd, "%s train-classifier --tracks %s --truth %s --tracks %s --truth %s --site %s "
+             "--out %s --kind logistic --iterations 200 --age-weight 2 --prior-runs 1 --dump-samples %s",
+             LOOKOUT_BINARY, trk, tru, trk2, tru2,
+             lo_test_source_path("tests/data/site-green-zone.yaml"), model2, dump);
+    rc = lo_test_run(cmd, out, sizeof out);
+    printf("%s", out);
+    assert_int_equal(rc, 0);
+    if (lo_classifier_model_load(model2, &m, &d.sink)) fail_msg("%s", d.all);
+    assert_int_equal(m.kind, LO_CLASSIFIER_LOGISTIC);
+    assert_non_null(strstr(m.provenance, "first runs only"));
+    df = fopen(dump, "r");
+    assert_non_null(df);
+    rows = -1;
+    while (fgets(line, sizeof line, df)) rows++;
+    fclose(df);
+    assert_int_equal(rows, 360);
+
     /* Usage errors. */
+    snprintf(cmd, sizeof cmd, "%s train-classifier --tracks %s --truth %s --out %s --age-weight 0",
+             LOOKOUT_BINARY, trk, tru, model);
+    assert_int_equal(lo_test_run(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "--age-weight"));
+    snprintf(cmd, sizeof cmd, "%s train-classifier --tracks %s --truth %s --out %s --prior-runs 1.5",
+             LOOKOUT_BINARY, trk, tru, model);
+    assert_int_equal(lo_test_run(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "--prior-runs"));
     snprintf(cmd, sizeof cmd, "%s train-classifier --tracks %s --out %s", LOOKOUT_BINARY, trk, model);
     assert_int_equal(lo_test_run(cmd, out, sizeof out), 2);
     assert_non_null(strstr(out, "--truth"));

@@ -4,10 +4,11 @@
  * Owns (1) the per-track feature accumulator: fed every report of a track, it keeps running
  * statistics of its kinematics, its radar cross-section estimated from SNR and range through
  * the radar equation, and what the caller knows of its neighbours; (2) the model runtime: a
- * Gaussian naive Bayes model over those features whose parameters come from a versioned JSON
- * file (data/classifier-v1.json), filling lo_track.class_prob; (3) fitting such a model from
- * labelled feature vectors and writing it back as JSON (what `lookout train-classifier` is to
- * run on simulated, tracked data).
+ * model over those features (Gaussian naive Bayes, or multinomial logistic regression with
+ * physical speed and vertical-rate gates; the built-in one is data/classifier-v4.json,
+ * docs/classification.md) whose parameters come from a versioned JSON file, filling
+ * lo_track.class_prob; (3) fitting such a model from labelled feature vectors and writing it
+ * back as JSON (what `lookout train-classifier` runs on simulated, tracked data).
  *
  * Knows nothing of files except the model's own JSON (read and written here, like a format).
  * Units: SI inside (m, s, m/s, rad/s, m/s^2); RCS in dBsm (10 log10 m^2), its fluctuation in
@@ -51,6 +52,23 @@ typedef enum lo_feature {
     LO_FEAT_NET_SPEED_MEAN,    /* m/s */
     LO_FEAT_NET_SPEED_STD,     /* m/s: stop-and-go */
     LO_FEAT_NET_HOVER_FRACTION,/* share of reports that moved less than the hover speed */
+    /* Added with classifier-v4 (a model file names the features it uses, so older files still
+     * load): what tells a soaring raptor from a drone of the same size and speed, and a
+     * helicopter from a fixed-wing drone. */
+    LO_FEAT_VRATE_MEAN,        /* signed vertical rate, m/s: a glide sinks ~1 m/s, a thermal
+                                  climbs 1-3 m/s, a drone holds its height */
+    LO_FEAT_TURN_RATE_MEAN_ABS,/* |mean signed turn rate|, rad/s: sustained circling one way
+                                  (a thermal) where a wandering bird's turns cancel */
+    LO_FEAT_RCS_DBSM_MEDIAN,   /* median RCS of the last LO_FEAT_RCS_RING plots, dBsm: robust
+                                  to fluctuation, merged plots and split returns */
+    LO_FEAT_VRATE_MEAN_ABS,    /* |vertical_rate_mean|, m/s: sustained climb or sink either way
+                                  (a linear model cannot fold the signed one) */
+    /* Memories of soaring, kept for minutes (peaks that fade with LO_FEAT_PEAK_TAU_S), taken
+     * once the running means have LO_FEAT_PEAK_MIN_WEIGHT reports behind them: a raptor
+     * gliding straight at a drone's speed and size circled and climbed in a thermal a few
+     * minutes ago; a drone did not. */
+    LO_FEAT_CLIMB_PEAK,        /* peak sustained climb (vertical_rate_mean > 0), m/s */
+    LO_FEAT_CIRCLING_PEAK,     /* peak sustained one-way turning (turn_rate_mean_abs), rad/s */
     LO_FEAT_COUNT
 } lo_feature;
 
@@ -66,6 +84,9 @@ typedef struct lo_classify_extra {
 /* Running statistics of one track. Exponentially weighted with time constant tau_s (older
  * behaviour fades), so the features describe what the track has been doing lately. */
 #define LO_FEAT_HISTORY 32
+#define LO_FEAT_RCS_RING 15
+#define LO_FEAT_PEAK_TAU_S 300.0
+#define LO_FEAT_PEAK_MIN_WEIGHT 8.0
 typedef struct lo_track_features {
     uint32_t track_id;
     int n_reports;               /* reports with a time step so far */
@@ -78,11 +99,15 @@ typedef struct lo_track_features {
     double diff_weight;          /* from velocity differences between reports */
     double m_vacc, m_acc2;
     double turn_weight;          /* heading changes while moving */
-    double m_turn2;
+    double m_turn2, m_turn;
+    double m_vrate;              /* signed vertical rate (ew_weight group) */
+    double climb_peak, circling_peak; /* LO_FEAT_CLIMB_PEAK, LO_FEAT_CIRCLING_PEAK */
     double ball_weight, m_ball;
     double cv_weight, m_noncv;
     double net_weight, m_net, m_net2, m_nethover;
     double rcs_weight, m_rcs, m_rcs2;
+    int rcs_ring_n, rcs_ring_head; /* the last plots' RCS, for the median */
+    double rcs_ring[LO_FEAT_RCS_RING];
     double rv_weight, m_rv;
     double flock_weight, m_flock;
     double window_s;             /* straightness window (from the parameters) */
@@ -153,10 +178,22 @@ typedef struct lo_classifier_model {
     double center[LO_FEAT_COUNT], scale[LO_FEAT_COUNT];
     double weight[LO_CLASS_COUNT][LO_FEAT_COUNT];
     double bias[LO_CLASS_COUNT];
+    /* logistic regression: a class may have a second row (a subclass, e.g. the large soaring
+     * birds within "bird", whose behaviour is unlike the small birds'): the class's evidence
+     * is then the mean of the two rows' exp(w a), so a linear model can give one class two
+     * regions of feature space. Trained as a class of its own (class-balanced). */
+    bool has_sub[LO_CLASS_COUNT];
+    char sub_name[LO_CLASS_COUNT][32];
+    double sub_weight[LO_CLASS_COUNT][LO_FEAT_COUNT];
+    double sub_bias[LO_CLASS_COUNT];
     /* Physical speed limits: a class whose limit the track's mean speed exceeds gets
      * probability 0, however young the track (0: no limit). A 300 m/s track is no bird even
      * at its first report, when the evidence ramp still holds everything near the prior. */
     double max_speed_mps[LO_CLASS_COUNT];
+    /* The same for the track's sustained vertical rate (|vertical_rate_mean|, m/s; 0: no
+     * limit): an airliner does not climb at 45 m/s, whatever a two-report track's speed says,
+     * where a rocket's first reports do. */
+    double max_vrate_mps[LO_CLASS_COUNT];
 } lo_classifier_model;
 
 /* The limits lo_classifier_fit* put in a model: the top speed of the class in
@@ -164,6 +201,11 @@ typedef struct lo_classifier_model {
  * noise and swaps (bird, multirotor 60, fixed-wing 120, vehicle 90, helicopter and light
  * aircraft 180, airliner 520 m/s; rocket and clutter none). */
 double lo_class_default_max_speed(lo_class c);
+/* The vertical-rate limits lo_classifier_fit* put in a model: airliner 25, helicopter 30,
+ * the other classes but rocket and clutter 45 m/s. Well above what the classes do (climbs of
+ * 3-15 m/s) because a young track's vertical rate is noisy (up to 40 m/s measured for birds
+ * at long range), well below a rocket's or a mortar's climb (60-300 m/s). */
+double lo_class_default_max_vrate(lo_class c);
 
 /* The features that lo_trainer_fit models on a log scale: positive, heavy-tailed rates whose
  * spread grows with their size (speed variation, vertical rate, turn rate, manoeuvre). */
@@ -198,6 +240,21 @@ int lo_classifier_fit(const double (*x)[LO_FEAT_COUNT], const lo_class *labels, 
 int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class *labels, size_t n,
                                bool uniform_prior, const bool *log_scale, double l2,
                                int iterations, lo_classifier_model *m);
+/* The same with subclasses: sub[i] true puts sample i in its class's second row (named
+ * sub_names[class]); a subclass with fewer than two samples is folded back into its class.
+ * sub NULL: none. weight[i] (NULL: all 1) scales sample i within its row; the rows stay
+ * balanced (each row's weights sum to the same). */
+int lo_classifier_fit_logistic_sub(const double (*x)[LO_FEAT_COUNT], const lo_class *labels,
+                                   const bool *sub, const char *const *sub_names,
+                                   const double *weight, size_t n,
+                                   bool uniform_prior, const bool *log_scale, double l2,
+                                   int iterations, lo_classifier_model *m);
+
+/* Bird samples whose median RCS is at least this (dBsm, 0.006 m^2) form the subclass
+ * "large_bird" when lo_trainer_fit_logistic trains: raptors, storks, gulls and merged flock
+ * echoes, which overlap the drones in size and whose soaring, not flapping, flight sets them
+ * apart, where the small birds are told by their size alone. */
+#define LO_LARGE_BIRD_RCS_DBSM (-22.0)
 
 /* ---- training: labelled samples from a stream of track reports --------------------------- */
 
@@ -214,6 +271,7 @@ typedef struct lo_train_sample {
     int n_reports;
     int age_index;      /* index into ages_s, or -1 for the periodic ones */
     uint32_t track_id;
+    uint32_t truth_id;  /* the object behind the track's plot at sampling (last_truth_id) */
 } lo_train_sample;
 
 lo_trainer *lo_trainer_new(const lo_feature_params *p, const lo_sensor *sensors, int n_sensors,
@@ -230,6 +288,9 @@ const lo_train_sample *lo_trainer_samples(const lo_trainer *t, size_t *n);
 int lo_trainer_fit(const lo_trainer *t, bool uniform_prior, double temperature,
                    double evidence_reports, lo_classifier_model *m);
 /* The same, a logistic regression (lo_classifier_fit_logistic). */
+/* Weight of the samples taken at the ages (ages_s) against the periodic ones (1): above 1
+ * the fit cares more for young tracks, the ages the evaluation counts. Default 1. */
+void lo_trainer_set_age_weight(lo_trainer *t, double weight);
 int lo_trainer_fit_logistic(const lo_trainer *t, bool uniform_prior, double temperature,
                             double evidence_reports, double l2, int iterations,
                             lo_classifier_model *m);

@@ -80,6 +80,8 @@ void lo_picture_count_dropped(lo_picture *pic, uint64_t n);
 /* One plot-to-track latency sample: wall-clock seconds from the plot's arrival to the track
  * report it produced. */
 void lo_picture_record_latency(lo_picture *pic, double seconds);
+/* The same for n samples under one lock (the pipeline records a reporting round at once). */
+void lo_picture_record_latencies(lo_picture *pic, const double *seconds, size_t n);
 
 /* ---- readers (the HTTP server, tests, benchmarks) ------------------------------------------ */
 
@@ -96,6 +98,7 @@ typedef struct lo_picture_stats {
     uint64_t alerts_raised;   /* LO_ALERT_RAISED transitions seen so far */
     uint64_t latency_count;
     double latency_sum_s;
+    double latency_max_s;     /* the longest sample so far */
 } lo_picture_stats;
 
 void lo_picture_get_stats(lo_picture *pic, lo_picture_stats *out);

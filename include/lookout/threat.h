@@ -247,6 +247,11 @@ bool lo_threat_is_ballistic(const lo_threat_config *cfg, const lo_track *trk);
  * within 600 s (e.g. a climbing track under thrust, or a track already on the ground). */
 bool lo_threat_predict_ballistic(const lo_threat_config *cfg, const lo_track *trk,
                                  lo_ballistic *out);
+/* The same in two halves: the impact alone (launch left NaN), and the launch point added to an
+ * impact already predicted. The alert engine asks for the launch (reports only, and a second
+ * integration per sigma point) only when it publishes an alert. */
+bool lo_threat_predict_impact(const lo_threat_config *cfg, const lo_track *trk, lo_ballistic *out);
+void lo_threat_predict_launch(const lo_threat_config *cfg, const lo_track *trk, lo_ballistic *b);
 
 /* Evaluate one track against one zone; `ballistic` may be NULL (not ballistic). */
 void lo_threat_evaluate_zone(const lo_threat_config *cfg, const lo_track *trk,

@@ -90,6 +90,9 @@ typedef struct lo_tracker_config {
     double false_confirm_prob;    /* SPRT alpha: probability of confirming a false track */
     double true_delete_prob;      /* SPRT beta: probability of dropping a true track */
     int confirm_m, confirm_n;     /* also confirm on M plots in the last N looks (0: off) */
+    bool confirm_clutter_scaled;  /* raise the confirmation threshold by log(learned clutter
+                                     density / clutter_density) where the map exceeds the
+                                     floor (default true) */
     double delete_score_drop;     /* confirmed: delete when the score falls this far below
                                      its maximum */
     double max_coast_s;           /* confirmed: delete after this long without a plot */
@@ -100,6 +103,9 @@ typedef struct lo_tracker_config {
     double batch_window_s;        /* plots of one sensor within this span are one batch */
     double grid_cell_m;           /* gating grid cell size (horizontal) */
     int jpda_max_hypotheses;      /* exact JPDA up to this many joint events, else cheap JPDA */
+    bool jpda_star;               /* JPDA*: drop joint events that are a worse ordering of
+                                     another (no coalescence of close tracks); default false:
+                                     mixed on the shipped scenarios, docs/tracker.md) */
     double default_height_m;      /* for 2D plots (passed to ingest by callers) */
     bool report_tentative;        /* also report tentative tracks */
 } lo_tracker_config;

@@ -59,7 +59,7 @@ typedef struct lo_udp_from {
     uint32_t addr;              /* IPv4, host byte order */
     uint16_t port;
     uint16_t local_port;
-    double t_recv;
+    double t_recv;              /* UTC s: when the kernel received it (SO_TIMESTAMPNS) */
 } lo_udp_from;
 
 typedef void (*lo_udp_record_fn)(void *ctx, const lo_asterix_record *rec, const lo_udp_from *from);

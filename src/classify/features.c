@@ -33,6 +33,12 @@ static const char *const feature_names[LO_FEAT_COUNT] = {
     [LO_FEAT_NET_SPEED_MEAN] = "net_speed_mean",
     [LO_FEAT_NET_SPEED_STD] = "net_speed_std",
     [LO_FEAT_NET_HOVER_FRACTION] = "net_hover_fraction",
+    [LO_FEAT_VRATE_MEAN] = "vertical_rate_mean",
+    [LO_FEAT_TURN_RATE_MEAN_ABS] = "turn_rate_mean_abs",
+    [LO_FEAT_RCS_DBSM_MEDIAN] = "rcs_dbsm_median",
+    [LO_FEAT_VRATE_MEAN_ABS] = "vertical_rate_mean_abs",
+    [LO_FEAT_CLIMB_PEAK] = "climb_peak",
+    [LO_FEAT_CIRCLING_PEAK] = "circling_peak",
 };
 
 const char *lo_feature_name(lo_feature f)
@@ -124,6 +130,9 @@ void lo_track_features_update(lo_track_features *f, const lo_feature_params *p,
     f->rcs_weight *= decay;
     f->rv_weight *= decay;
     f->flock_weight *= decay;
+    double peak_decay = first ? 1 : exp(-dt / LO_FEAT_PEAK_TAU_S);
+    f->climb_peak *= peak_decay;
+    f->circling_peak *= peak_decay;
 
     const double *v = trk->vel;
     double speed = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
@@ -134,6 +143,7 @@ void lo_track_features_update(lo_track_features *f, const lo_feature_params *p,
     f->m_speed2 += (speed * speed - f->m_speed2) / f->ew_weight;
     f->m_alt += (trk->pos[2] - f->m_alt) / f->ew_weight;
     f->m_vrate_abs += (fabs(v[2]) - f->m_vrate_abs) / f->ew_weight;
+    f->m_vrate += (v[2] - f->m_vrate) / f->ew_weight;
     f->m_hover += ((speed < p->hover_speed_mps ? 1.0 : 0.0) - f->m_hover) / f->ew_weight;
 
     if (!first) {
@@ -145,7 +155,9 @@ void lo_track_features_update(lo_track_features *f, const lo_feature_params *p,
         double last_h = hypot(f->last_vel[0], f->last_vel[1]);
         if (hspeed > p->hover_speed_mps && last_h > p->hover_speed_mps) {
             double dh = wrap_pi(atan2(v[0], v[1]) - atan2(f->last_vel[0], f->last_vel[1]));
-            ew_add(&f->turn_weight, &f->m_turn2, (dh / dt) * (dh / dt));
+            f->turn_weight += 1;
+            f->m_turn2 += ((dh / dt) * (dh / dt) - f->m_turn2) / f->turn_weight;
+            f->m_turn += (dh / dt - f->m_turn) / f->turn_weight;
         }
         f->n_reports++;
     }
@@ -156,6 +168,11 @@ void lo_track_features_update(lo_track_features *f, const lo_feature_params *p,
     int cm = p->cv_model_index;
     if (cm >= 0 && cm < trk->n_models && cm < LO_MAX_MODELS)
         ew_add(&f->cv_weight, &f->m_noncv, 1 - trk->model_prob[cm]);
+
+    if (f->ew_weight >= LO_FEAT_PEAK_MIN_WEIGHT && f->m_vrate > f->climb_peak)
+        f->climb_peak = f->m_vrate;
+    if (f->turn_weight >= LO_FEAT_PEAK_MIN_WEIGHT && fabs(f->m_turn) > f->circling_peak)
+        f->circling_peak = fabs(f->m_turn);
 
     /* RCS: once per new plot, when the plot had an SNR and we know its radar. */
     bool new_plot = trk->last_plot_t > 0 && trk->last_plot_t != f->last_plot_t;
@@ -169,6 +186,9 @@ void lo_track_features_update(lo_track_features *f, const lo_feature_params *p,
             f->m_rcs += (rcs - f->m_rcs) / f->rcs_weight;
             f->m_rcs2 += (rcs * rcs - f->m_rcs2) / f->rcs_weight;
             f->n_snr++;
+            f->rcs_ring[f->rcs_ring_head] = rcs;
+            f->rcs_ring_head = (f->rcs_ring_head + 1) % LO_FEAT_RCS_RING;
+            if (f->rcs_ring_n < LO_FEAT_RCS_RING) f->rcs_ring_n++;
         }
     }
     if (new_plot) f->last_plot_t = trk->last_plot_t;
@@ -219,6 +239,23 @@ static double straightness(const lo_track_features *f, double window_s)
     return net / path;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of the RCS ring (mean of the middle two when even). */
+static double rcs_median(const lo_track_features *f)
+{
+    if (f->rcs_ring_n == 0) return NAN;
+    double v[LO_FEAT_RCS_RING];
+    memcpy(v, f->rcs_ring, (size_t)f->rcs_ring_n * sizeof v[0]);
+    qsort(v, (size_t)f->rcs_ring_n, sizeof v[0], cmp_double);
+    int n = f->rcs_ring_n;
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 void lo_track_features_values(const lo_track_features *f, double out[LO_FEAT_COUNT])
 {
     for (int i = 0; i < LO_FEAT_COUNT; i++) out[i] = NAN;
@@ -228,12 +265,19 @@ void lo_track_features_values(const lo_track_features *f, double out[LO_FEAT_COU
         out[LO_FEAT_ALTITUDE_MEAN] = f->m_alt;
         out[LO_FEAT_VRATE_ABS_MEAN] = f->m_vrate_abs;
         out[LO_FEAT_HOVER_FRACTION] = f->m_hover;
+        out[LO_FEAT_VRATE_MEAN] = f->m_vrate;
+        out[LO_FEAT_VRATE_MEAN_ABS] = fabs(f->m_vrate);
+        out[LO_FEAT_CLIMB_PEAK] = f->climb_peak;
     }
     if (f->diff_weight > 0) {
         out[LO_FEAT_VERTICAL_ACC_MEAN] = f->m_vacc;
         out[LO_FEAT_MANOEUVRE_ACC_RMS] = sqrt(f->m_acc2);
     }
-    if (f->turn_weight > 0) out[LO_FEAT_TURN_RATE_RMS] = sqrt(f->m_turn2);
+    if (f->turn_weight > 0) {
+        out[LO_FEAT_TURN_RATE_RMS] = sqrt(f->m_turn2);
+        out[LO_FEAT_TURN_RATE_MEAN_ABS] = fabs(f->m_turn);
+        out[LO_FEAT_CIRCLING_PEAK] = f->circling_peak;
+    }
     out[LO_FEAT_STRAIGHTNESS] = straightness(f, f->window_s > 0 ? f->window_s : 30);
     if (f->ball_weight > 0) out[LO_FEAT_BALLISTIC_PROB] = f->m_ball;
     if (f->cv_weight > 0) out[LO_FEAT_MANOEUVRE_MODEL_PROB] = f->m_noncv;
@@ -246,6 +290,7 @@ void lo_track_features_values(const lo_track_features *f, double out[LO_FEAT_COU
         out[LO_FEAT_RCS_DBSM_MEAN] = f->m_rcs;
         /* One sample has no spread to speak of. */
         if (f->n_snr >= 2) out[LO_FEAT_RCS_DB_STD] = sqrt(fmax(0, f->m_rcs2 - f->m_rcs * f->m_rcs));
+        out[LO_FEAT_RCS_DBSM_MEDIAN] = rcs_median(f);
     }
     if (f->rv_weight > 0) out[LO_FEAT_RADIAL_VEL_SPREAD] = f->m_rv;
     if (f->flock_weight > 0) out[LO_FEAT_FLOCK_NEIGHBOURS] = f->m_flock;

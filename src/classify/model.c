@@ -44,16 +44,32 @@ double lo_class_default_max_speed(lo_class c)
     return 2 * top + 20;
 }
 
-/* The speed gate (lo_classifier_model.max_speed_mps): true when class c is still possible. */
-static bool speed_allows(const lo_classifier_model *m, int c, double speed)
+double lo_class_default_max_vrate(lo_class c)
 {
-    return !(m->max_speed_mps[c] > 0) || !isfinite(speed) || speed <= m->max_speed_mps[c];
+    switch (c) {
+    case LO_CLASS_AIRLINER: return 25;
+    case LO_CLASS_HELICOPTER: return 30;
+    case LO_CLASS_ROCKET:
+    case LO_CLASS_CLUTTER:
+    case LO_CLASS_UNKNOWN:
+    case LO_CLASS_COUNT: return 0;
+    default: return 45;
+    }
+}
+
+/* The physical gates (max_speed_mps, max_vrate_mps): true when class c is still possible. */
+static bool speed_allows(const lo_classifier_model *m, int c, double speed, double vrate)
+{
+    bool sp = !(m->max_speed_mps[c] > 0) || !isfinite(speed) || speed <= m->max_speed_mps[c];
+    bool vr = !(m->max_vrate_mps[c] > 0) || !isfinite(vrate) || vrate <= m->max_vrate_mps[c];
+    return sp && vr;
 }
 
 bool lo_feature_default_log_scale(lo_feature f)
 {
     return f == LO_FEAT_SPEED_STD || f == LO_FEAT_VRATE_ABS_MEAN || f == LO_FEAT_TURN_RATE_RMS ||
-           f == LO_FEAT_MANOEUVRE_ACC_RMS;
+           f == LO_FEAT_MANOEUVRE_ACC_RMS || f == LO_FEAT_TURN_RATE_MEAN_ABS ||
+           f == LO_FEAT_VRATE_MEAN_ABS || f == LO_FEAT_CLIMB_PEAK || f == LO_FEAT_CIRCLING_PEAK;
 }
 
 void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_COUNT],
@@ -75,7 +91,16 @@ void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_
         if (m->kind == LO_CLASSIFIER_LOGISTIC) {
             double a = m->bias[c];
             for (int f = 0; f < LO_FEAT_COUNT; f++) a += m->weight[c][f] * zs[f];
-            logp[c] = log(m->prior[c]) + scale * a;
+            a *= scale;
+            if (m->has_sub[c]) {
+                /* log of the mean of exp over the two rows, without overflow */
+                double b = m->sub_bias[c];
+                for (int f = 0; f < LO_FEAT_COUNT; f++) b += m->sub_weight[c][f] * zs[f];
+                b *= scale;
+                double hi = a > b ? a : b;
+                a = hi + log(0.5 * (exp(a - hi) + exp(b - hi)));
+            }
+            logp[c] = log(m->prior[c]) + a;
             if (logp[c] > best) best = logp[c];
             continue;
         }
@@ -89,14 +114,14 @@ void lo_classifier_predict(const lo_classifier_model *m, const double x[LO_FEAT_
         if (logp[c] > best) best = logp[c];
     }
     /* Physics first: classes too slow for this track are out, unless that leaves none. */
-    double speed = x[LO_FEAT_SPEED_MEAN];
+    double speed = x[LO_FEAT_SPEED_MEAN], vrate = fabs(x[LO_FEAT_VRATE_MEAN]);
     bool any_allowed = false;
     for (int c = 0; c < LO_CLASS_COUNT; c++)
-        if (isfinite(logp[c]) && speed_allows(m, c, speed)) any_allowed = true;
+        if (isfinite(logp[c]) && speed_allows(m, c, speed, vrate)) any_allowed = true;
     if (any_allowed) {
         best = -INFINITY;
         for (int c = 0; c < LO_CLASS_COUNT; c++) {
-            if (!speed_allows(m, c, speed)) logp[c] = -INFINITY;
+            if (!speed_allows(m, c, speed, vrate)) logp[c] = -INFINITY;
             if (logp[c] > best) best = logp[c];
         }
     }
@@ -271,6 +296,23 @@ int lo_classifier_model_parse(const char *json_text, const char *src, lo_classif
                 sd[i] = 1;
                 mean[i] = 0;
             }
+            json_t *sub = json_object_get(cv, "subclass");
+            if (sub) {
+                double sw[LO_FEAT_COUNT];
+                json_t *sb = json_object_get(sub, "bias");
+                const char *sn = json_string_value(json_object_get(sub, "name"));
+                snprintf(field, sizeof field, "classes.%s.subclass", cname);
+                if (!json_is_object(sub) || !sn || !json_is_number(sb) ||
+                    !isfinite(json_number_value(sb)) ||
+                    !read_number_array(json_object_get(sub, "weights"), nf, sw, false)) {
+                    perr(sink, src, 0, field, "expected {\"name\", \"bias\", \"weights\": one per feature}");
+                    goto out;
+                }
+                m->has_sub[c] = true;
+                snprintf(m->sub_name[c], sizeof m->sub_name[c], "%s", sn);
+                m->sub_bias[c] = json_number_value(sb);
+                for (int i = 0; i < nf; i++) m->sub_weight[c][order[i]] = sw[i];
+            }
         } else {
         snprintf(field, sizeof field, "classes.%s.mean", cname);
         if (!read_number_array(json_object_get(cv, "mean"), nf, mean, false)) {
@@ -301,6 +343,13 @@ int lo_classifier_model_parse(const char *json_text, const char *src, lo_classif
             goto out;
         }
         m->max_speed_mps[c] = ms ? json_number_value(ms) : 0;
+        json_t *mv = json_object_get(cv, "max_vertical_rate_mps");
+        if (mv && (!json_is_number(mv) || !(json_number_value(mv) >= 0))) {
+            snprintf(field, sizeof field, "classes.%s.max_vertical_rate_mps", cname);
+            perr(sink, src, 0, field, "expected a vertical rate >= 0 (0: no limit)");
+            goto out;
+        }
+        m->max_vrate_mps[c] = mv ? json_number_value(mv) : 0;
         m->class_used[c] = true;
         m->prior[c] = prior;
         prior_sum += prior;
@@ -383,10 +432,21 @@ int lo_classifier_model_write(const lo_classifier_model *m, FILE *out)
         }
         json_object_set_new(o, "prior", json_real(m->prior[c]));
         if (m->max_speed_mps[c] > 0) json_object_set_new(o, "max_speed_mps", json_real(m->max_speed_mps[c]));
+        if (m->max_vrate_mps[c] > 0)
+            json_object_set_new(o, "max_vertical_rate_mps", json_real(m->max_vrate_mps[c]));
         if (logistic) {
             json_object_set_new(o, "bias", json_real(m->bias[c]));
             json_object_set_new(o, "weights", mean);
             json_decref(sd);
+            if (m->has_sub[c]) {
+                json_t *sub = json_object(), *sw = json_array();
+                for (int f = 0; f < LO_FEAT_COUNT; f++)
+                    if (m->feature_used[f]) json_array_append_new(sw, json_real(m->sub_weight[c][f]));
+                json_object_set_new(sub, "name", json_string(m->sub_name[c]));
+                json_object_set_new(sub, "bias", json_real(m->sub_bias[c]));
+                json_object_set_new(sub, "weights", sw);
+                json_object_set_new(o, "subclass", sub);
+            }
         } else {
             json_object_set_new(o, "mean", mean);
             json_object_set_new(o, "std", sd);
@@ -473,6 +533,16 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
                                bool uniform_prior, const bool *log_scale, double l2,
                                int iterations, lo_classifier_model *m)
 {
+    return lo_classifier_fit_logistic_sub(x, labels, NULL, NULL, NULL, n, uniform_prior, log_scale,
+                                          l2, iterations, m);
+}
+
+int lo_classifier_fit_logistic_sub(const double (*x)[LO_FEAT_COUNT], const lo_class *labels,
+                                   const bool *sub, const char *const *sub_names,
+                                   const double *weight, size_t n,
+                                   bool uniform_prior, const bool *log_scale, double l2,
+                                   int iterations, lo_classifier_model *m)
+{
     memset(m, 0, sizeof *m);
     m->version = FORMAT_VERSION;
     m->kind = LO_CLASSIFIER_LOGISTIC;
@@ -480,26 +550,37 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
     m->evidence_reports = 1;
     snprintf(m->name, sizeof m->name, "fitted");
     for (int f = 0; f < LO_FEAT_COUNT; f++) m->log_scale[f] = log_scale && log_scale[f];
-    size_t ccount[LO_CLASS_COUNT] = {0};
+    size_t ccount[LO_CLASS_COUNT] = {0}, scount[LO_CLASS_COUNT] = {0};
     double gcnt[LO_FEAT_COUNT] = {0}, gsum[LO_FEAT_COUNT] = {0}, gsum2[LO_FEAT_COUNT] = {0};
     for (size_t i = 0; i < n; i++) {
         int c = labels[i];
         if (c <= LO_CLASS_UNKNOWN || c >= LO_CLASS_COUNT) continue;
         ccount[c]++;
+        if (sub && sub[i]) scount[c]++;
         for (int f = 0; f < LO_FEAT_COUNT; f++)
             if (isfinite(x[i][f])) {
                 double v = model_scale(m, f, x[i][f]);
                 gcnt[f]++, gsum[f] += v, gsum2[f] += v * v;
             }
     }
-    int classes[LO_CLASS_COUNT], k = 0;
+    /* Rows of the softmax: one per class, and a second one for a class whose subclass and
+     * rest both have two samples or more. */
+    int classes[2 * LO_CLASS_COUNT], k = 0, n_classes = 0;
+    bool row_sub[2 * LO_CLASS_COUNT];
     size_t n_used = 0;
     for (int c = 1; c < LO_CLASS_COUNT; c++)
         if (ccount[c] >= 2) {
-            classes[k++] = c;
+            n_classes++;
             n_used += ccount[c];
+            bool split = scount[c] >= 2 && ccount[c] - scount[c] >= 2;
+            m->has_sub[c] = split;
+            if (split)
+                snprintf(m->sub_name[c], sizeof m->sub_name[c], "%s",
+                         sub_names && sub_names[c] ? sub_names[c] : "sub");
+            classes[k] = c, row_sub[k++] = false;
+            if (split) classes[k] = c, row_sub[k++] = true;
         }
-    if (k < 2) return -1;
+    if (n_classes < 2) return -1;
     int feats[LO_FEAT_COUNT], nf = 0;
     for (int f = 0; f < LO_FEAT_COUNT; f++) {
         if (gcnt[f] < 2) continue;
@@ -513,8 +594,9 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
     for (int j = 0; j < k; j++) {
         int c = classes[j];
         m->class_used[c] = true;
-        m->prior[c] = uniform_prior ? 1.0 / k : (double)ccount[c] / (double)n_used;
+        m->prior[c] = uniform_prior ? 1.0 / n_classes : (double)ccount[c] / (double)n_used;
         m->max_speed_mps[c] = lo_class_default_max_speed((lo_class)c);
+        m->max_vrate_mps[c] = lo_class_default_max_vrate((lo_class)c);
     }
     /* Standardised design matrix (n_used x nf) and labels as class slots. */
     float *z = malloc(n_used * (size_t)(nf ? nf : 1) * sizeof *z);
@@ -526,14 +608,22 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
         free(z), free(slot), free(grad), free(w), free(am), free(av);
         return -1;
     }
-    double cw[LO_CLASS_COUNT];
+    double cw[2 * LO_CLASS_COUNT], rweight[2 * LO_CLASS_COUNT] = {0};
+    double *sw_of = malloc(n_used * sizeof *sw_of); /* each used sample's own weight */
+    if (!sw_of) {
+        free(z), free(slot), free(grad), free(w), free(am), free(av);
+        return -1;
+    }
     size_t r = 0;
     for (size_t i = 0; i < n; i++) {
         int c = labels[i], j = -1;
+        bool in_sub = sub && sub[i];
         for (int q = 0; q < k; q++)
-            if (classes[q] == c) j = q;
+            if (classes[q] == c && (!row_sub[q] || in_sub)) j = q; /* the sub row comes second */
         if (j < 0) continue;
         slot[r] = j;
+        sw_of[r] = weight && weight[i] > 0 ? weight[i] : 1;
+        rweight[j] += sw_of[r];
         for (int q = 0; q < nf; q++) {
             int f = feats[q];
             z[r * nf + q] = isfinite(x[i][f])
@@ -541,10 +631,11 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
         }
         r++;
     }
-    for (int j = 0; j < k; j++) cw[j] = (double)n_used / ((double)k * (double)ccount[classes[j]]);
+    /* Balanced: every row's weights sum to n_used / k. */
+    for (int j = 0; j < k; j++) cw[j] = rweight[j] > 0 ? (double)n_used / ((double)k * rweight[j]) : 0;
     const int stride = nf + 1;
     const double step = 0.05, b1 = 0.9, b2 = 0.999;
-    double p[LO_CLASS_COUNT];
+    double p[2 * LO_CLASS_COUNT];
     for (int it = 1; it <= iterations; it++) {
         memset(grad, 0, (size_t)k * stride * sizeof *grad);
         for (size_t i = 0; i < n_used; i++) {
@@ -558,7 +649,7 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
                 if (a > best) best = a;
             }
             for (int j = 0; j < k; j++) sum += (p[j] = exp(p[j] - best));
-            double sw = cw[slot[i]] / (double)n_used;
+            double sw = cw[slot[i]] * sw_of[i] / (double)n_used;
             for (int j = 0; j < k; j++) {
                 double g = sw * (p[j] / sum - (j == slot[i]));
                 double *gj = &grad[j * stride];
@@ -578,11 +669,13 @@ int lo_classifier_fit_logistic(const double (*x)[LO_FEAT_COUNT], const lo_class 
     }
     for (int j = 0; j < k; j++) {
         int c = classes[j];
-        for (int q = 0; q < nf; q++) m->weight[c][feats[q]] = w[j * stride + q];
-        m->bias[c] = w[j * stride + nf];
+        double *wt = row_sub[j] ? m->sub_weight[c] : m->weight[c];
+        for (int q = 0; q < nf; q++) wt[feats[q]] = w[j * stride + q];
+        if (row_sub[j]) m->sub_bias[c] = w[j * stride + nf];
+        else m->bias[c] = w[j * stride + nf];
         for (int f = 0; f < LO_FEAT_COUNT; f++) m->std[c][f] = 1;
     }
-    free(z), free(slot), free(grad), free(w), free(am), free(av);
+    free(z), free(slot), free(grad), free(w), free(am), free(av), free(sw_of);
     return 0;
 }
 

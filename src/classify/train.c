@@ -24,6 +24,7 @@ struct lo_trainer {
     double ages[MAX_AGES];
     int n_ages;
     double every_s;
+    double age_weight;   /* lo_trainer_set_age_weight */
     track_slot *tracks;
     size_t n_tracks, cap_tracks;
     lo_train_sample *samples;
@@ -51,6 +52,7 @@ lo_trainer *lo_trainer_new(const lo_feature_params *p, const lo_sensor *sensors,
     t->n_ages = n_ages < MAX_AGES ? n_ages : MAX_AGES;
     for (int i = 0; i < t->n_ages; i++) t->ages[i] = ages_s[i];
     t->every_s = every_s;
+    t->age_weight = 1;
     return t;
 }
 
@@ -82,7 +84,8 @@ static track_slot *slot_for(lo_trainer *t, uint32_t id)
     return s;
 }
 
-static void add_sample(lo_trainer *t, const track_slot *s, lo_class label, int age_index)
+static void add_sample(lo_trainer *t, const track_slot *s, lo_class label, int age_index,
+                       uint32_t truth_id)
 {
     if (t->n_samples == t->cap_samples) {
         size_t cap = t->cap_samples ? 2 * t->cap_samples : 256;
@@ -97,6 +100,7 @@ static void add_sample(lo_trainer *t, const track_slot *s, lo_class label, int a
     x->n_reports = s->f.n_reports;
     x->age_index = age_index;
     x->track_id = s->f.track_id;
+    x->truth_id = truth_id;
 }
 
 void lo_trainer_add(lo_trainer *t, const lo_track *trk, lo_class truth,
@@ -112,19 +116,21 @@ void lo_trainer_add(lo_trainer *t, const lo_track *trk, lo_class truth,
     if (!(trk->t_confirmed > 0) || truth == LO_CLASS_UNKNOWN) return;
     double age = trk->t - trk->t_confirmed;
     while (s->next_age < t->n_ages && age >= t->ages[s->next_age]) {
-        add_sample(t, s, truth, s->next_age);
+        add_sample(t, s, truth, s->next_age, trk->last_truth_id);
         s->next_age++;
         if (s->next_age == t->n_ages && t->every_s > 0)
             s->next_periodic = t->ages[t->n_ages - 1] + t->every_s;
     }
     if (t->n_ages == 0 && t->every_s > 0 && !isfinite(s->next_periodic)) s->next_periodic = 0;
     while (age >= s->next_periodic) {
-        add_sample(t, s, truth, -1);
+        add_sample(t, s, truth, -1, trk->last_truth_id);
         s->next_periodic += t->every_s;
     }
 }
 
 void lo_trainer_new_run(lo_trainer *t) { t->n_tracks = 0; }
+
+void lo_trainer_set_age_weight(lo_trainer *t, double weight) { t->age_weight = weight > 0 ? weight : 1; }
 
 const lo_train_sample *lo_trainer_samples(const lo_trainer *t, size_t *n)
 {
@@ -134,9 +140,10 @@ const lo_train_sample *lo_trainer_samples(const lo_trainer *t, size_t *n)
 
 /* Spreads below these are artefacts of few samples, not real precision (units of each
  * feature: m/s, m/s, m, m/s, m/s^2, rad/s, m/s^2, -, -, -, dBsm, dB, m/s, count, -, m/s,
- * m/s, -). */
+ * m/s, -, m/s, rad/s, dBsm, m/s, m/s, rad/s). */
 static const double std_floor[LO_FEAT_COUNT] = {
     0.5, 0.2, 5, 0.2, 0.2, 0.01, 0.1, 0.02, 0.01, 0.02, 1.0, 0.3, 0.2, 0.3, 0.02, 0.3, 0.2, 0.01,
+    0.2, 0.01, 1.0, 0.2, 0.2, 0.01,
 };
 
 int lo_trainer_fit(const lo_trainer *t, bool uniform_prior, double temperature,
@@ -184,10 +191,29 @@ int lo_trainer_fit_logistic(const lo_trainer *t, bool uniform_prior, double temp
     }
     bool log_scale[LO_FEAT_COUNT];
     for (int f = 0; f < LO_FEAT_COUNT; f++) log_scale[f] = lo_feature_default_log_scale((lo_feature)f);
-    int rc = lo_classifier_fit_logistic((const double (*)[LO_FEAT_COUNT])x, y, t->n_samples,
-                                        uniform_prior, log_scale, l2, iterations, m);
+    /* Large birds get a row of their own (LO_LARGE_BIRD_RCS_DBSM). */
+    bool *sub = malloc(t->n_samples * sizeof *sub);
+    double *wt = malloc(t->n_samples * sizeof *wt);
+    const char *sub_names[LO_CLASS_COUNT] = {0};
+    sub_names[LO_CLASS_BIRD] = "large_bird";
+    if (!sub || !wt) {
+        free(x);
+        free(y);
+        free(sub);
+        free(wt);
+        return -1;
+    }
+    for (size_t i = 0; i < t->n_samples; i++) {
+        sub[i] = y[i] == LO_CLASS_BIRD && x[i][LO_FEAT_RCS_DBSM_MEDIAN] >= LO_LARGE_BIRD_RCS_DBSM;
+        wt[i] = t->samples[i].age_index >= 0 ? t->age_weight : 1;
+    }
+    int rc = lo_classifier_fit_logistic_sub((const double (*)[LO_FEAT_COUNT])x, y, sub, sub_names,
+                                            wt, t->n_samples, uniform_prior, log_scale, l2,
+                                            iterations, m);
     free(x);
     free(y);
+    free(sub);
+    free(wt);
     if (rc) return rc;
     m->temperature = temperature > 0 ? temperature : 1;
     m->evidence_reports = evidence_reports >= 1 ? evidence_reports : 1;

@@ -455,7 +455,7 @@ static void reset_parser(lo_reader *r)
 #define MAX_LINE_BYTES ((size_t)1 << 20)
 #define LINE_TOO_LONG ((ssize_t)-2)
 
-/* Like getline, with MAX_LINE_BYTES as the ceiling: the line's length (newline included),
+/* Like getline, with MAX_LINE_BYTES (newline included) as the ceiling: the line's length,
  * -1 at the end or on a read error, LINE_TOO_LONG for a line over the ceiling (read up to its
  * newline and thrown away) or one that memory could not hold. */
 static ssize_t read_line_capped(lo_reader *r)
@@ -465,8 +465,10 @@ static ssize_t read_line_capped(lo_reader *r)
     int c = EOF;
     while ((c = getc_unlocked(r->f)) != EOF) {
         if (!refused && n + 2 > r->linecap) {
+            /* Room for MAX_LINE_BYTES octets (newline included) and the NUL, no more. */
             size_t cap = r->linecap ? r->linecap * 2 : 512;
-            char *grown = cap <= MAX_LINE_BYTES + 2 ? realloc(r->linebuf, cap) : NULL;
+            if (cap > MAX_LINE_BYTES + 1) cap = MAX_LINE_BYTES + 1;
+            char *grown = n + 2 <= cap ? realloc(r->linebuf, cap) : NULL;
             if (grown) {
                 r->linebuf = grown;
                 r->linecap = cap;
@@ -922,7 +924,10 @@ static double degrees_text_to_rad(const char *text)
  * used to the bit (degrees_text_to_rad); out of range it is wrapped first. */
 static double azimuth_cell_to_rad(const char *text, double deg)
 {
-    if (deg >= 0.0 && deg < 360.0) return degrees_text_to_rad(text);
+    if (deg >= 0.0 && deg < 360.0) {
+        double rad = degrees_text_to_rad(text);
+        return rad < 2.0 * LO_PI ? rad : 0.0; /* "359.99999999999997" rounds up to 2 pi */
+    }
     double a = fmod(deg, 360.0);
     if (a < 0) a += 360.0;
     if (a >= 360.0) a = 0.0;
@@ -1315,16 +1320,27 @@ static void set_fixed(lo_writer *w, int c, double v, int decimals)
  * shortest %.15g..%.17g that parses back to v. Plots are data a tracker is sensitive to at the
  * last bit (a simulated run written as CSV and as CAT048 must be tracked identically), tracks
  * are reports for people, so only plots take this care. */
+/* Whether v has at most `decimals` places, so that the short form may give it back (a cheap
+ * test that spares most simulated and decoded values a print they would fail). */
+static bool looks_short(double v, int decimals)
+{
+    static const double scale[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    double x = v * scale[decimals < 0 ? 0 : decimals > 9 ? 9 : decimals];
+    return fabs(x) < 1e15 && x == nearbyint(x);
+}
+
 static void set_exact(lo_writer *w, int c, double v, int decimals)
 {
     if (!isfinite(v)) return;
-    set_fixed(w, c, v, decimals);
-    if (strtod(w->cell[c], NULL) == v) return;
-    char *s = w->cell[c];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(s, sizeof w->cell[c], "%.*g", prec, v);
-        if (strtod(s, NULL) == v) break;
+    if (looks_short(v, decimals)) {
+        set_fixed(w, c, v, decimals);
+        if (strtod(w->cell[c], NULL) == v) return;
     }
+    /* 17 significant digits always come back (IEEE double); 16 often do and read better. */
+    char *s = w->cell[c];
+    snprintf(s, sizeof w->cell[c], "%.16g", v);
+    if (strtod(s, NULL) != v) snprintf(s, sizeof w->cell[c], "%.17g", v);
+    w->has[c] = true;
 }
 
 /* An angle held in radians and written in degrees, so that the reader's degrees_text_to_rad
@@ -1332,9 +1348,16 @@ static void set_exact(lo_writer *w, int c, double v, int decimals)
 static void set_exact_degrees(lo_writer *w, int c, double rad, int decimals)
 {
     if (!isfinite(rad)) return;
-    set_fixed(w, c, rad * LO_RAD2DEG, decimals);
-    if (degrees_text_to_rad(w->cell[c]) == rad) return;
+    if (looks_short(rad * LO_RAD2DEG, decimals)) {
+        set_fixed(w, c, rad * LO_RAD2DEG, decimals);
+        if (degrees_text_to_rad(w->cell[c]) == rad) return;
+    }
     char *s = w->cell[c];
+    w->has[c] = true;
+    /* The double's 17 digits are enough for about 3 angles in 4 and print fast; the rest need
+     * the long double's (17 of them did for every angle tried). */
+    snprintf(s, sizeof w->cell[c], "%.17g", rad * LO_RAD2DEG);
+    if (degrees_text_to_rad(s) == rad) return;
     long double deg = (long double)rad / DEG2RAD_L;
     for (int prec = 17; prec <= 21; prec++) {
         snprintf(s, sizeof w->cell[c], "%.*Lg", prec, deg);

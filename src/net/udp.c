@@ -49,6 +49,19 @@ static double now_utc(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The arrival time the kernel recorded (SO_TIMESTAMPNS), else now. */
+static double kernel_stamp(struct msghdr *msg)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+        }
+    }
+    return now_utc();
+}
+
 static bool parse_ipv4(const char *s, uint32_t *out)
 {
     struct in_addr a;
@@ -129,6 +142,9 @@ lo_udp_receiver *lo_udp_receiver_open(const lo_udp_listen *listens, int n_listen
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         int rcvbuf = 4 << 20;
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+        /* The kernel stamps each datagram as it arrives: t_recv then includes the time it
+         * waited in the socket buffer while the reader was busy (plot-to-track latency). */
+        setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
         struct sockaddr_in sa = {0};
         sa.sin_family = AF_INET;
@@ -229,8 +245,15 @@ int lo_udp_receiver_poll(lo_udp_receiver *r, int timeout_ms, lo_udp_record_fn fn
         if (!(pfd[i].revents & POLLIN)) continue;
         while (budget-- > 0) {
             struct sockaddr_in sa;
-            socklen_t sl = sizeof sa;
-            ssize_t n = recvfrom(r->fds[i], r->buf, sizeof r->buf, MSG_TRUNC, (struct sockaddr *)&sa, &sl);
+            struct iovec iov = {.iov_base = r->buf, .iov_len = sizeof r->buf};
+            union {
+                char buf[CMSG_SPACE(sizeof(struct timespec))];
+                struct cmsghdr align;
+            } control;
+            struct msghdr msg = {.msg_name = &sa, .msg_namelen = sizeof sa, .msg_iov = &iov,
+                                 .msg_iovlen = 1, .msg_control = control.buf,
+                                 .msg_controllen = sizeof control.buf};
+            ssize_t n = recvmsg(r->fds[i], &msg, MSG_TRUNC);
             if (n < 0) {
                 if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
                 if (errno == ECONNREFUSED) continue;
@@ -240,7 +263,7 @@ int lo_udp_receiver_poll(lo_udp_receiver *r, int timeout_ms, lo_udp_record_fn fn
             r->from.addr = ntohl(sa.sin_addr.s_addr);
             r->from.port = ntohs(sa.sin_port);
             r->from.local_port = r->ports[i];
-            r->from.t_recv = now_utc();
+            r->from.t_recv = kernel_stamp(&msg);
             char src[64];
             snprintf(src, sizeof src, "udp:%s:%u", inet_ntoa(sa.sin_addr), r->from.port);
             if ((size_t)n > sizeof r->buf) {

@@ -47,7 +47,7 @@ struct lo_pipeline {
 
 int lo_pipeline_default_model(lo_classifier_model *m, lo_diag_sink *diag)
 {
-    return lo_classifier_model_parse(lo_embedded_classifier_model, "classifier-v3.json (built in)",
+    return lo_classifier_model_parse(lo_embedded_classifier_model, "classifier-v4.json (built in)",
                                      m, diag);
 }
 

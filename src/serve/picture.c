@@ -77,7 +77,7 @@ struct lo_picture {
 
     uint64_t plots_in, dropped, tracks_created, alerts_raised;
     uint64_t lat_count;
-    double lat_sum;
+    double lat_sum, lat_max;
     uint64_t lat_hist[LAT_BUCKETS];
 };
 
@@ -355,19 +355,38 @@ void lo_picture_count_dropped(lo_picture *pic, uint64_t n)
     pthread_mutex_unlock(&pic->lock);
 }
 
-void lo_picture_record_latency(lo_picture *pic, double seconds)
+static int latency_bucket(double seconds)
 {
-    if (!(seconds >= 0)) return; /* also refuses NaN */
     int b = 0;
     if (seconds > LAT_MIN_S) {
         b = (int)floor(log10(seconds / LAT_MIN_S) * LAT_PER_DECADE);
         if (b >= LAT_BUCKETS) b = LAT_BUCKETS - 1;
         if (b < 0) b = 0;
     }
-    pthread_mutex_lock(&pic->lock);
-    pic->lat_hist[b]++;
+    return b;
+}
+
+static void record_latency_locked(lo_picture *pic, double seconds)
+{
+    if (!(seconds >= 0)) return; /* also refuses NaN */
+    pic->lat_hist[latency_bucket(seconds)]++;
     pic->lat_count++;
     pic->lat_sum += seconds;
+    if (seconds > pic->lat_max) pic->lat_max = seconds;
+}
+
+void lo_picture_record_latency(lo_picture *pic, double seconds)
+{
+    pthread_mutex_lock(&pic->lock);
+    record_latency_locked(pic, seconds);
+    pthread_mutex_unlock(&pic->lock);
+}
+
+void lo_picture_record_latencies(lo_picture *pic, const double *seconds, size_t n)
+{
+    if (n == 0) return;
+    pthread_mutex_lock(&pic->lock);
+    for (size_t i = 0; i < n; i++) record_latency_locked(pic, seconds[i]);
     pthread_mutex_unlock(&pic->lock);
 }
 
@@ -395,6 +414,7 @@ static void stats_locked(const lo_picture *pic, lo_picture_stats *out)
     out->alerts_raised = pic->alerts_raised;
     out->latency_count = pic->lat_count;
     out->latency_sum_s = pic->lat_sum;
+    out->latency_max_s = pic->lat_max;
 }
 
 void lo_picture_get_stats(lo_picture *pic, lo_picture_stats *out)
@@ -513,8 +533,42 @@ static void *dup_mem(const void *p, size_t n)
     return q;
 }
 
+/* Track and trail buffers allocated, and written once so their pages exist, before the lock
+ * is taken: at 10,000 tracks that is some 6 MB of fresh pages, whose page faults would
+ * otherwise happen while the pipeline waits for the lock. snapshot_take takes them over when
+ * they are large enough (else allocates its own); the caller frees what is left. */
+typedef struct snap_buffers {
+    snap_track *tracks;
+    size_t cap_tracks;
+    trail_point *trail;
+    size_t cap_trail;
+} snap_buffers;
+
+static void snap_buffers_prepare(lo_picture *pic, unsigned parts, snap_buffers *b)
+{
+    memset(b, 0, sizeof *b);
+    if (!(parts & LO_PIC_TRACKS)) return;
+    size_t n_tracks, n_points = 0;
+    pthread_mutex_lock(&pic->lock);
+    n_tracks = pic->n_tracks;
+    if (parts & LO_PIC_TRAILS)
+        for (size_t i = 0; i < pic->n_tracks; i++) n_points += (size_t)pic->tracks[i]->trail_len;
+    pthread_mutex_unlock(&pic->lock);
+    /* Room for what the pipeline may add meanwhile. */
+    b->cap_tracks = n_tracks + n_tracks / 8 + 64;
+    b->tracks = malloc(b->cap_tracks * sizeof *b->tracks);
+    if (b->tracks) memset(b->tracks, 0, b->cap_tracks * sizeof *b->tracks);
+    else b->cap_tracks = 0;
+    if (parts & LO_PIC_TRAILS) {
+        b->cap_trail = n_points + n_points / 8 + 64 * (size_t)pic->trail_cap;
+        b->trail = malloc(b->cap_trail * sizeof *b->trail);
+        if (b->trail) memset(b->trail, 0, b->cap_trail * sizeof *b->trail);
+        else b->cap_trail = 0;
+    }
+}
+
 /* Returns false when out of memory. Called with the lock held. */
-static bool snapshot_take(const lo_picture *pic, unsigned parts, snapshot *s)
+static bool snapshot_take(const lo_picture *pic, unsigned parts, snapshot *s, snap_buffers *pre)
 {
     memset(s, 0, sizeof *s);
     s->parts = parts;
@@ -537,12 +591,22 @@ static bool snapshot_take(const lo_picture *pic, unsigned parts, snapshot *s)
         s->n_alerts = pic->n_alerts;
     }
     if (parts & LO_PIC_TRACKS) {
-        s->tracks = malloc((pic->n_tracks ? pic->n_tracks : 1) * sizeof *s->tracks);
+        if (pre && pre->tracks && pic->n_tracks <= pre->cap_tracks) {
+            s->tracks = pre->tracks;
+            pre->tracks = NULL;
+        } else {
+            s->tracks = malloc((pic->n_tracks ? pic->n_tracks : 1) * sizeof *s->tracks);
+        }
         if (!s->tracks) return false;
         size_t n_points = 0;
         if (parts & LO_PIC_TRAILS) {
             for (size_t i = 0; i < pic->n_tracks; i++) n_points += (size_t)pic->tracks[i]->trail_len;
-            s->trail = malloc((n_points ? n_points : 1) * sizeof *s->trail);
+            if (pre && pre->trail && n_points <= pre->cap_trail) {
+                s->trail = pre->trail;
+                pre->trail = NULL;
+            } else {
+                s->trail = malloc((n_points ? n_points : 1) * sizeof *s->trail);
+            }
             if (!s->trail) return false;
         }
         size_t at = 0;
@@ -1049,9 +1113,13 @@ static void write_snapshot(jw *w, const snapshot *s, const char *type)
 char *lo_picture_json_text(lo_picture *pic, unsigned parts, const char *type, size_t *len)
 {
     snapshot s;
+    snap_buffers pre;
+    snap_buffers_prepare(pic, parts, &pre);
     pthread_mutex_lock(&pic->lock);
-    bool ok = snapshot_take(pic, parts, &s);
+    bool ok = snapshot_take(pic, parts, &s, &pre);
     pthread_mutex_unlock(&pic->lock);
+    free(pre.tracks); /* what snapshot_take did not take over */
+    free(pre.trail);
     jw w = {0};
     if (ok) write_snapshot(&w, &s, type);
     snapshot_free(&s);
@@ -1131,6 +1199,10 @@ char *lo_picture_metrics_text(lo_picture *pic, const char *extra)
                "lookout_plot_to_track_latency_seconds_sum %.9g\n"
                "lookout_plot_to_track_latency_seconds_count %llu\n",
             q50, q90, q99, st.latency_sum_s, (unsigned long long)st.latency_count);
+    fprintf(f, "# HELP lookout_plot_to_track_latency_max_seconds Longest plot-to-track latency so far.\n"
+               "# TYPE lookout_plot_to_track_latency_max_seconds gauge\n"
+               "lookout_plot_to_track_latency_max_seconds %.9g\n",
+            st.latency_max_s);
     if (extra) fputs(extra, f);
     if (fclose(f) != 0) {
         free(buf);

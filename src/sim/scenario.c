@@ -51,7 +51,6 @@ static bool get_range(parse_ctx *p, const lo_ynode *map, const char *path, const
  * nothing). */
 #define SIM_MAX_START_S 1e10
 
-/* "2021-11-07T01:00:00Z" (optionally with fractional seconds) or seconds since the epoch. */
 /* simulation.start: the same epoch seconds or ISO 8601 as the CSV time column (lo_parse_time),
  * within 1970..2286. */
 static bool parse_time(const char *s, double *out)

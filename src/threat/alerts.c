@@ -309,6 +309,10 @@ typedef struct class_state {
 /* ---- plots behind ballistic tracks -------------------------------------------------------- */
 
 #define PLOT_RING 16384      /* latest plots kept for finding a track's plots (~2 MB) */
+/* Slowest a track may fly to start a ballistic history without being called a rocket: a
+ * rocket or mortar round is far faster for all but the top of a steep mortar arc, and a track
+ * that started keeps its history through that. */
+#define BALLISTIC_MIN_SPEED_MPS 40.0
 #define HIST_MAX 96          /* plots kept per ballistic track (thinned beyond) */
 #define HIST_TRACKS 32       /* ballistic tracks followed at once (the stalest make room) */
 #define BACK_GATE 18.47      /* chi-square, 4 dof, 0.999: position + radial velocity */
@@ -328,6 +332,8 @@ typedef struct ballistic_hist {
     double last_plot_t;
     bool searched_back;     /* its plots from before the first report were looked for */
     bool dirty;             /* plots added since the last fit */
+    bool refused;           /* the last fit failed or fitted badly: not (yet) a ballistic path */
+    int refused_plots;      /* new plots since a refusal (refits are spaced, see below) */
     int n;
     lo_ballistic_meas m[HIST_MAX];
     lo_ballistic_fit fit;
@@ -614,9 +620,16 @@ static void search_back(const lo_threat_config *cfg, lo_threat_engine *e, ballis
         while (j > 0 && cand[i].t - cand[j - 1].t < 0.3) j--;
         int best = -1;
         double best_d2 = BACK_GATE;
+        /* The path is integrated once per scan (a dense bird field puts hundreds of plots in
+         * one); within its 0.3 s the straight line is off by gravity's 0.4 m at most. */
+        double at_scan[6];
+        lo_ballistic_propagate(&model, state, cand[i].t - t_state, at_scan);
         for (size_t c = j; c <= i; c++) {
-            double dt = cand[c].t - t_state, s6[6];
-            lo_ballistic_propagate(&model, state, dt, s6);
+            double dt = cand[c].t - t_state, s6[6], dts = cand[c].t - cand[i].t;
+            for (int a = 0; a < 3; a++) {
+                s6[a] = at_scan[a] + at_scan[a + 3] * dts;
+                s6[a + 3] = at_scan[a + 3];
+            }
             double S[9], d[3], Si[9];
             for (int a = 0; a < 3; a++) {
                 d[a] = cand[c].enu[a] - s6[a];
@@ -713,6 +726,11 @@ static bool ballistic_from_plots(lo_threat_engine *e, const lo_track *trk, doubl
         if (!h->fit.valid || (h->fit.dof > 0 && h->fit.chi2 / h->fit.dof > 4)) return false;
         return lo_ballistic_fit_predict(&model, &h->fit, fmax(t, trk->t), out);
     }
+    /* A path refused on twice the plots a fit needs is most likely not ballistic (two birds
+     * joined by a false track, a powered target): refit on every third new plot only, which
+     * bounds what a dense bird field's fast false tracks cost the pipeline. */
+    if (h->refused && h->n >= 2 * cfg->ballistic_fit_min_plots && ++h->refused_plots % 3 != 0)
+        return false;
     h->dirty = false;
     double start[7], t_start;
     if (h->fit.valid) {
@@ -724,9 +742,11 @@ static bool ballistic_from_plots(lo_threat_engine *e, const lo_track *trk, doubl
         memcpy(start, s, sizeof start);
         t_start = trk->t;
     }
+    h->refused = true;
     if (!refit(cfg, h, start, t_start)) return false;
     /* A path that is not ballistic (a powered target, plots of two objects) fits badly. */
     if (h->fit.dof > 0 && h->fit.chi2 / h->fit.dof > 4) return false;
+    h->refused = false;
     /* Times from the evaluation time t, the time the alert carries (the report may be up to a
      * cadence older): "impact in 16 s" is 16 s from the alert. */
     return lo_ballistic_fit_predict(&model, &h->fit, fmax(t, trk->t), out);
@@ -914,10 +934,28 @@ static int process_track(lo_threat_engine *e, double t, const lo_track *trk, lo_
      * them; the tracker's state is the fallback until the fit has enough plots. */
     bool plots_fed = cfg->ballistic_fit && e->ring_n > 0;
     bool fitted = false;
-    if (plots_fed && (group == LO_GROUP_ROCKET || trk->class_prob[LO_CLASS_ROCKET] >= 0.2 ||
-                      find_hist(e, trk->id, t, false)))
-        fitted = ballistic_from_plots(e, trk, t, &ball);
-    if (group == LO_GROUP_ROCKET && (fitted || lo_threat_predict_ballistic(cfg, trk, &ball))) b = &ball;
+    /* A track starts keeping plots when it is called a rocket, or when it might be one and
+     * flies like one: birds and drones that the classifier gives a fifth to "rocket" are slow,
+     * and fitting thousands of them cost a 10,000-bird feed a third of serve's CPU
+     * (bench/RESULTS.md, serve load test). */
+    double speed = sqrt(trk->vel[0] * trk->vel[0] + trk->vel[1] * trk->vel[1] + trk->vel[2] * trk->vel[2]);
+    bool maybe_ballistic = trk->class_prob[LO_CLASS_ROCKET] >= 0.2 && speed >= BALLISTIC_MIN_SPEED_MPS;
+    bool wants_fit = group == LO_GROUP_ROCKET || maybe_ballistic;
+    ballistic_hist *kept = plots_fed ? find_hist(e, trk->id, t, false) : NULL;
+    if (kept && !wants_fit && kept->refused) {
+        /* It once looked ballistic, no longer does, and its plots do not fit a path: stop
+         * refitting it every scan. */
+        forget_hist(e, t, trk->id, true);
+        kept = NULL;
+    }
+    if (plots_fed && (wants_fit || kept)) fitted = ballistic_from_plots(e, trk, t, &ball);
+    /* Without a fitted path, the unscented prediction from the tracker's state costs two
+     * integrations to the ground per sigma point: only for tracks that fly like a round (a
+     * slow track called a rocket is a bird or clutter the classifier is unsure of). */
+    if (group == LO_GROUP_ROCKET &&
+        (fitted || (speed >= BALLISTIC_MIN_SPEED_MPS && lo_threat_predict_impact(cfg, trk, &ball))))
+        b = &ball;
+    bool launch_pending = b && !fitted; /* a fitted path brings its launch point */
 
     for (int z = 0; z < e->n_zones; z++) {
         const lo_zone *zone = &e->zones[z];
@@ -934,6 +972,10 @@ static int process_track(lo_threat_engine *e, double t, const lo_track *trk, lo_
             alert_state fresh = {.track_id = trk->id, .zone = z, .alert_id = e->next_alert_id,
                                  .level = now, .t_below_since = -1, .t_published = t,
                                  .t_seen = t};
+            if (launch_pending) {
+                lo_threat_predict_launch(cfg, trk, &ball);
+                launch_pending = false;
+            }
             fill_alert(e, &a, &fresh, trk, group, confidence, &zt, b, now, LO_ALERT_RAISED, t);
             /* Room first: once the sink has it, the engine must be able to remember it. */
             s = add_alert(e);
@@ -975,6 +1017,10 @@ static int process_track(lo_threat_engine *e, double t, const lo_track *trk, lo_
         double period = group == LO_GROUP_ROCKET ? cfg->ballistic_update_period_s
                                                  : cfg->update_period_s;
         if (new_level != s->level || t - s->t_published >= period) {
+            if (launch_pending) {
+                lo_threat_predict_launch(cfg, trk, &ball);
+                launch_pending = false;
+            }
             fill_alert(e, &a, s, trk, group, confidence, &zt, b, new_level, LO_ALERT_UPDATED, t);
             int rc = fn ? fn(ctx, &a) : 0;
             if (rc) return rc;

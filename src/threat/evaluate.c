@@ -284,21 +284,33 @@ static bool ut_ground(const lo_threat_config *cfg, const lo_track *trk, int dir,
     return true;
 }
 
-bool lo_threat_predict_ballistic(const lo_threat_config *cfg, const lo_track *trk,
-                                 lo_ballistic *out)
+bool lo_threat_predict_impact(const lo_threat_config *cfg, const lo_track *trk, lo_ballistic *out)
 {
     memset(out, 0, sizeof *out);
+    out->launch_enu[0] = out->launch_enu[1] = NAN;
+    out->time_since_launch_s = NAN;
     if (!ut_ground(cfg, trk, +1, out->impact_enu, out->impact_cov, &out->time_to_impact_s,
                    &out->time_to_impact_sigma_s))
         return false;
-    double sig;
-    if (!ut_ground(cfg, trk, -1, out->launch_enu, out->launch_cov, &out->time_since_launch_s,
-                   &sig)) {
-        /* The launch point is for reports only: its absence does not void the impact. */
-        out->launch_enu[0] = out->launch_enu[1] = NAN;
-        out->time_since_launch_s = NAN;
-    }
     out->valid = true;
+    return true;
+}
+
+void lo_threat_predict_launch(const lo_threat_config *cfg, const lo_track *trk, lo_ballistic *b)
+{
+    double sig;
+    if (!ut_ground(cfg, trk, -1, b->launch_enu, b->launch_cov, &b->time_since_launch_s, &sig)) {
+        /* The launch point is for reports only: its absence does not void the impact. */
+        b->launch_enu[0] = b->launch_enu[1] = NAN;
+        b->time_since_launch_s = NAN;
+    }
+}
+
+bool lo_threat_predict_ballistic(const lo_threat_config *cfg, const lo_track *trk,
+                                 lo_ballistic *out)
+{
+    if (!lo_threat_predict_impact(cfg, trk, out)) return false;
+    lo_threat_predict_launch(cfg, trk, out);
     return true;
 }
 

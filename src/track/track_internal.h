@@ -89,4 +89,10 @@ void lo_imm_combine(const lo_tracker_config *cfg, const lo_kf *kf, const double 
 int lo_jpda_probabilities(int nt, int np, const double *g, const double *miss, double *beta,
                           long max_hypotheses);
 
+/* The same with JPDA*'s pruning in the exact enumeration (jpda.c): of the events that give
+ * the same plots to the same tracks in another order, only the likeliest counts, so two
+ * close tracks are not pulled together. The cheap approximation is unchanged. */
+int lo_jpda_star_probabilities(int nt, int np, const double *g, const double *miss, double *beta,
+                               long max_hypotheses);
+
 #endif

@@ -51,6 +51,8 @@
 #ifndef CMAP_WARMUP_MIN_SHARE
 #define CMAP_WARMUP_MIN_SHARE 0.25 /* the warm-up correction is at most 4 times */
 #endif
+#define CONFIRM_MIN_FREE_PLOTS 3.0 /* confirm_threshold: plots a cell must have learned, */
+#define CONFIRM_STATIONARY_MPS 2.0 /* and the most Doppler mean and spread of its clutter */
 #ifndef CMAP_TENTATIVE_WEIGHT
 #define CMAP_TENTATIVE_WEIGHT 1.0
 #endif
@@ -602,6 +604,8 @@ void lo_tracker_config_default(lo_tracker_config *c)
     c->batch_window_s = 0.1;
     c->grid_cell_m = 1000.0;
     c->jpda_max_hypotheses = 2000;
+    c->jpda_star = false;
+    c->confirm_clutter_scaled = true;
     c->default_height_m = 100.0;
     c->report_tentative = false;
 }
@@ -1146,7 +1150,8 @@ static void set_due(lo_tracker *t, const trk *k)
     t->due[k - t->trk] = k->t_expect < coast_end ? k->t_expect : coast_end;
 }
 
-static void note_plot(lo_tracker *t, trk *k, const lo_plot *p)
+/* The track was updated with (a mixture including) plot p: its look counts as a hit. */
+static void note_hit(lo_tracker *t, trk *k, const lo_plot *p)
 {
     k->n_updates++;
     t->hot[k - t->trk].n_updates = k->n_updates < 255 ? (uint8_t)k->n_updates : 255;
@@ -1154,6 +1159,11 @@ static void note_plot(lo_tracker *t, trk *k, const lo_plot *p)
     k->revisit_s = sensor_revisit(t, p->sensor_id);
     k->t_expect = k->t_last_update + 1.5 * k->revisit_s;
     set_due(t, k);
+}
+
+/* The plot reported as the track's own (its sensor, time, codes, SNR). */
+static void note_plot_identity(trk *k, const lo_plot *p)
+{
     k->last_sensor_id = p->sensor_id;
     k->last_plot_t = p->t;
     k->last_flags = p->flags & (LO_PLOT_MODE_S | LO_PLOT_MODE_3A);
@@ -1161,6 +1171,12 @@ static void note_plot(lo_tracker *t, trk *k, const lo_plot *p)
     k->mode_3a = p->mode_3a;
     k->last_snr_db = p->snr_db;
     k->last_truth_id = p->truth_id; /* for evaluation only: never used to decide anything */
+}
+
+static void note_plot(lo_tracker *t, trk *k, const lo_plot *p)
+{
+    note_hit(t, k, p);
+    note_plot_identity(k, p);
 }
 
 static void radial_update(lo_tracker *t, lo_kf *kf, const lo_plot *p)
@@ -1185,7 +1201,63 @@ static bool m_of_n_passed(const lo_tracker *t, const trk *k)
     return __builtin_popcount(window) >= t->cfg.confirm_m && k->score >= MN_MIN_SCORE;
 }
 
-static void after_update(lo_tracker *t, int32_t slot, const lo_kf *kf, double dscore)
+/* The confirmation threshold of a tentative track where it is now. The SPRT's alpha bounds
+ * the chance that one false track confirms, so the false tracks confirmed grow with the
+ * number started, i.e. with the density of false alarms. Where the clutter map has learned
+ * a density above the configured floor (green-zone.yaml's ground-clutter patch: about 10
+ * times), alpha is divided by that ratio: the threshold rises by log(ratio), and the false
+ * tracks confirmed per km^2 stay about what alpha gives over the floor.
+ * Three things keep real targets from being slowed: only the part of the cell's clutter
+ * learned from plots no track took counts (the Doppler-learning part of the map, so this
+ * needs a radar that measures Doppler: a new target's own tentative plots fill the rest),
+ * and at least CONFIRM_MIN_FREE_PLOTS of them (a target's own first plot is no patch); only
+ * stationary clutter counts (Doppler mean and spread within CONFIRM_STATIONARY_MPS); and a
+ * plot whose Doppler is more than 3 sigma from the cell's clutter Doppler (a target crossing
+ * a ground-clutter patch) keeps the plain threshold. Off with `confirm_clutter_scaled:
+ * false`. */
+static double confirm_threshold(lo_tracker *t, const trk *k, const lo_plot *p)
+{
+    if (!t->cfg.confirm_clutter_scaled || !t->cfg.clutter_map) return t->log_confirm;
+    /* The densest of the track's cell and its 8 neighbours: a false track gathers its plots
+     * around its seed, and a patch's edge cells, partly outside it, understate it. */
+    double tau = t->cfg.clutter_map_time_s, elapsed = k->t - t->cmap_t0, cm = t->cfg.clutter_map_cell_m;
+    double revisit = k->revisit_s > 0 ? k->revisit_s : 1.0;
+    double share = 1.0 - exp(-elapsed / tau), min_share = CONFIRM_MIN_FREE_PLOTS * revisit / tau;
+    const cmap_cell *c = NULL;
+    double best_rate = 0;
+    for (int dx = -1; dx <= 1; dx++)
+        for (int dy = -1; dy <= 1; dy++) {
+            double at[2] = {k->pv[0] + dx * cm, k->pv[1] + dy * cm};
+            const cmap_cell *cc = cmap_find(t, cmap_key(t, at), false);
+            if (!cc || !(cc->rv_rate > 0)) continue;
+            double rate = cc->rv_rate * exp(-(elapsed - cc->t) / tau);
+            /* Fewer than a few plots learned (a target's own first plot) is no patch yet. */
+            if (rate * tau < CONFIRM_MIN_FREE_PLOTS) continue;
+            rate /= share > min_share ? share : min_share;
+            if (rate > best_rate) best_rate = rate, c = cc;
+        }
+    if (!c) return t->log_confirm;
+    double ratio = best_rate * revisit / (cm * cm) / t->cfg.clutter_density;
+    if (!(ratio > 1.0)) return t->log_confirm;
+    /* A plot whose Doppler is far from the cell's clutter is no clutter of this cell. */
+    if (p && (p->flags & LO_PLOT_RADIAL_VEL)) {
+        const lo_sensor *sen = find_sensor(t, p->sensor_id, NULL);
+        double sigma = p->sigma_radial_velocity_mps > 0 ? p->sigma_radial_velocity_mps
+                                                        : (sen ? sen->sigma_radial_velocity_mps : 0);
+        double mean = (double)c->rv_sum / c->rv_rate, var = (double)c->rv2_sum / c->rv_rate - mean * mean;
+        var = (var > 0 ? var : 0) + sigma * sigma + CMAP_DOPPLER_MIN_SIGMA_MPS * CMAP_DOPPLER_MIN_SIGMA_MPS;
+        double dv = p->radial_velocity_mps - mean;
+        if (dv * dv > 9.0 * var) return t->log_confirm;
+        /* Only stationary clutter (ground, buildings): a cell whose free plots move is a
+         * flock or a swarm the radar does not resolve, objects to be tracked, not slowed
+         * (with it too, green-zone's detectable GOSPA was 1.5% worse). */
+        if (fabs(mean) > CONFIRM_STATIONARY_MPS || var > CONFIRM_STATIONARY_MPS * CONFIRM_STATIONARY_MPS)
+            return t->log_confirm;
+    }
+    return t->log_confirm + log(ratio);
+}
+
+static void after_update(lo_tracker *t, int32_t slot, const lo_kf *kf, double dscore, const lo_plot *p)
 {
     trk *k = &t->trk[slot];
     store_kf(t, slot, kf);
@@ -1194,7 +1266,7 @@ static void after_update(lo_tracker *t, int32_t slot, const lo_kf *kf, double ds
     if (k->score > k->score_max) k->score_max = k->score;
     k->looks = k->looks << 1 | 1u;
     if (k->status == LO_TRACK_TENTATIVE &&
-        (k->score >= t->log_confirm || m_of_n_passed(t, k))) {
+        ((k->score >= t->log_confirm && k->score >= confirm_threshold(t, k, p)) || m_of_n_passed(t, k))) {
         k->status = LO_TRACK_CONFIRMED;
         k->t_confirmed = k->t;
         t->stats.tracks_confirmed++;
@@ -1220,12 +1292,17 @@ static void update_single(lo_tracker *t, int32_t slot, int32_t plot, double logl
     radial_update(t, kf, p);
     note_plot(t, k, p);
     double dscore = log(t->cfg.pd) + loglik - log(t->bp_lambda[plot]);
-    after_update(t, slot, kf, dscore);
+    after_update(t, slot, kf, dscore, p);
 }
 
 /* JPDA update of one track with its association probabilities over `np` cluster plots. */
-static void update_pda(lo_tracker *t, int32_t slot, int np, const int32_t *plots,
-                       const double *beta, const double *g)
+/* JPDA update of track `slot` (row `self` of its cluster). plot_owner[j]: the row of the
+ * cluster's likeliest owner of plot j; the plot reported as the track's own is the likeliest
+ * of those it owns (none: the update still counts as a hit, but the report keeps its last
+ * plot): a plot that is far likelier another track's, shared here only because this
+ * track's own target was missed, is not reported as this one's. */
+static void update_pda(lo_tracker *t, int32_t slot, int self, int np, const int32_t *plots,
+                       const double *beta, const double *g, const int32_t *plot_owner)
 {
     trk *k = &t->trk[slot];
     double beta0 = beta[0];
@@ -1246,7 +1323,7 @@ static void update_pda(lo_tracker *t, int32_t slot, int np, const int32_t *plots
     load_kf(t, slot, kf);
     double z[MAX_PDA_PLOTS][3], R[MAX_PDA_PLOTS][9], b[MAX_PDA_PLOTS];
     double bsum = 0, gsum = 0;
-    int best = 0;
+    int best = 0, own = -1;
     for (int q = 0; q < m; q++) {
         const lo_plot *p = t->bp[plots[idx[q]]];
         double dt = p->t - k->t;
@@ -1256,6 +1333,7 @@ static void update_pda(lo_tracker *t, int32_t slot, int np, const int32_t *plots
         bsum += b[q];
         gsum += g[idx[q]];
         if (b[q] > b[best]) best = q;
+        if (plot_owner[idx[q]] == self && (own < 0 || b[q] > b[own])) own = q;
     }
     beta0 = 1.0 - bsum;
     if (beta0 < 0) beta0 = 0;
@@ -1281,8 +1359,9 @@ static void update_pda(lo_tracker *t, int32_t slot, int np, const int32_t *plots
     const lo_plot *bp = t->bp[plots[idx[best]]];
     if (b[best] >= 0.5) radial_update(t, kf, bp);
     if (bsum >= 0.5) {
-        note_plot(t, k, bp);
-        after_update(t, slot, kf, log(1.0 - t->cfg.pd + gsum));
+        note_hit(t, k, bp);
+        if (own >= 0) note_plot_identity(k, t->bp[plots[idx[own]]]);
+        after_update(t, slot, kf, log(1.0 - t->cfg.pd + gsum), bp);
     } else {
         store_kf(t, slot, kf);
         refresh_combined(t, slot, kf);
@@ -1375,24 +1454,29 @@ static void solve_cluster(lo_tracker *t, int nt, const int32_t *tracks, int np,
             if (cp->gated) g[r * np + plot_local[cp->plot]] = pair_g(t, cp);
         }
     }
-    if (lo_jpda_probabilities(nt, np, g, missw, beta, t->cfg.jpda_max_hypotheses))
+    if ((t->cfg.jpda_star ? lo_jpda_star_probabilities : lo_jpda_probabilities)(nt, np, g, missw, beta,
+                                                                                 t->cfg.jpda_max_hypotheses))
         t->stats.jpda_approx_clusters++;
     else
         t->stats.jpda_exact_clusters++;
-    for (int r = 0; r < nt; r++) {
-        update_pda(t, tracks[r], np, plots, &beta[r * (np + 1)], &g[r * np]);
-    }
-    /* A plot is taken when the tracks claim it with total probability >= 0.5. */
+    /* Each plot's likeliest owner. */
+    int32_t *owner = scratch_i(t, (size_t)np);
+    if (!owner) return;
     for (int c = 0; c < np; c++) {
-        double s = 0;
-        const trk *owner = NULL;
         double best = 0;
+        owner[c] = -1;
         for (int r = 0; r < nt; r++) {
             double b = beta[r * (np + 1) + 1 + c];
-            s += b;
-            if (b > best) best = b, owner = &t->trk[tracks[r]];
+            if (b > best) best = b, owner[c] = r;
         }
-        if (s >= 0.5 && owner) mark_used(t, plots[c], owner);
+    }
+    for (int r = 0; r < nt; r++) update_pda(t, tracks[r], r, np, plots, &beta[r * (np + 1)], &g[r * np], owner);
+    /* A plot is taken when the tracks claim it with total probability >= 0.5 (after the
+     * updates: a track confirmed by this scan keeps its plot out of the clutter map). */
+    for (int c = 0; c < np; c++) {
+        double s = 0;
+        for (int r = 0; r < nt; r++) s += beta[r * (np + 1) + 1 + c];
+        if (s >= 0.5 && owner[c] >= 0) mark_used(t, plots[c], &t->trk[tracks[owner[c]]]);
     }
 }
 
@@ -1851,6 +1935,21 @@ static bool track_ranks_above(const trk *a, const trk *b)
     return a->id < b->id; /* the older track keeps its id */
 }
 
+/* Did tracks a and b each take a plot of their own from the same configured radar in its
+ * last scan? Then the radar resolved two objects there. (A target whose returns split into
+ * two plots in every scan would keep two tracks too; the split returns of real radars, and
+ * of the simulator, come now and then, and a duplicate that takes no plot of its own is
+ * still merged. Tracks fed by plots without a configured sensor are left to the distance
+ * test.) */
+static bool own_plots_last_scan(const lo_tracker *t, const trk *a, const trk *b, double now)
+{
+    double revisit = a->revisit_s > b->revisit_s ? a->revisit_s : b->revisit_s;
+    if (!(revisit > 0) || a->last_sensor_id != b->last_sensor_id) return false;
+    if (!find_sensor(t, a->last_sensor_id, NULL)) return false;
+    if (a->last_plot_t < now - 1.5 * revisit || b->last_plot_t < now - 1.5 * revisit) return false;
+    return a->last_plot_t != b->last_plot_t && fabs(a->last_plot_t - b->last_plot_t) < 0.5 * revisit;
+}
+
 static void visit_merge(void *vctx, int32_t other)
 {
     merge_ctx *c = vctx;
@@ -1884,6 +1983,13 @@ static void visit_merge(void *vctx, int32_t other)
     trk *keeper = a->id < b->id ? a : b, *other_trk = a->id < b->id ? b : a;
     if (keeper->merge_seen == t->merge_serial) return; /* counted this check already */
     keeper->merge_seen = t->merge_serial;
+    /* Two tracks that each took a plot of their own in the last scan follow two targets
+     * (crossing.yaml's multirotors 40 m apart in formation, within one sigma of each other,
+     * were merged into one track again and again): not duplicates, the count restarts. */
+    if (own_plots_last_scan(t, a, b, c->now)) {
+        keeper->merge_hits = 0;
+        return;
+    }
     if (keeper->merge_partner == other_trk->id && keeper->merge_hits > 0 &&
         keeper->merge_last == t->merge_serial - 1)
         keeper->merge_hits++;

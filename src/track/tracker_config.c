@@ -15,9 +15,9 @@ static const char *const tracker_keys[] = {
     "clutter_height_m", "clutter_map", "clutter_map_cell_m", "clutter_map_time_s", "clutter_radial_span_mps",
     "cv_noise_m2_s3", "ct_noise_m2_s3", "turn_rate_noise_rad2_s3", "ca_noise_m2_s5",
     "ballistic_noise_m2_s3", "drag_noise_m2_s", "model_sojourn_s", "init_classes",
-    "init_max_gap_s", "false_confirm_prob", "true_delete_prob", "confirm_m_of_n", "delete_score_drop",
+    "init_max_gap_s", "false_confirm_prob", "true_delete_prob", "confirm_m_of_n", "confirm_clutter_scaled", "delete_score_drop",
     "max_coast_s", "merge_distance_sigma", "reorder_window_s", "batch_window_s", "grid_cell_m",
-    "jpda_max_hypotheses", "default_height_m", "report_tentative", NULL};
+    "jpda_max_hypotheses", "jpda_star", "default_height_m", "report_tentative", NULL};
 
 static const char *const class_keys[] = {"name", "max_speed_mps", "ballistic", NULL};
 
@@ -140,6 +140,7 @@ int lo_tracker_config_from_site(const lo_site *site, lo_tracker_config *cfg, lo_
                 cfg->confirm_m = (int)v[0], cfg->confirm_n = (int)v[1];
         }
     }
+    lo_yget_bool(&c, sec, p, "confirm_clutter_scaled", false, &cfg->confirm_clutter_scaled);
     lo_yget_double(&c, sec, p, "delete_score_drop", false, 0.1, 1e4, &cfg->delete_score_drop);
     lo_yget_double(&c, sec, p, "max_coast_s", false, 0.01, 3600, &cfg->max_coast_s);
     lo_yget_double(&c, sec, p, "merge_distance_sigma", false, 0, 100, &cfg->merge_distance_sigma);
@@ -149,6 +150,7 @@ int lo_tracker_config_from_site(const lo_site *site, lo_tracker_config *cfg, lo_
     long hyp = cfg->jpda_max_hypotheses;
     if (lo_yget_int(&c, sec, p, "jpda_max_hypotheses", false, 1, 10000000, &hyp))
         cfg->jpda_max_hypotheses = (int)hyp;
+    lo_yget_bool(&c, sec, p, "jpda_star", false, &cfg->jpda_star);
     lo_yget_double(&c, sec, p, "default_height_m", false, -500, 20000, &cfg->default_height_m);
     lo_yget_bool(&c, sec, p, "report_tentative", false, &cfg->report_tentative);
     return c.errors ? -1 : 0;
