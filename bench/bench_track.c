@@ -10,7 +10,7 @@
  * because the build machine is shared: wall time would count other processes. Each case runs in a child process so that its peak
  * resident memory is its own. One core (the tracker is single-threaded).
  *
- * Usage: bench_track [--max-targets N] [--scans S]
+ * Usage: bench_track [--min-targets N] [--max-targets N] [--scans S] [--case K]
  */
 #include <math.h>
 #include <stdio.h>
@@ -143,12 +143,15 @@ static void run_case(const bench_case *bc, int n_targets, int timed_scans, bench
 
 int main(int argc, char **argv)
 {
-    int max_targets = 100000, scans = 20;
+    int max_targets = 100000, min_targets = 10, scans = 20, only_case = -1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--max-targets") && i + 1 < argc) max_targets = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--min-targets") && i + 1 < argc) min_targets = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--scans") && i + 1 < argc) scans = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--case") && i + 1 < argc) only_case = atoi(argv[++i]);
         else {
-            fprintf(stderr, "Usage: bench_track [--max-targets N] [--scans S]\n");
+            fprintf(stderr, "Usage: bench_track [--min-targets N] [--max-targets N] [--scans S] "
+                            "[--case 0|1|2 (CV+GNN, IMM+GNN, IMM+JPDA)]\n");
             return 2;
         }
     }
@@ -162,6 +165,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
         for (int n = 10; n <= max_targets; n *= 10) {
+            if (n < min_targets || (only_case >= 0 && (size_t)only_case != c)) continue;
             int fds[2];
             if (pipe(fds) != 0) return 1;
             pid_t pid = fork();

@@ -16,8 +16,7 @@ void lo_grid_init(lo_grid *g, double cell_m)
 
 void lo_grid_free(lo_grid *g)
 {
-    free(g->keys);
-    free(g->head);
+    free(g->cells);
     free(g->node_item);
     free(g->node_next);
     memset(g, 0, sizeof *g);
@@ -26,7 +25,7 @@ void lo_grid_free(lo_grid *g)
 void lo_grid_clear(lo_grid *g)
 {
     if (g->n_cells)
-        for (uint32_t i = 0; i <= g->mask; i++) g->keys[i] = EMPTY_KEY;
+        for (uint32_t i = 0; i <= g->mask; i++) g->cells[i].key = EMPTY_KEY;
     g->n_cells = 0;
     g->n_nodes = 0;
 }
@@ -46,26 +45,18 @@ static bool grow_table(lo_grid *g)
 {
     uint32_t old_size = g->mask ? g->mask + 1 : 0;
     uint32_t size = old_size ? old_size * 2 : 1024;
-    int64_t *keys = malloc(sizeof *keys * size);
-    int32_t *head = malloc(sizeof *head * size);
-    if (!keys || !head) {
-        free(keys);
-        free(head);
-        return false;
-    }
-    for (uint32_t i = 0; i < size; i++) keys[i] = EMPTY_KEY;
+    lo_grid_cell *cells = malloc(sizeof *cells * size);
+    if (!cells) return false;
+    for (uint32_t i = 0; i < size; i++) cells[i].key = EMPTY_KEY;
     uint32_t mask = size - 1;
     for (uint32_t i = 0; i < old_size; i++) {
-        if (g->keys[i] == EMPTY_KEY) continue;
-        uint32_t b = hash_key(g->keys[i]) & mask;
-        while (keys[b] != EMPTY_KEY) b = (b + 1) & mask;
-        keys[b] = g->keys[i];
-        head[b] = g->head[i];
+        if (g->cells[i].key == EMPTY_KEY) continue;
+        uint32_t b = hash_key(g->cells[i].key) & mask;
+        while (cells[b].key != EMPTY_KEY) b = (b + 1) & mask;
+        cells[b] = g->cells[i];
     }
-    free(g->keys);
-    free(g->head);
-    g->keys = keys;
-    g->head = head;
+    free(g->cells);
+    g->cells = cells;
     g->mask = mask;
     return true;
 }
@@ -84,16 +75,17 @@ static bool insert_cell(lo_grid *g, int64_t key, int32_t item)
         g->cap_nodes = cap;
     }
     uint32_t b = hash_key(key) & g->mask;
-    while (g->keys[b] != EMPTY_KEY && g->keys[b] != key) b = (b + 1) & g->mask;
+    lo_grid_cell *c = &g->cells[b];
+    while (c->key != EMPTY_KEY && c->key != key) b = (b + 1) & g->mask, c = &g->cells[b];
     int32_t node = g->n_nodes++;
     g->node_item[node] = item;
-    if (g->keys[b] == EMPTY_KEY) {
-        g->keys[b] = key;
-        g->head[b] = -1;
+    if (c->key == EMPTY_KEY) {
+        c->key = key;
+        c->head = -1;
         g->n_cells++;
     }
-    g->node_next[node] = g->head[b];
-    g->head[b] = node;
+    g->node_next[node] = c->head;
+    c->head = node;
     return true;
 }
 
@@ -129,14 +121,21 @@ void lo_grid_query(const lo_grid *g, double x, double y, double r, lo_grid_visit
         for (int64_t cy = y0; cy <= y1; cy++) {
             int64_t key = cell_key(cx, cy);
             uint32_t b = hash_key(key) & g->mask;
-            while (g->keys[b] != EMPTY_KEY && g->keys[b] != key) b = (b + 1) & g->mask;
-            if (g->keys[b] == EMPTY_KEY) continue;
-            for (int32_t n = g->head[b]; n >= 0; n = g->node_next[n]) fn(ctx, g->node_item[n]);
+            while (g->cells[b].key != EMPTY_KEY && g->cells[b].key != key) b = (b + 1) & g->mask;
+            if (g->cells[b].key == EMPTY_KEY) continue;
+            for (int32_t n = g->cells[b].head; n >= 0; n = g->node_next[n]) fn(ctx, g->node_item[n]);
         }
 }
 
 size_t lo_grid_memory(const lo_grid *g)
 {
-    size_t table = g->mask ? (size_t)(g->mask + 1) * (sizeof(int64_t) + sizeof(int32_t)) : 0;
+    size_t table = g->mask ? (size_t)(g->mask + 1) * sizeof(lo_grid_cell) : 0;
     return table + (size_t)g->cap_nodes * 2 * sizeof(int32_t);
+}
+
+void lo_grid_prefetch(const lo_grid *g, double x, double y)
+{
+    if (!g->n_cells || !isfinite(x) || !isfinite(y)) return;
+    int64_t key = cell_key((int64_t)floor(x / g->cell_m), (int64_t)floor(y / g->cell_m));
+    __builtin_prefetch(&g->cells[hash_key(key) & g->mask]);
 }

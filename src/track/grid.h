@@ -13,12 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+typedef struct lo_grid_cell {
+    int64_t key;
+    int32_t head;
+} lo_grid_cell;
+
 typedef struct lo_grid {
     double cell_m;
     uint32_t mask;       /* table size - 1 (a power of two), 0 before the first insert */
     uint32_t n_cells;
-    int64_t *keys;
-    int32_t *head;
+    struct lo_grid_cell *cells; /* key and first node together: one cache miss per probe */
     int32_t *node_item, *node_next;
     int32_t n_nodes, cap_nodes;
 } lo_grid;
@@ -34,5 +38,7 @@ bool lo_grid_insert(lo_grid *g, int32_t item, double x, double y, double r);
 typedef void (*lo_grid_visit_fn)(void *ctx, int32_t item);
 void lo_grid_query(const lo_grid *g, double x, double y, double r, lo_grid_visit_fn fn, void *ctx);
 size_t lo_grid_memory(const lo_grid *g);
+/* Hint that the cell holding (x, y) will be looked up soon (a prefetch; no effect on results). */
+void lo_grid_prefetch(const lo_grid *g, double x, double y);
 
 #endif

@@ -97,6 +97,7 @@ typedef struct trk_hot {
     float tr_pos, tr_cross, tr_vel; /* horizontal traces of P_pp, |P_pv|, P_vv */
     uint32_t id;                    /* 0: free slot */
     uint32_t seen;                  /* dedupe of grid hits per plot */
+    uint8_t n_updates;              /* trk.n_updates, at most 255: merge checks read it */
 } trk_hot;
 
 typedef struct cand_pair {
@@ -106,11 +107,15 @@ typedef struct cand_pair {
     bool gated;
 } cand_pair;
 
+/* A seed (a plot no track took, waiting for a second one) is split in two arrays: what the
+ * initiation's grid look-ups test for every seed in reach (one cache line), and the plot
+ * itself, read only for the few pairs that pass those tests. */
 typedef struct seed {
-    bool alive;
-    uint32_t seen;                /* dedupe of grid hits per plot query */
-    lo_plot plot;
+    double enu[3], t;             /* the plot's */
     double revisit_s;
+    double cov_bound;             /* sum of |enu_cov|: bounds the plot's variance along any line */
+    uint32_t seen;                /* dedupe of grid hits per plot query */
+    bool alive;
 } seed;
 
 /* 40 bytes: the averages need no more than float precision, and the time of the last
@@ -149,8 +154,8 @@ struct lo_tracker {
     /* Tracks: slot arrays. */
     trk *trk;
     trk_hot *hot;                 /* cap */
-    double *kfmem;                /* cap * kf_stride: each model's x then P, at its own size */
-    int kf_stride, kf_off[LO_MAX_MODELS];
+    double *kfmem;                /* cap * kf_stride: each model's x then its P triangle */
+    int kf_stride;                /* doubles per slot: every model's x and P triangle */
     int32_t cap, n_slots;         /* slots in use: [0, n_slots) */
     int32_t *free_slots;
     int32_t n_free;
@@ -159,8 +164,10 @@ struct lo_tracker {
     uint32_t next_id;
 
     /* Input queue. */
-    heap_item *heap;
-    size_t heap_n, heap_cap;
+    heap_item *heap;              /* plots that arrived out of time order */
+    size_t heap_n, heap_cap;      /* heap_cap: also the pool's and the fifo's size */
+    heap_item *fifo;              /* plots that arrived in time order: [fifo_head, fifo_end) */
+    size_t fifo_head, fifo_end;
     lo_plot *pool;                /* queued plots; free entries listed in pool_free */
     int32_t *pool_free;
     int32_t pool_n_free, pool_cap;
@@ -191,6 +198,7 @@ struct lo_tracker {
     lo_grid seed_grid;
     lo_grid merge_grid;
     seed *seeds;
+    lo_plot *seed_plots;          /* cap_seeds, parallel to seeds */
     int32_t n_seeds, cap_seeds;
     int32_t stale_seeds;
 
@@ -291,27 +299,65 @@ static double sensor_revisit(const lo_tracker *t, uint16_t id)
     return (s && s->scan_period_s > 0) ? s->scan_period_s : DEFAULT_REVISIT_S;
 }
 
-/* The model states are stored packed (x then P, n + n^2 doubles per model, 336 bytes for CV
- * instead of 720) and unpacked into lo_kf work copies around each filter step. */
+/* The model states are stored packed: x, then the upper triangle of P row by row (every
+ * filter step leaves P exactly symmetric: lo_mat_symmetrize), n + n(n+1)/2 doubles per
+ * model: 216 bytes for CV instead of 720, 928 for IMM(CV,CT,CA) instead of 2,160. They are
+ * unpacked into lo_kf work copies around each filter step. */
+/* With n a constant (the switches below), the compiler unrolls these into plain moves. */
+static inline __attribute__((always_inline)) void unpack_sym(double *P, const double *src, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = i; j < n; j++) P[i * n + j] = P[j * n + i] = *src++;
+}
+
+static inline __attribute__((always_inline)) void pack_sym(double *dst, const double *P, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = i; j < n; j++) *dst++ = P[i * n + j];
+}
+
 static void load_kf(const lo_tracker *t, int32_t slot, lo_kf *kf)
 {
-    const double *base = t->kfmem + (size_t)slot * (size_t)t->kf_stride;
+    const double *src = t->kfmem + (size_t)slot * (size_t)t->kf_stride;
     for (int m = 0; m < t->cfg.n_models; m++) {
         int n = lo_model_dim(t->cfg.models[m]);
-        const double *src = base + t->kf_off[m];
         memcpy(kf[m].x, src, sizeof(double) * (size_t)n);
-        memcpy(kf[m].P, src + n, sizeof(double) * (size_t)(n * n));
+        src += n;
+        switch (n) {
+        case 6: unpack_sym(kf[m].P, src, 6); break;
+        case 7: unpack_sym(kf[m].P, src, 7); break;
+        case 9: unpack_sym(kf[m].P, src, 9); break;
+        default: unpack_sym(kf[m].P, src, n); break;
+        }
+        src += n * (n + 1) / 2;
+    }
+}
+
+/* The states x only (P left unset). */
+static void load_kf_states(const lo_tracker *t, int32_t slot, lo_kf *kf)
+{
+    const double *src = t->kfmem + (size_t)slot * (size_t)t->kf_stride;
+    for (int m = 0; m < t->cfg.n_models; m++) {
+        int n = lo_model_dim(t->cfg.models[m]);
+        memcpy(kf[m].x, src, sizeof(double) * (size_t)n);
+        src += n + n * (n + 1) / 2;
     }
 }
 
 static void store_kf(lo_tracker *t, int32_t slot, const lo_kf *kf)
 {
-    double *base = t->kfmem + (size_t)slot * (size_t)t->kf_stride;
+    double *dst = t->kfmem + (size_t)slot * (size_t)t->kf_stride;
     for (int m = 0; m < t->cfg.n_models; m++) {
         int n = lo_model_dim(t->cfg.models[m]);
-        double *dst = base + t->kf_off[m];
         memcpy(dst, kf[m].x, sizeof(double) * (size_t)n);
-        memcpy(dst + n, kf[m].P, sizeof(double) * (size_t)(n * n));
+        dst += n;
+        switch (n) {
+        case 6: pack_sym(dst, kf[m].P, 6); break;
+        case 7: pack_sym(dst, kf[m].P, 7); break;
+        case 9: pack_sym(dst, kf[m].P, 9); break;
+        default: pack_sym(dst, kf[m].P, n); break;
+        }
+        dst += n * (n + 1) / 2;
     }
 }
 
@@ -362,6 +408,68 @@ static cmap_cell *cmap_find(lo_tracker *t, int64_t key, bool create)
         t->cmap_n++;
     }
     return &t->cmap[b];
+}
+
+/* A cell nobody has fed for this many memories (clutter_map_time_s) weighs e^-20 of its
+ * last rate, nothing next to the configured floor: such cells are dropped when the table
+ * would otherwise grow, so the map holds the clutter of the last while, not every cell
+ * that ever had a plot. */
+#define CMAP_FORGET_MEMORIES 20.0
+
+/* Called at time `now` when one more cell would fill the table past 3/4: rehash without
+ * the forgotten cells, into the same size when that leaves it at most half full, else
+ * into twice the size (then cmap_find has room). */
+static void cmap_forget(lo_tracker *t, double now)
+{
+    double forget_before = now - t->cmap_t0 - CMAP_FORGET_MEMORIES * t->cfg.clutter_map_time_s;
+    uint32_t live = 0, old_size = t->cmap_mask + 1;
+    for (uint32_t i = 0; i < old_size; i++)
+        live += t->cmap[i].key != INT64_MIN && !((double)t->cmap[i].t < forget_before);
+    if (live == t->cmap_n) return; /* nothing to forget: cmap_find doubles the table */
+    uint32_t size = (uint64_t)(live + 1) * 2 > old_size ? old_size * 2 : old_size;
+    cmap_cell *n = malloc(size * sizeof *n);
+    if (!n) return;
+    for (uint32_t i = 0; i < size; i++) n[i].key = INT64_MIN;
+    for (uint32_t i = 0; i < old_size; i++) {
+        if (t->cmap[i].key == INT64_MIN || (double)t->cmap[i].t < forget_before) continue;
+        uint32_t b = (uint32_t)(((uint64_t)t->cmap[i].key * 0x9E3779B97F4A7C15ull) >> 32) & (size - 1);
+        while (n[b].key != INT64_MIN) b = (b + 1) & (size - 1);
+        n[b] = t->cmap[i];
+    }
+    free(t->cmap);
+    t->cmap = n;
+    t->cmap_mask = size - 1;
+    t->cmap_n = live;
+}
+
+/* Prefetch the map's home bucket of `enu` (no effect on results: the plots of a batch look
+ * the map up in an order that misses the caches once it outgrows them). */
+static inline __attribute__((always_inline)) void cmap_prefetch(const lo_tracker *t, const double *enu)
+{
+    if (!t->cmap) return;
+    uint64_t key = (uint64_t)cmap_key(t, enu);
+    const char *c = (const char *)&t->cmap[(uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & t->cmap_mask];
+    /* The home bucket and the next ones a linear probe reads (a miss probes ~3 at load 0.6). */
+    __builtin_prefetch(c);
+    __builtin_prefetch(c + 64);
+    __builtin_prefetch(c + 128);
+}
+
+/* Prefetch a plot's fields that gating and updates read (time, enu, enu_cov). */
+static inline __attribute__((always_inline)) void plot_prefetch(const lo_plot *p)
+{
+    __builtin_prefetch(&p->t);
+    __builtin_prefetch(&p->enu[0]);
+    __builtin_prefetch(&p->enu_cov[8]);
+}
+
+/* Prefetch a track slot's state that gate_track and the updates read and write. */
+static inline __attribute__((always_inline)) void slot_prefetch(const lo_tracker *t, int32_t slot)
+{
+    const char *k = (const char *)&t->trk[slot];
+    for (size_t off = 0; off < sizeof(trk); off += 64) __builtin_prefetch(k + off, 1);
+    const char *kf = (const char *)(t->kfmem + (size_t)slot * (size_t)t->kf_stride);
+    for (size_t off = 0; off < sizeof(double) * (size_t)t->kf_stride; off += 64) __builtin_prefetch(kf + off, 1);
 }
 
 /* False alarms per m^2 per look near `enu` for a sensor revisiting every `revisit_s`; with
@@ -435,6 +543,7 @@ static void clutter_map_add(lo_tracker *t, const lo_plot *p, double w, double w_
     double zvar = p->enu_cov[8], time = p->t;
     if (!t->cfg.clutter_map) return;
     if (isnan(t->cmap_t0)) t->cmap_t0 = time;
+    if (t->cmap && (uint64_t)(t->cmap_n + 1) * 4 > (uint64_t)(t->cmap_mask + 1) * 3) cmap_forget(t, time);
     cmap_cell *c = cmap_find(t, cmap_key(t, enu), true);
     if (!c) return;
     double tau = t->cfg.clutter_map_time_s;
@@ -538,8 +647,7 @@ lo_tracker *lo_tracker_new(const lo_site *site, const lo_tracker_config *cfg)
         if (c.init_classes[i].max_speed_mps > t->vmax) t->vmax = c.init_classes[i].max_speed_mps;
     for (int m = 0; m < c.n_models; m++) {
         int n = lo_model_dim(c.models[m]);
-        t->kf_off[m] = t->kf_stride;
-        t->kf_stride += n + n * n;
+        t->kf_stride += n + n * (n + 1) / 2; /* x, upper triangle of P: see load_kf */
     }
     t->next_id = 1;
     t->done_t = -INFINITY;
@@ -567,6 +675,7 @@ void lo_tracker_free(lo_tracker *t)
     free(t->free_slots);
     free(t->due);
     free(t->heap);
+    free(t->fifo);
     free(t->pool);
     free(t->pool_free);
     free(t->bp);
@@ -581,6 +690,7 @@ void lo_tracker_free(lo_tracker *t)
     lo_grid_free(&t->seed_grid);
     lo_grid_free(&t->merge_grid);
     free(t->seeds);
+    free(t->seed_plots);
     free(t->cmap);
     lo_assign_workspace_free(t->assign_ws);
     free(t->scratch);
@@ -600,8 +710,15 @@ void lo_tracker_set_report(lo_tracker *t, lo_track_report_fn fn, void *ctx)
 static void refresh_combined(lo_tracker *t, int32_t slot, const lo_kf *kf)
 {
     trk *k = &t->trk[slot];
-    lo_imm_combine(&t->cfg, kf, k->mu, k->pv, k->pv_cov);
+    if (t->cfg.n_models == 1 && lo_model_dim(t->cfg.models[0]) == 6) {
+        /* One 6-state model: the combination is the model itself (its probability is 1). */
+        memcpy(k->pv, kf[0].x, sizeof k->pv);
+        memcpy(k->pv_cov, kf[0].P, sizeof k->pv_cov);
+    } else {
+        lo_imm_combine(&t->cfg, kf, k->mu, k->pv, k->pv_cov);
+    }
     trk_hot *h = &t->hot[slot];
+    h->n_updates = k->n_updates < 255 ? (uint8_t)k->n_updates : 255;
     const double *P = k->pv_cov;
     h->x = k->pv[0], h->y = k->pv[1], h->vx = k->pv[3], h->vy = k->pv[4], h->t = k->t;
     h->tr_pos = (float)(P[0] + P[7]);
@@ -629,7 +746,7 @@ static void fill_snapshot(const lo_tracker *t, int32_t slot, lo_track *out)
         }
     }
     lo_kf kf[LO_MAX_MODELS];
-    load_kf(t, slot, kf);
+    load_kf_states(t, slot, kf); /* lo_model_accel reads the states only */
     for (int m = 0; m < t->cfg.n_models; m++) {
         double a[3];
         lo_model_accel(t->cfg.models[m], &kf[m], a);
@@ -667,9 +784,10 @@ static int32_t alloc_slot(lo_tracker *t)
 {
     if (t->n_free) return t->free_slots[--t->n_free];
     if (t->n_slots == t->cap) {
-        /* Grow by half: at 100,000 tracks doubling would leave up to 50% of the biggest
-         * arrays unused. */
-        int32_t cap = t->cap ? t->cap + t->cap / 2 : 256;
+        /* Grow by half, then by a quarter from 4,096 slots: the slots are most of the
+         * memory, and doubling would leave up to half of them unused (a quarter at most
+         * this way, an eighth on average; each growth copies the arrays once). */
+        int32_t cap = t->cap ? t->cap + (t->cap >= 4096 ? t->cap / 4 : t->cap / 2) : 256;
         trk *nt = realloc(t->trk, sizeof *nt * (size_t)cap);
         if (!nt) return -1;
         t->trk = nt;
@@ -717,16 +835,17 @@ static double gate_reach(const lo_tracker *t, const trk_hot *h, double dt)
     return sqrt(t->gate_d2 * tr) + 0.5 * ACCEL_SLACK_MPS2 * dt * dt + 1.0;
 }
 
+/* Reads only the hot mirror (x, y, vx, vy, t are the track's pv[0,1,3,4] and t). */
 static bool grid_insert_track(lo_tracker *t, int32_t slot)
 {
-    trk *k = &t->trk[slot];
+    const trk_hot *h = &t->hot[slot];
     double t0 = t->grid_t0, t1 = t->grid_t0 + GRID_INTERVAL_S;
-    if (k->t > t0) t0 = k->t;
+    if (h->t > t0) t0 = h->t;
     double tm = 0.5 * (t0 + t1);
-    double dtm = tm - k->t;
-    double cx = k->pv[0] + k->pv[3] * dtm, cy = k->pv[1] + k->pv[4] * dtm;
-    double speed_h = sqrt(k->pv[3] * k->pv[3] + k->pv[4] * k->pv[4]);
-    double r = speed_h * 0.5 * (t1 - t0) + gate_reach(t, &t->hot[slot], t1 - k->t);
+    double dtm = tm - h->t;
+    double cx = h->x + h->vx * dtm, cy = h->y + h->vy * dtm;
+    double speed_h = sqrt(h->vx * h->vx + h->vy * h->vy);
+    double r = speed_h * 0.5 * (t1 - t0) + gate_reach(t, h, t1 - h->t);
     return lo_grid_insert(&t->track_grid, slot, cx, cy, r);
 }
 
@@ -735,8 +854,13 @@ static void rebuild_track_grid(lo_tracker *t, double now)
     lo_grid_clear(&t->track_grid);
     t->grid_t0 = now;
     t->grid_valid = true;
-    for (int32_t s = 0; s < t->n_slots; s++)
-        if (t->trk[s].id) grid_insert_track(t, s);
+    for (int32_t s = 0; s < t->n_slots; s++) {
+        if (s + 8 < t->n_slots) { /* the grid cell of a track 8 ahead (no effect on results) */
+            const trk_hot *h = &t->hot[s + 8];
+            if (h->id) lo_grid_prefetch(&t->track_grid, h->x, h->y);
+        }
+        if (t->hot[s].id) grid_insert_track(t, s);
+    }
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -747,10 +871,9 @@ static bool heap_less(const heap_item *a, const heap_item *b)
     return a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
-static void heap_push(lo_tracker *t, int32_t idx)
+static void heap_push(lo_tracker *t, heap_item it)
 {
     size_t i = t->heap_n++;
-    heap_item it = {t->pool[idx].t, t->seq++, idx, t->pool[idx].sensor_id};
     while (i > 0) {
         size_t parent = (i - 1) / 2;
         if (!heap_less(&it, &t->heap[parent])) break;
@@ -760,8 +883,7 @@ static void heap_push(lo_tracker *t, int32_t idx)
     t->heap[i] = it;
 }
 
-/* The earliest plot; its pool entry stays taken until the caller releases it. */
-static lo_plot *heap_pop(lo_tracker *t)
+static int32_t heap_pop(lo_tracker *t)
 {
     int32_t idx = t->heap[0].plot;
     heap_item last = t->heap[--t->heap_n];
@@ -775,8 +897,54 @@ static lo_plot *heap_pop(lo_tracker *t)
         i = m;
     }
     if (n) t->heap[i] = last;
+    return idx;
+}
+
+/* The input queue is two sorted sequences: radars deliver their plots in time order, and
+ * those go to a FIFO in O(1); only a plot older than the FIFO's newest goes to the heap
+ * (O(log n), and at 10,000 plots a scan its sifts miss the caches). The earliest plot is
+ * the earlier of the two heads, in the same (time, arrival) order as one heap. */
+static size_t queue_len(const lo_tracker *t)
+{
+    return t->heap_n + (t->fifo_end - t->fifo_head);
+}
+
+static const heap_item *queue_top(const lo_tracker *t)
+{
+    if (t->fifo_head == t->fifo_end) return t->heap_n ? &t->heap[0] : NULL;
+    if (t->heap_n && heap_less(&t->heap[0], &t->fifo[t->fifo_head])) return &t->heap[0];
+    return &t->fifo[t->fifo_head];
+}
+
+static void queue_push(lo_tracker *t, int32_t idx)
+{
+    heap_item it = {t->pool[idx].t, t->seq++, idx, t->pool[idx].sensor_id};
+    if (t->fifo_head != t->fifo_end && heap_less(&it, &t->fifo[t->fifo_end - 1])) {
+        heap_push(t, it);
+        return;
+    }
+    if (t->fifo_end == t->heap_cap) { /* room: fewer than heap_cap plots are queued */
+        memmove(t->fifo, t->fifo + t->fifo_head, (t->fifo_end - t->fifo_head) * sizeof *t->fifo);
+        t->fifo_end -= t->fifo_head;
+        t->fifo_head = 0;
+    }
+    t->fifo[t->fifo_end++] = it;
+}
+
+/* The earliest plot; its pool entry stays taken until the caller releases it. */
+static lo_plot *queue_pop(lo_tracker *t)
+{
+    const heap_item *top = queue_top(t);
+    int32_t idx;
+    if (t->heap_n && top == t->heap) idx = heap_pop(t);
+    else {
+        idx = top->plot;
+        if (++t->fifo_head == t->fifo_end) t->fifo_head = t->fifo_end = 0;
+    }
     return &t->pool[idx];
 }
+
+
 
 int lo_tracker_add_plot(lo_tracker *t, const lo_plot *p)
 {
@@ -793,14 +961,16 @@ int lo_tracker_add_plot(lo_tracker *t, const lo_plot *p)
         t->stats.late_plots++;
         return -1;
     }
-    if (t->heap_n == t->heap_cap) {
+    if (queue_len(t) == t->heap_cap) {
         size_t cap = t->heap_cap ? t->heap_cap * 2 : 1024;
         heap_item *h = realloc(t->heap, cap * sizeof *h);
-        lo_plot *pool = h ? realloc(t->pool, cap * sizeof *pool) : NULL;
-        int32_t *pf = pool ? realloc(t->pool_free, cap * sizeof *pf) : NULL;
         if (h) t->heap = h;
+        heap_item *f = h ? realloc(t->fifo, cap * sizeof *f) : NULL;
+        if (f) t->fifo = f;
+        lo_plot *pool = f ? realloc(t->pool, cap * sizeof *pool) : NULL;
+        int32_t *pf = pool ? realloc(t->pool_free, cap * sizeof *pf) : NULL;
         if (pool) t->pool = pool;
-        if (!h || !pool || !pf) {
+        if (!h || !f || !pool || !pf) {
             t->stats.refused_plots++;
             return -1;
         }
@@ -811,7 +981,7 @@ int lo_tracker_add_plot(lo_tracker *t, const lo_plot *p)
     }
     int32_t idx = t->pool_free[--t->pool_n_free];
     t->pool[idx] = *p;
-    heap_push(t, idx);
+    queue_push(t, idx);
     t->stats.plots_in++;
     return 0;
 }
@@ -984,6 +1154,7 @@ static void set_due(lo_tracker *t, const trk *k)
 static void note_hit(lo_tracker *t, trk *k, const lo_plot *p)
 {
     k->n_updates++;
+    t->hot[k - t->trk].n_updates = k->n_updates < 255 ? (uint8_t)k->n_updates : 255;
     k->t_last_update = p->t;
     k->revisit_s = sensor_revisit(t, p->sensor_id);
     k->t_expect = k->t_last_update + 1.5 * k->revisit_s;
@@ -1370,6 +1541,11 @@ static void associate(lo_tracker *t)
     }
     for (int32_t cl = 0; cl < ncl; cl++) {
         int32_t ntk = tstart[cl + 1], npl = pstart[cl + 1];
+        if (cl + 4 < ncl) { /* clusters are mostly one track and one plot, in no spatial order */
+            int32_t ahead = cl + 4, b = base[ahead], nta = tstart[ahead + 1];
+            if (nta > 0) slot_prefetch(t, members[b]);
+            if (pstart[ahead + 1] > 0) plot_prefetch(t->bp[members[b + nta]]);
+        }
         if (ntk == 0 || npl == 0) continue;
         solve_cluster(t, ntk, &members[base[cl]], npl, &members[base[cl] + ntk], plot_local);
     }
@@ -1386,6 +1562,7 @@ typedef struct seed_pair {
 typedef struct seed_ctx {
     lo_tracker *t;
     int32_t plot;
+    double plot_cov_bound;        /* sum of |enu_cov| of the plot */
     seed_pair *pairs;
     int32_t n, cap;
     bool oom;
@@ -1429,28 +1606,34 @@ static void visit_seed(void *vctx, int32_t si)
     const lo_plot *p = t->bp[c->plot];
     if (!s->alive || s->seen == t->seen_serial) return;
     s->seen = t->seen_serial;
-    double dt = p->t - s->plot.t;
+    double dt = p->t - s->t;
     /* Two plots of one look (split returns, overlapping sensors) give no velocity. */
     double min_gap = 0.5 * s->revisit_s;
     if (dt < min_gap || dt > t->cfg.init_max_gap_s) return;
     double d[3], dist2 = 0;
-    for (int i = 0; i < 3; i++) d[i] = p->enu[i] - s->plot.enu[i], dist2 += d[i] * d[i];
+    for (int i = 0; i < 3; i++) d[i] = p->enu[i] - s->enu[i], dist2 += d[i] * d[i];
     double dist = sqrt(dist2);
     double reach = t->vmax * dt;
     if (dist > reach) {
+        double ex = dist - reach;
+        /* The variance along the line below is at most the sum of the two covariances'
+         * absolute entries: far beyond that, reject without reading the seed's plot (the
+         * margin covers rounding; the exact test decides everything closer). */
+        if (ex * ex > 9.0 * 1.01 * (c->plot_cov_bound + s->cov_bound)) return;
+        const lo_plot *sp = &t->seed_plots[si];
         /* Allow for the measurement errors along the line between the plots. */
         double var = 0;
         if (dist > 0)
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++)
-                    var += d[i] * d[j] * (p->enu_cov[i * 3 + j] + s->plot.enu_cov[i * 3 + j]);
+                    var += d[i] * d[j] * (p->enu_cov[i * 3 + j] + sp->enu_cov[i * 3 + j]);
         var /= dist2 > 0 ? dist2 : 1;
-        double ex = dist - reach;
         if (ex * ex > 9.0 * var) return;
     }
+    const lo_plot *sp = &t->seed_plots[si];
     double cov_sum[9];
-    for (int i = 0; i < 9; i++) cov_sum[i] = p->enu_cov[i] + s->plot.enu_cov[i];
-    if (!pair_doppler_fits(t, p, d, cov_sum, dt) || !pair_doppler_fits(t, &s->plot, d, cov_sum, dt)) return;
+    for (int i = 0; i < 9; i++) cov_sum[i] = p->enu_cov[i] + sp->enu_cov[i];
+    if (!pair_doppler_fits(t, p, d, cov_sum, dt) || !pair_doppler_fits(t, sp, d, cov_sum, dt)) return;
     if (c->n == c->cap) {
         int32_t cap = c->cap ? c->cap * 2 : 64;
         seed_pair *q = realloc(c->pairs, sizeof *q * (size_t)cap);
@@ -1596,26 +1779,53 @@ static void add_seed(lo_tracker *t, const lo_plot *p)
         /* Compact: drop the dead seeds and rebuild their grid. */
         int32_t w = 0;
         for (int32_t i = 0; i < t->n_seeds; i++)
-            if (t->seeds[i].alive) t->seeds[w++] = t->seeds[i];
+            if (t->seeds[i].alive) {
+                if (w != i) t->seeds[w] = t->seeds[i], t->seed_plots[w] = t->seed_plots[i];
+                w++;
+            }
         t->n_seeds = w;
         t->stale_seeds = 0;
+        /* The first scans make every plot a seed; later far fewer wait: give the memory
+         * back once the seeds fill under an eighth of it (a quarter after halving twice). */
+        if (t->cap_seeds > 1024 && (int64_t)t->n_seeds * 8 < t->cap_seeds) {
+            int32_t cap = t->cap_seeds / 4;
+            seed *ns = realloc(t->seeds, sizeof *ns * (size_t)cap);
+            if (ns) { /* a failed shrink keeps the old, larger block: still big enough */
+                t->seeds = ns;
+                lo_plot *np = realloc(t->seed_plots, sizeof *np * (size_t)cap);
+                if (np) t->seed_plots = np;
+                t->cap_seeds = cap;
+            }
+        }
         lo_grid_clear(&t->seed_grid);
         for (int32_t i = 0; i < t->n_seeds; i++)
-            lo_grid_insert(&t->seed_grid, i, t->seeds[i].plot.enu[0], t->seeds[i].plot.enu[1], 0);
+            lo_grid_insert(&t->seed_grid, i, t->seeds[i].enu[0], t->seeds[i].enu[1], 0);
     }
-    if (!grow((void **)&t->seeds, sizeof *t->seeds, &t->cap_seeds, t->n_seeds + 1)) return;
+    if (t->n_seeds + 1 > t->cap_seeds) {
+        int32_t cap = t->cap_seeds;
+        if (!grow((void **)&t->seeds, sizeof *t->seeds, &cap, t->n_seeds + 1)) return;
+        lo_plot *sp = realloc(t->seed_plots, sizeof *sp * (size_t)cap);
+        if (!sp) return; /* seeds keeps its larger size; cap_seeds still bounds both */
+        t->seed_plots = sp;
+        t->cap_seeds = cap;
+    }
     si = t->n_seeds++;
-    t->seeds[si].alive = true;
-    t->seeds[si].seen = 0;
-    t->seeds[si].plot = *p;
-    t->seeds[si].revisit_s = sensor_revisit(t, p->sensor_id);
+    seed *s = &t->seeds[si];
+    s->alive = true;
+    s->seen = 0;
+    memcpy(s->enu, p->enu, sizeof s->enu);
+    s->t = p->t;
+    s->revisit_s = sensor_revisit(t, p->sensor_id);
+    s->cov_bound = 0;
+    for (int i = 0; i < 9; i++) s->cov_bound += fabs(p->enu_cov[i]);
+    t->seed_plots[si] = *p;
     lo_grid_insert(&t->seed_grid, si, p->enu[0], p->enu[1], 0);
 }
 
 static void expire_seeds(lo_tracker *t, double now)
 {
     for (int32_t i = 0; i < t->n_seeds; i++)
-        if (t->seeds[i].alive && now - t->seeds[i].plot.t > t->cfg.init_max_gap_s) {
+        if (t->seeds[i].alive && now - t->seeds[i].t > t->cfg.init_max_gap_s) {
             t->seeds[i].alive = false;
             t->stale_seeds++;
         }
@@ -1628,6 +1838,8 @@ static void initiate(lo_tracker *t)
         if (t->bp_used[j]) continue;
         const lo_plot *p = t->bp[j];
         c.plot = j;
+        c.plot_cov_bound = 0;
+        for (int i = 0; i < 9; i++) c.plot_cov_bound += fabs(p->enu_cov[i]);
         t->seen_serial++;
         double r = t->vmax * t->cfg.init_max_gap_s + 3.0 * sqrt(p->enu_cov[0] + p->enu_cov[4]) + 300.0;
         lo_grid_query(&t->seed_grid, p->enu[0], p->enu[1], r, visit_seed, &c);
@@ -1639,7 +1851,7 @@ static void initiate(lo_tracker *t)
         if (!s->alive || t->bp_used[j]) continue;
         const lo_plot *p = t->bp[j];
         double lambda2 = clutter_density2(t, p->enu, p->t, sensor_revisit(t, p->sensor_id), NULL, NULL);
-        start_track(t, &s->plot, p, lambda2);
+        start_track(t, &t->seed_plots[c.pairs[k].seed], p, lambda2);
         s->alive = false;
         t->stale_seeds++;
         t->bp_used[j] = 1;
@@ -1795,23 +2007,25 @@ static void merge_duplicates(lo_tracker *t, double now)
     if (t->live < 2) return;
     t->merge_serial++;
     lo_grid_clear(&t->merge_grid);
+    /* Both passes read the compact mirror (hot: x, y, vx, vy, t are the track's pv and t),
+     * not the tracks themselves: at 10,000 tracks that is 64 bytes a track instead of three
+     * cache lines. */
     for (int32_t s = 0; s < t->n_slots; s++) {
-        trk *k = &t->trk[s];
-        if (!k->id || k->n_updates < 3) continue;
-        double dt = now - k->t;
+        const trk_hot *h = &t->hot[s];
+        if (!h->id || h->n_updates < 3) continue;
+        double dt = now - h->t;
         /* Inserted with its own reach and queried with the other's: together they cover the test. */
-        double r = t->cfg.merge_distance_sigma * sqrt(2.0 * t->hot[s].tr_pos) + 1.0;
-        lo_grid_insert(&t->merge_grid, s, k->pv[0] + k->pv[3] * dt, k->pv[1] + k->pv[4] * dt, r);
+        double r = t->cfg.merge_distance_sigma * sqrt(2.0 * h->tr_pos) + 1.0;
+        lo_grid_insert(&t->merge_grid, s, h->x + h->vx * dt, h->y + h->vy * dt, r);
     }
     for (int32_t s = 0; s < t->n_slots; s++) {
-        trk *k = &t->trk[s];
-        if (!k->id || k->n_updates < 3) continue;
+        const trk_hot *h = &t->hot[s];
+        if (!h->id || h->n_updates < 3) continue;
         merge_ctx c = {t, s, now};
-        double dt = now - k->t;
+        double dt = now - h->t;
         /* A partner must be within merge_distance_sigma of the summed position spread. */
-        double r = t->cfg.merge_distance_sigma * sqrt(2.0 * t->hot[s].tr_pos) + 1.0;
-        lo_grid_query(&t->merge_grid, k->pv[0] + k->pv[3] * dt, k->pv[1] + k->pv[4] * dt, r,
-                      visit_merge, &c);
+        double r = t->cfg.merge_distance_sigma * sqrt(2.0 * h->tr_pos) + 1.0;
+        lo_grid_query(&t->merge_grid, h->x + h->vx * dt, h->y + h->vy * dt, r, visit_merge, &c);
     }
     t->grid_valid = false; /* slots were freed: rebuild the track grid before the next batch */
 }
@@ -1833,6 +2047,13 @@ static void process_batch(lo_tracker *t)
     t->n_pairs = 0;
     t->n_cand = 0;
     for (int32_t j = 0; j < np; j++) {
+        /* Two-stage prefetch: a plot 16 ahead, then the map and grid cells of one 8 ahead. */
+        if (j + 16 < np) plot_prefetch(t->bp[j + 16]);
+        if (j + 8 < np) {
+            const lo_plot *q = t->bp[j + 8];
+            cmap_prefetch(t, q->enu);
+            lo_grid_prefetch(&t->track_grid, q->enu[0], q->enu[1]);
+        }
         const lo_plot *p = t->bp[j];
         clutter_density2(t, p->enu, p->t, sensor_revisit(t, p->sensor_id), &t->bp_lambda[j], p);
         t->bp_used[j] = 0;
@@ -1846,7 +2067,17 @@ static void process_batch(lo_tracker *t)
     struct timespec q0, q1, q2, q3, q4;
     clock_gettime(CLOCK_MONOTONIC, &q0);
 #endif
-    for (int32_t c = 0; c < t->n_cand; c++) gate_track(t, t->cand_tracks[c], t_ref);
+    /* Prefetch the tracks 4 ahead and the plots of the next pairs (pairs are in track order):
+     * the plots of a batch reach the tracks in no spatial order. */
+    int32_t pair_pf = 0;
+    for (int32_t c = 0; c < t->n_cand; c++) {
+        if (c + 4 < t->n_cand) slot_prefetch(t, t->cand_tracks[c + 4]);
+        int32_t head = t->trk[t->cand_tracks[c]].cand_head;
+        if (pair_pf < head) pair_pf = head;
+        for (; pair_pf < head + 12 && pair_pf < t->n_pairs; pair_pf++)
+            plot_prefetch(t->bp[t->pairs[pair_pf].plot]);
+        gate_track(t, t->cand_tracks[c], t_ref);
+    }
 #ifdef LO_TRACK_DEBUG
     clock_gettime(CLOCK_MONOTONIC, &q1);
 #endif
@@ -1886,16 +2117,17 @@ static void process_batch(lo_tracker *t)
  * everything goes. */
 static void run_until(lo_tracker *t, double horizon)
 {
-    while (t->heap_n && t->heap[0].t <= horizon) {
-        uint16_t sensor = t->heap[0].sensor_id;
-        double t0 = t->heap[0].t;
+    const heap_item *top;
+    while ((top = queue_top(t)) && top->t <= horizon) {
+        uint16_t sensor = top->sensor_id;
+        double t0 = top->t;
         if (isfinite(horizon) && horizon < t0 + t->cfg.batch_window_s) break;
         housekeeping_until(t, t0, true);
         t->n_bp = 0;
-        while (t->heap_n && t->heap[0].sensor_id == sensor &&
-               t->heap[0].t - t0 <= t->cfg.batch_window_s) {
+        while ((top = queue_top(t)) && top->sensor_id == sensor &&
+               top->t - t0 <= t->cfg.batch_window_s) {
             if (!grow((void **)&t->bp, sizeof *t->bp, &t->cap_bp, t->n_bp + 1)) return;
-            t->bp[t->n_bp++] = heap_pop(t);
+            t->bp[t->n_bp++] = queue_pop(t);
         }
         int32_t cap = t->cap_bp;
         double *l = realloc(t->bp_lambda, sizeof *l * (size_t)cap);
@@ -1917,9 +2149,10 @@ void lo_tracker_advance(lo_tracker *t, double now)
     run_until(t, horizon);
     /* Plots up to here are final except a batch still open; later plots are late. */
     double settled = horizon;
-    if (t->heap_n && t->heap[0].t < settled) settled = t->heap[0].t;
+    const heap_item *top = queue_top(t);
+    if (top && top->t < settled) settled = top->t;
     if (settled > t->done_t) t->done_t = settled;
-    housekeeping_until(t, settled, t->heap_n > 0);
+    housekeeping_until(t, settled, top != NULL);
 }
 
 void lo_tracker_flush(lo_tracker *t)
@@ -1970,14 +2203,14 @@ void lo_tracker_get_stats(const lo_tracker *t, lo_tracker_stats *out)
     out->live_tracks = t->live;
     size_t m = sizeof *t;
     m += (size_t)t->cap * (sizeof(trk) + sizeof(int32_t) + sizeof(double) * (1 + (size_t)t->kf_stride));
-    m += t->heap_cap * (sizeof(heap_item) + sizeof(lo_plot) + sizeof(int32_t));
+    m += t->heap_cap * (2 * sizeof(heap_item) + sizeof(lo_plot) + sizeof(int32_t));
     m += (size_t)t->cap_bp * (sizeof(lo_plot *) + sizeof(double) + 1);
     m += (size_t)(t->cap_pairs + t->cap_pairs_tmp) * sizeof(cand_pair) +
          (size_t)t->cap_cand * sizeof(int32_t) + (size_t)t->cap * sizeof(trk_hot);
     m += (size_t)(t->cap_uf + t->cap_assoc_i) * sizeof(int32_t);
     m += lo_grid_memory(&t->track_grid) + lo_grid_memory(&t->seed_grid) +
          lo_grid_memory(&t->merge_grid);
-    m += (size_t)t->cap_seeds * sizeof(seed);
+    m += (size_t)t->cap_seeds * (sizeof(seed) + sizeof(lo_plot));
     m += t->cmap ? (size_t)(t->cmap_mask + 1) * sizeof(cmap_cell) : 0;
     m += t->cap_scratch * sizeof(double) + t->cap_iscratch * sizeof(int32_t);
     out->memory_bytes = m;
