@@ -7,33 +7,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "classify_testutil.h"
 #include "lookout/classify.h"
 #include "lookout/geo.h"
 #include "testutil.h"
 
-static lo_sensor test_sensor(void)
-{
-    lo_sensor s;
-    memset(&s, 0, sizeof s);
-    s.id = 0x0101;
-    s.ref_rcs_m2 = 0.01;
-    s.ref_range_m = 15000;
-    s.ref_snr_db = 13;
-    return s;
-}
+static lo_sensor test_sensor(void) { return classify_test_sensor(); }
 
 static lo_track report(double t, double x, double y, double up, double vx, double vy, double vz)
 {
-    lo_track r;
-    memset(&r, 0, sizeof r);
-    r.id = 3;
-    r.status = LO_TRACK_CONFIRMED;
-    r.t = t;
-    r.pos[0] = x, r.pos[1] = y, r.pos[2] = up;
-    r.vel[0] = vx, r.vel[1] = vy, r.vel[2] = vz;
-    r.last_plot_t = t;
-    r.last_sensor_id = 0x0101;
-    return r;
+    return classify_test_report(3, t, x, y, up, vx, vy, vz);
 }
 
 static void test_radar_equation(void **state)

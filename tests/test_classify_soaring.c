@@ -8,31 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify_testutil.h"
 #include "lookout/classify.h"
 
-static lo_sensor test_sensor(void)
-{
-    lo_sensor s;
-    memset(&s, 0, sizeof s);
-    s.id = 0x0101;
-    s.ref_rcs_m2 = 0.01;
-    s.ref_range_m = 15000;
-    s.ref_snr_db = 13;
-    return s;
-}
+static lo_sensor test_sensor(void) { return classify_test_sensor(); }
 
 static lo_track report(double t, double x, double y, double up, double vx, double vy, double vz)
 {
-    lo_track r;
-    memset(&r, 0, sizeof r);
-    r.id = 7;
-    r.status = LO_TRACK_CONFIRMED;
-    r.t = t;
-    r.pos[0] = x, r.pos[1] = y, r.pos[2] = up;
-    r.vel[0] = vx, r.vel[1] = vy, r.vel[2] = vz;
-    r.last_plot_t = t;
-    r.last_sensor_id = 0x0101;
-    return r;
+    return classify_test_report(7, t, x, y, up, vx, vy, vz);
 }
 
 /* A thermal (radius 50 m at 10 m/s, clockwise, climbing 2 m/s) for 60 s, then a straight
