@@ -338,11 +338,23 @@ static void test_late_plot_dropped(void **state)
     lo_plot nocov = cart_plot(101.0, 0, 1000, 100, 10, 1, 0);
     nocov.flags = LO_PLOT_CARTESIAN;
     assert_int_equal(lo_tracker_add_plot(t, &nocov), -1);
+    /* Out of the tracker's bounds, for callers that bypass ingest: a time in microseconds
+     * taken for seconds, and a position in the wrong unit or frame. Just inside is kept. */
+    lo_plot far_time = cart_plot(1.6e15, 0, 1000, 100, 10, 1, 0);
+    assert_int_equal(lo_tracker_add_plot(t, &far_time), -1);
+    lo_plot far_pos = cart_plot(101.0, 2e7, 1000, 100, 10, 1, 0);
+    assert_int_equal(lo_tracker_add_plot(t, &far_pos), -1);
+    lo_plot huge_pos = cart_plot(101.0, 0, -1e300, 100, 10, 1, 0);
+    assert_int_equal(lo_tracker_add_plot(t, &huge_pos), -1);
+    lo_plot edge_pos = cart_plot(101.0, 0.99e7, 1000, 100, 10, 1, 0);
+    assert_int_equal(lo_tracker_add_plot(t, &edge_pos), 0);
+    lo_tracker_advance(t, 200.0); /* the far plot must not disturb the grid or the clock */
     lo_tracker_stats st;
     lo_tracker_get_stats(t, &st);
     assert_int_equal(st.late_plots, 1);
-    assert_int_equal(st.refused_plots, 2);
-    assert_int_equal(st.plots_in, 2);
+    assert_int_equal(st.refused_plots, 5);
+    assert_int_equal(st.plots_in, 3);
+    assert_int_equal(st.plots_processed, 3);
     lo_tracker_free(t);
 }
 

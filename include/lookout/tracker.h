@@ -132,9 +132,18 @@ lo_tracker *lo_tracker_new(const lo_site *site, const lo_tracker_config *cfg);
 void lo_tracker_free(lo_tracker *t);
 void lo_tracker_set_report(lo_tracker *t, lo_track_report_fn fn, void *ctx);
 
+/* The tracker's own sanity bounds on a plot, for callers that skip lo_ingest_plot: a time
+ * beyond +-1e10 s (as LO_INGEST_MAX_ABS_TIME_S: past it a double no longer resolves a scan
+ * and the housekeeping clock cannot step), or a position over 10,000 km from the system
+ * reference (no radar reaches that far in a local frame; the spatial grid's cell indexes
+ * would overflow long before a double does). */
+#define LO_TRACKER_MAX_ABS_TIME_S 1e10
+#define LO_TRACKER_MAX_ABS_POSITION_M 1e7
+
 /* Queue one plot (copied). It needs LO_PLOT_CARTESIAN and LO_PLOT_COVARIANCE (see
- * lo_ingest_plot). Returns 0, or -1 when it is refused: not usable, or older than the
- * last processed time (counted in stats.late_plots; late plots are dropped, not
+ * lo_ingest_plot), finite values, positive variances and time and position within the
+ * bounds above. Returns 0, or -1 when it is refused: not usable (stats.refused_plots), or
+ * older than the last processed time (stats.late_plots; late plots are dropped, not
  * retrodicted: see docs/tracker.md). */
 int lo_tracker_add_plot(lo_tracker *t, const lo_plot *p);
 
@@ -158,7 +167,7 @@ typedef struct lo_tracker_stats {
     uint64_t plots_in;        /* accepted by lo_tracker_add_plot */
     uint64_t plots_processed;
     uint64_t late_plots;      /* older than the last processed time: dropped */
-    uint64_t refused_plots;   /* not usable (no ENU or covariance, NaN) */
+    uint64_t refused_plots;   /* not usable (no ENU or covariance, NaN, out of bounds) */
     uint64_t batches;
     uint64_t tracks_created;  /* every track ever, tentative ones included */
     uint64_t tracks_confirmed;
