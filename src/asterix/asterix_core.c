@@ -120,6 +120,16 @@ size_t lo_fspec_build(uint64_t bits, uint8_t *out)
     return n;
 }
 
+size_t lo_record_assemble(uint64_t bits, const uint8_t *items, size_t n, uint8_t *out, size_t cap)
+{
+    uint8_t fspec[8];
+    size_t fl = lo_fspec_build(bits, fspec);
+    if (!bits || fl + n > cap) return 0;
+    memcpy(out, fspec, fl);
+    memcpy(out + fl, items, n);
+    return fl + n;
+}
+
 static const char icao_alphabet[65] =
     " ABCDEFGHIJKLMNOPQRSTUVWXYZ                     0123456789      ";
 

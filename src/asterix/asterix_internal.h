@@ -44,6 +44,9 @@ long lo_fspec_parse(const uint8_t *p, size_t avail, int max_frn, uint64_t *bits,
 
 /* Build an FSPEC for `bits` into out (at most 8 octets). Returns its length (>= 1). */
 size_t lo_fspec_build(uint64_t bits, uint8_t *out);
+/* A record from its items' octets (n, in FSPEC order) behind the FSPEC for `bits`, into out.
+ * Returns its length, or 0 when no item is present or it does not fit in cap octets. */
+size_t lo_record_assemble(uint64_t bits, const uint8_t *items, size_t n, uint8_t *out, size_t cap);
 
 /* Walking a record's items in FSPEC order, which every category decoder does around its own
  * switch. lo_item_walk_begin parses the FSPEC (named in *item for its errors) and sets

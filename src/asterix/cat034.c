@@ -101,12 +101,7 @@ size_t lo_cat034_encode(const lo_cat034 *r, uint8_t *out, size_t cap)
         lo_put24(tmp + n + 5, (uint32_t)r->site_lon & 0xffffff);
         n += 8; bits |= LO_FRN(LO_I034_120);
     }
-    uint8_t fspec[8];
-    size_t fl = lo_fspec_build(bits, fspec);
-    if (!bits || fl + n > cap) return 0;
-    memcpy(out, fspec, fl);
-    memcpy(out + fl, tmp, n);
-    return fl + n;
+    return lo_record_assemble(bits, tmp, n, out, cap);
 }
 
 void lo_cat034_make(const lo_sensor *s, int msg_type, double t, double sector_az_rad,

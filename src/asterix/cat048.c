@@ -271,12 +271,7 @@ size_t lo_cat048_encode(const lo_cat048 *r, uint8_t *out, size_t cap)
         tmp[start] = (uint8_t)(n - start);
         bits |= LO_FRN(LO_I048_SP);
     }
-    uint8_t fspec[8];
-    size_t fl = lo_fspec_build(bits, fspec);
-    if (fl + n > cap || !bits) return 0;
-    memcpy(out, fspec, fl);
-    memcpy(out + fl, tmp, n);
-    return fl + n;
+    return lo_record_assemble(bits, tmp, n, out, cap);
 }
 
 /* ---- plots ------------------------------------------------------------------------------- */

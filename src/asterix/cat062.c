@@ -282,12 +282,7 @@ size_t lo_cat062_encode(const lo_cat062 *r, uint8_t *out, size_t cap)
         bits |= LO_FRN(LO_I062_SP);
     }
 #undef HAS
-    uint8_t fspec[8];
-    size_t fl = lo_fspec_build(bits, fspec);
-    if (!bits || fl + n > cap) return 0;
-    memcpy(out, fspec, fl);
-    memcpy(out + fl, tmp, n);
-    return fl + n;
+    return lo_record_assemble(bits, tmp, n, out, cap);
 }
 
 /* ---- tracks ------------------------------------------------------------------------------ */

@@ -1,5 +1,6 @@
 /*
- * reorder.c: the reorder window of the recording readers (plot_source.c, track_source.c).
+ * reorder.c: the reorder window of the recording readers (plot_source.c, track_source.c),
+ * and the record stream (record_stream.h) that reads a recording through it.
  *
  * Radars and trackers interleave their records slightly out of time order; a reader holds
  * what it decoded in a min-heap on (time, arrival) and lets an item go once the newest time
@@ -12,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "asterix_internal.h"
+#include "record_stream.h"
 
 void lo_reorder_init(lo_reorder *q, size_t item_size, double window_s)
 {
@@ -86,4 +87,52 @@ void lo_reorder_free(lo_reorder *q)
     free(q->pool);
     free(q->free_slots);
     memset(q, 0, sizeof *q);
+}
+
+/* ---- a recording through the window (record_stream.h) ----------------------------------- */
+
+bool lo_record_stream_open(lo_record_stream *s, const char *path, lo_rec_format fmt,
+                           double date_midnight, size_t item_size, double window_s,
+                           lo_diag_sink *sink)
+{
+    memset(s, 0, sizeof *s);
+    s->rec = lo_recording_open(path, fmt, sink);
+    if (!s->rec) return false;
+    s->have_date = !isnan(date_midnight);
+    lo_tod_resolver_init(&s->tod, s->have_date ? date_midnight : 0.0);
+    s->chunk_t = NAN;
+    lo_reorder_init(&s->window, item_size, window_s);
+    s->sink = sink;
+    return true;
+}
+
+double lo_record_stream_time(lo_record_stream *s, double tod_s)
+{
+    return (s->have_date || isnan(s->chunk_t)) ? lo_tod_resolve(&s->tod, tod_s)
+                                               : lo_tod_nearest(tod_s, s->chunk_t);
+}
+
+int lo_record_stream_next(lo_record_stream *s, lo_asterix_record_fn on_record, void *ctx,
+                          void *out)
+{
+    for (;;) {
+        if (lo_reorder_pop(&s->window, s->eof, out)) return 1;
+        if (s->eof) return s->failed ? -1 : 0;
+        lo_rec_chunk c;
+        int rc = lo_recording_next(s->rec, &c);
+        if (rc <= 0) {
+            s->eof = true;
+            s->failed = rc < 0;
+            continue;
+        }
+        s->chunk_t = c.capture_t;
+        lo_asterix_decode(c.data, c.len, lo_recording_name(s->rec), c.offset, on_record, ctx,
+                          &s->stats, s->sink);
+    }
+}
+
+void lo_record_stream_close(lo_record_stream *s)
+{
+    lo_recording_close(s->rec);
+    lo_reorder_free(&s->window);
 }
