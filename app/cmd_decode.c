@@ -141,6 +141,8 @@ static void emit048(decode_ctx *c, const lo_asterix_record *rec, json_t *o, line
         if (r->sp_lookout & LO_SP048_SNR) jset_real(o, "sp_snr_db", r->sp_snr / 256.0);
         if (r->sp_lookout & LO_SP048_RADIAL_VEL) jset_real(o, "sp_radial_velocity_mps", r->sp_radial_vel / 64.0);
         if (r->sp_lookout & LO_SP048_TRUTH) jset_int(o, "sp_truth_id", r->sp_truth_id);
+        if (r->sp_lookout & LO_SP048_DOPPLER_SPREAD)
+            jset_real(o, "sp_doppler_spread_mps", r->sp_doppler_spread / 64.0);
     }
 }
 

@@ -69,7 +69,8 @@ static char *region_yaml(int n, double duration_s)
             "     sigma_radial_velocity_mps: 0.5, min_range_m: 300, max_range_m: 6500,\n"
             "     min_elevation_deg: -2, max_elevation_deg: 60, reference_rcs_m2: 0.01,\n"
             "     reference_range_m: 8000, reference_snr_db: 13, pfa: 1.0e-6, range_cell_m: 30,\n"
-            "     beamwidth_az_deg: 2.0, beamwidth_el_deg: 10, radial_velocity: true}\n",
+            "     beamwidth_az_deg: 2.0, beamwidth_el_deg: 10, radial_velocity: true,\n"
+            "     doppler_spread: true}\n",
             i + 1, i + 1, (i * 53) % 360, lat0, lon0 + i * SPACING_M / m_per_deg_lon);
     o += (size_t)snprintf(y + o, cap - o, "zones:\n");
     for (int i = 0; i < n; i++)

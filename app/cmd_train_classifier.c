@@ -158,8 +158,7 @@ static long feed(lo_trainer *tr, const char *tracks_path, const char *truth_path
             if (o->flock_radius > 0)
                 lo_classify_count_neighbours(batch, nb, o->flock_radius, 4.0, counts);
             for (size_t i = 0; i < nb; i++) {
-                lo_classify_extra ex = {.radial_vel_spread_mps = NAN,
-                                        .flock_neighbours = o->flock_radius > 0 ? counts[i] : -1};
+                lo_classify_extra ex = {.flock_neighbours = o->flock_radius > 0 ? counts[i] : -1};
                 lo_trainer_add(tr, &batch[i], class_of(map, n_truth, batch[i].last_truth_id, o->zero_clutter), &ex);
             }
             n += (long)nb;

@@ -268,7 +268,9 @@ static void test_plot_round_trip(void **state)
     memset(&p, 0, sizeof p);
     p.t = 1795305600.0 + 45296.789;
     p.sensor_id = s.id;
-    p.flags = LO_PLOT_POLAR | LO_PLOT_ELEVATION | LO_PLOT_SNR | LO_PLOT_RADIAL_VEL | LO_PLOT_MODE_S;
+    p.flags = LO_PLOT_POLAR | LO_PLOT_ELEVATION | LO_PLOT_SNR | LO_PLOT_RADIAL_VEL | LO_PLOT_MODE_S |
+              LO_PLOT_DOPPLER_SPREAD;
+    p.doppler_spread_mps = 23.7;
     p.range_m = 12345.678;
     p.azimuth_rad = 2.3456789;
     p.elevation_rad = 0.0345678;
@@ -292,6 +294,8 @@ static void test_plot_round_trip(void **state)
     assert_near(q.elevation_rad, p.elevation_rad, 1e-4);
     assert_near(q.snr_db, p.snr_db, 1.0 / 256);
     assert_near(q.radial_velocity_mps, p.radial_velocity_mps, 1.0 / 64);
+    assert_true(q.flags & LO_PLOT_DOPPLER_SPREAD);
+    assert_near(q.doppler_spread_mps, p.doppler_spread_mps, 1.0 / 128);
     assert_int_equal(q.truth_id, 4242);
     assert_int_equal(q.mode_s_address, 0xabcdef);
     assert_true(q.flags & LO_PLOT_ELEVATION);
@@ -307,6 +311,7 @@ static void test_plot_round_trip(void **state)
     assert_true(q.flags & LO_PLOT_ELEVATION);
     assert_near(q.elevation_rad, p.elevation_rad, 8.0 / p.range_m); /* 25 ft quantum */
     assert_near(q.radial_velocity_mps, -23.0, 0.0);                 /* I048/120 CAL, 1 m/s */
+    assert_false(q.flags & LO_PLOT_DOPPLER_SPREAD);                 /* only in our SP */
 
     /* Primary-only plot: no altitude at all stays a 2D plot. */
     lo_plot p2 = {0};
@@ -340,7 +345,9 @@ static void test_wire_plot_is_what_the_wire_carries(void **state)
         lo_plot p = {0};
         p.t = 1795305600.0 + 86400.0 * u; /* any time of day, midnight near the ends */
         p.sensor_id = s.id;
-        p.flags = LO_PLOT_POLAR | LO_PLOT_ELEVATION | LO_PLOT_SNR | LO_PLOT_RADIAL_VEL | LO_PLOT_SIGMAS;
+        p.flags = LO_PLOT_POLAR | LO_PLOT_ELEVATION | LO_PLOT_SNR | LO_PLOT_RADIAL_VEL | LO_PLOT_SIGMAS |
+                  (i % 2 ? LO_PLOT_DOPPLER_SPREAD : 0);
+        p.doppler_spread_mps = (i % 2) ? 60.0 * u * v : 0.0;
         p.range_m = 100.0 + 40000.0 * v;
         p.azimuth_rad = 2.0 * LO_PI * u;
         p.elevation_rad = (v - 0.2) * 0.5;
@@ -360,6 +367,7 @@ static void test_wire_plot_is_what_the_wire_carries(void **state)
         double daz = fabs(w.azimuth_rad - p.azimuth_rad);
         assert_true(fmin(daz, 2.0 * LO_PI - daz) < 1.5 * 2.0 * LO_PI / (1 << 24));
         assert_near(w.radial_velocity_mps, p.radial_velocity_mps, 1.0 / 128.0);
+        assert_near(w.doppler_spread_mps, p.doppler_spread_mps, 1.0 / 128.0);
         assert_int_equal(w.truth_id, p.truth_id);
         assert_int_equal(w.flags, p.flags);
         /* Idempotent, to the bit. */

@@ -88,17 +88,19 @@ static void test_features_hover_ballistic_rcs_extras(void **state)
     double x[LO_FEAT_COUNT];
 
     /* Hovering 7.5 km north of the radar with SNR alternating 25.04 +- 2 dB: RCS -20 dBsm
-     * fluctuating by 2 dB; the caller counts no neighbours and measures a 3 m/s Doppler
-     * spread (rotor blades). */
+     * fluctuating by 2 dB; the caller counts no neighbours; the plots' Doppler spread (rotor
+     * blades) is 2 m/s for the first 10, then 4 m/s. */
     lo_track_features_init(&f, 5);
-    lo_classify_extra ex = {.radial_vel_spread_mps = 3.0, .flock_neighbours = 0};
+    lo_classify_extra ex = {.flock_neighbours = 0};
     for (int k = 0; k < 30; k++) {
         lo_track r = report(3000 + k, 0, 7500, 0, 0.1, 0, 0);
-        r.last_flags = LO_PLOT_SNR;
+        r.last_flags = LO_PLOT_SNR | LO_PLOT_DOPPLER_SPREAD;
         r.last_snr_db = 13 + 40 * log10(2.0) + (k % 2 ? 2 : -2);
+        r.last_doppler_spread_mps = k < 10 ? 2.0 : 4.0;
         lo_track_features_update(&f, &p, &r, &s, &ex);
-        /* A coasting report without a new plot adds no RCS sample. */
+        /* A coasting report without a new plot adds no RCS or spread sample. */
         r.t += 0.5;
+        r.last_doppler_spread_mps = 100.0;
         lo_track_features_update(&f, &p, &r, &s, &ex);
     }
     lo_track_features_values(&f, x);
@@ -109,7 +111,15 @@ static void test_features_hover_ballistic_rcs_extras(void **state)
     assert_int_equal(f.n_snr, 30);
     assert_near(x[LO_FEAT_RCS_DBSM_MEAN], -20, 0.2);
     assert_near(x[LO_FEAT_RCS_DB_STD], 2, 0.05);
-    assert_near(x[LO_FEAT_RADIAL_VEL_SPREAD], 3, 1e-12);
+    /* The plots' spreads, exponentially weighted by their age at the last report (3029.5 s);
+     * the coasting reports' 100 m/s count for nothing. */
+    double sw = 0, swx = 0;
+    for (int k = 0; k < 30; k++) {
+        double w = exp(-(29.5 - k) / p.tau_s);
+        sw += w;
+        swx += w * (k < 10 ? 2.0 : 4.0);
+    }
+    assert_near(x[LO_FEAT_RADIAL_VEL_SPREAD], swx / sw, 1e-9);
     assert_near(x[LO_FEAT_FLOCK_NEIGHBOURS], 0, 0);
 
     /* Ballistic: the vertical velocity falls by g every second; the tracker's ballistic model
@@ -410,8 +420,8 @@ static void test_runtime(void **state)
     /* A fixed-wing drone: 38 m/s straight, 150 m up, 0.2 m^2 at 8 km; and a pigeon: 12 m/s,
      * wandering, 0.005 m^2 at 3 km, with 5 neighbours. */
     double rcs_fw = 10 * log10(0.2), rcs_bird = 10 * log10(0.005);
-    lo_classify_extra flock = {.radial_vel_spread_mps = NAN, .flock_neighbours = 5};
-    lo_classify_extra alone = {.radial_vel_spread_mps = NAN, .flock_neighbours = 0};
+    lo_classify_extra flock = {.flock_neighbours = 5};
+    lo_classify_extra alone = {.flock_neighbours = 0};
     for (int k = 0; k < 40; k++) {
         double t = 5000 + k;
         lo_track d = report(t, 8000 - 38.0 * k, 0, 150, -38, 0, 0);

@@ -73,7 +73,7 @@ static void make_track(lo_trainer *tr, uint32_t id, lo_class cls, unsigned *seed
         double R = sqrt(x * x + y * y + up * up);
         double fluct = cls == LO_CLASS_BIRD ? 4 : 1.5; /* wing beat */
         r.last_snr_db = s.ref_snr_db + (rcs_db + 20) - 40 * log10(R / s.ref_range_m) + fluct * gauss(seed);
-        lo_classify_extra ex = {.radial_vel_spread_mps = NAN, .flock_neighbours = flock};
+        lo_classify_extra ex = {.flock_neighbours = flock};
         lo_trainer_add(tr, &r, cls, &ex);
     }
 }

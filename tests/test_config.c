@@ -341,6 +341,32 @@ static void test_resolution_lower_bounds(void **state)
     lo_site_free(&site);
 }
 
+/* A Doppler-spread radar must be a Doppler radar: refused with the key's place, and loaded
+ * when both are set. */
+static void test_doppler_spread_needs_doppler(void **state)
+{
+    (void)state;
+    const char *no_doppler = "site: {name: t, reference: {lat_deg: 33, lon_deg: 44}}\n"
+                             "sensors:\n"
+                             "  - name: r\n"
+                             "    sac: 1\n"
+                             "    sic: 1\n"
+                             "    doppler_spread: true\n";
+    lo_test_diags diags;
+    lo_test_diags_init(&diags, false);
+    lo_site site;
+    assert_int_equal(lo_site_load_string(no_doppler, "ds.yaml", &site, &diags.sink), -1);
+    assert_int_equal(diags.n, 1);
+    ASSERT_DIAG(&diags, "ds.yaml:6:", "sensors[0].doppler_spread", "radial_velocity: true");
+    const char *ok = "site: {name: t, reference: {lat_deg: 33, lon_deg: 44}}\n"
+                     "sensors:\n"
+                     "  - {name: r, sac: 1, sic: 1, radial_velocity: true, doppler_spread: true}\n";
+    lo_test_diags_init(&diags, false);
+    assert_int_equal(lo_site_load_string(ok, "ok.yaml", &site, &diags.sink), 0);
+    assert_true(site.sensors[0].measures_doppler_spread);
+    lo_site_free(&site);
+}
+
 static void test_duplicates(void **state)
 {
     (void)state;
@@ -558,6 +584,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_all_errors_reported),
         cmocka_unit_test(test_resolution_lower_bounds),
+        cmocka_unit_test(test_doppler_spread_needs_doppler),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_structure_errors),
         cmocka_unit_test(test_closed_polygon_ring),

@@ -42,11 +42,13 @@ static void sample_plots(lo_plot p[3])
     p[0].t = 1795339380.25;
     p[0].sensor_id = 0x0102;
     p[0].flags = LO_PLOT_POLAR | LO_PLOT_ELEVATION | LO_PLOT_RADIAL_VEL | LO_PLOT_SNR |
-                 LO_PLOT_SIGMAS | LO_PLOT_MODE_S | LO_PLOT_MODE_3A | LO_PLOT_FLIGHT_LVL;
+                 LO_PLOT_SIGMAS | LO_PLOT_MODE_S | LO_PLOT_MODE_3A | LO_PLOT_FLIGHT_LVL |
+                 LO_PLOT_DOPPLER_SPREAD;
     p[0].range_m = 48123.4567;
     p[0].azimuth_rad = 5.123456789;
     p[0].elevation_rad = 0.0123456;
     p[0].radial_velocity_mps = -12.345;
+    p[0].doppler_spread_mps = 21.75;
     p[0].snr_db = 17.5;
     p[0].sigma_range_m = 15;
     p[0].sigma_azimuth_rad = 0.002;
@@ -83,6 +85,7 @@ static void assert_plot_equal(const lo_plot *a, const lo_plot *b)
     assert_near(a->azimuth_rad, b->azimuth_rad, 1e-9);
     assert_near(a->elevation_rad, b->elevation_rad, 1e-9);
     assert_near(a->radial_velocity_mps, b->radial_velocity_mps, 1e-3);
+    assert_near(a->doppler_spread_mps, b->doppler_spread_mps, 1e-3);
     assert_near(a->snr_db, b->snr_db, 1e-3);
     for (int i = 0; i < 3; i++) assert_near(a->enu[i], b->enu[i], 1e-3);
     for (int i = 0; i < 9; i++) assert_near(a->enu_cov[i], b->enu_cov[i], 1e-3);
@@ -143,11 +146,12 @@ static void test_plots_csv_exact_to_the_bit(void **state)
         p->t = 1795339380.0 + i * 0.0123456789 + u * 1e-3;
         p->sensor_id = 3;
         p->flags = LO_PLOT_POLAR | LO_PLOT_ELEVATION | LO_PLOT_RADIAL_VEL | LO_PLOT_SNR |
-                   LO_PLOT_SIGMAS | LO_PLOT_FLIGHT_LVL;
+                   LO_PLOT_SIGMAS | LO_PLOT_FLIGHT_LVL | LO_PLOT_DOPPLER_SPREAD;
         p->range_m = 20000.0 * u + 1.0 / 3.0;
         p->azimuth_rad = 2.0 * LO_PI * v;
         p->elevation_rad = (u - 0.3) * 1.2;
         p->radial_velocity_mps = (v - 0.5) * 97.0;
+        p->doppler_spread_mps = 0.4 + u * v * 40.0;
         p->snr_db = u * 41.3;
         p->sigma_range_m = 8.0 + u;
         p->sigma_azimuth_rad = 0.001 + v * 1e-3;
@@ -174,6 +178,7 @@ static void test_plots_csv_exact_to_the_bit(void **state)
             {"azimuth", p->azimuth_rad, out.azimuth_rad, true},
             {"elevation", p->elevation_rad, out.elevation_rad, true},
             {"radial_velocity", p->radial_velocity_mps, out.radial_velocity_mps, false},
+            {"doppler_spread", p->doppler_spread_mps, out.doppler_spread_mps, false},
             {"snr", p->snr_db, out.snr_db, false},
             {"sigma_range", p->sigma_range_m, out.sigma_range_m, false},
             {"sigma_azimuth", p->sigma_azimuth_rad, out.sigma_azimuth_rad, true},
@@ -284,10 +289,11 @@ static void sample_track(lo_track *k)
     k->score = 31.25;
     k->last_sensor_id = 0x0102;
     k->last_plot_t = 1795339389.5;
-    k->last_flags = LO_PLOT_MODE_S | LO_PLOT_MODE_3A | LO_PLOT_SNR;
+    k->last_flags = LO_PLOT_MODE_S | LO_PLOT_MODE_3A | LO_PLOT_SNR | LO_PLOT_DOPPLER_SPREAD;
     k->mode_s_address = 0xABC123;
     k->mode_3a = 01200;
     k->last_snr_db = 12.5;
+    k->last_doppler_spread_mps = 27.125;
     k->last_truth_id = 5;
 }
 
@@ -348,6 +354,7 @@ static void tracks_round_trip(lo_text_format fmt, const char *suffix, bool with_
     assert_int_equal(out.mode_s_address, 0xABC123);
     assert_int_equal(out.mode_3a, 01200);
     assert_near(out.last_snr_db, 12.5, 1e-3);
+    assert_near(out.last_doppler_spread_mps, 27.125, 1e-3);
     assert_int_equal(out.last_truth_id, 5);
 
     assert_int_equal(lo_track_reader_next(r, &out), 1);

@@ -54,6 +54,8 @@ static void test_tracks_trail_and_delete(void **state)
     for (int k = 0; k < 30; k++) {
         lo_track batch[3] = {make_track(7, T0 + k, 10.0 * k, 0, 100), make_track(3, T0 + k, 0, 5.0 * k, 50),
                              make_track(12, T0 + k, -1, -1, 10)};
+        batch[0].last_flags |= LO_PLOT_DOPPLER_SPREAD; /* its last plot showed rotor blades */
+        batch[0].last_doppler_spread_mps = 24.5;
         lo_picture_update_tracks(pic, batch, 3);
     }
     lo_picture_stats st;
@@ -81,6 +83,8 @@ static void test_tracks_trail_and_delete(void **state)
     assert_near(json_real_value(json_object_get(json_object_get(t7, "class_prob"), "bird")), 0.2, 1e-9);
     assert_near(json_real_value(json_object_get(t7, "speed_mps")), 10.0, 1e-9);
     assert_near(json_real_value(json_object_get(t7, "heading_deg")), 90.0, 1e-9);
+    assert_near(json_real_value(json_object_get(t7, "doppler_spread_mps")), 24.5, 1e-9);
+    assert_null(json_object_get(find_track(root, 3), "doppler_spread_mps"));
     /* No site yet: no lat/lon. */
     assert_null(json_object_get(t7, "lat_deg"));
     json_decref(root);

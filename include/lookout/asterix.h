@@ -63,7 +63,8 @@ enum { LO_I130_SRL = 1, LO_I130_SRR = 2, LO_I130_SAM = 4, LO_I130_PRL = 8, LO_I1
 
 /* lookout's own CAT048 SP field (see docs/asterix.md): present bits in sp_lookout. */
 enum { LO_SP048_ELEVATION = 1, LO_SP048_SNR = 2, LO_SP048_RADIAL_VEL = 4, LO_SP048_TRUTH = 8,
-       LO_SP048_FINE = 16, LO_SP048_SIGMAS = 32, LO_SP048_FINE_TIME = 64 };
+       LO_SP048_FINE = 16, LO_SP048_SIGMAS = 32, LO_SP048_FINE_TIME = 64,
+       LO_SP048_DOPPLER_SPREAD = 128 };
 
 typedef struct lo_cat048 {
     uint64_t present;          /* LO_FRN(LO_I048_xxx) per item present */
@@ -122,6 +123,7 @@ typedef struct lo_cat048 {
     uint16_t sp_sigma_elevation; /* elevation, pi/2^20 rad */
     uint16_t sp_sigma_radial_vel; /* radial velocity, 1/256 m/s */
     int8_t sp_time_fine;       /* residual of I048/140 in 1/256 of its LSB (1/32768 s) */
+    uint16_t sp_doppler_spread; /* Doppler spectrum RMS width, 1/64 m/s */
 } lo_cat048;
 
 /* ---- CAT034 ------------------------------------------------------------------------------ */

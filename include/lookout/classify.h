@@ -44,7 +44,8 @@ typedef enum lo_feature {
     LO_FEAT_BALLISTIC_PROB,    /* the tracker's ballistic IMM model probability (mean) */
     LO_FEAT_RCS_DBSM_MEAN,     /* RCS from SNR and range via the radar equation */
     LO_FEAT_RCS_DB_STD,        /* its scan-to-scan fluctuation */
-    LO_FEAT_RADIAL_VEL_SPREAD, /* Doppler spread the caller measured (micro-Doppler), m/s */
+    LO_FEAT_RADIAL_VEL_SPREAD, /* Doppler spread of the track's plots (micro-Doppler), m/s:
+                                  mean over its plots that carry one */
     LO_FEAT_FLOCK_NEIGHBOURS,  /* neighbours moving with it, counted by the caller */
     LO_FEAT_MANOEUVRE_MODEL_PROB, /* the IMM's belief it is not flying straight: 1 - P(CV) */
     /* From displacement over ~5 s instead of the instantaneous velocity, whose noise at long
@@ -77,7 +78,6 @@ bool lo_feature_from_name(const char *name, lo_feature *out);
 
 /* What the caller knows besides the track report. NaN / negative for "not known". */
 typedef struct lo_classify_extra {
-    double radial_vel_spread_mps; /* NaN if the plots carry no Doppler */
     int flock_neighbours;         /* < 0 if not counted */
 } lo_classify_extra;
 

@@ -108,6 +108,8 @@ typedef struct lo_sensor {
     double beamwidth_az_rad;
     double beamwidth_el_rad;
     bool measures_radial_velocity; /* Doppler radar: plots carry radial velocity */
+    bool measures_doppler_spread;  /* and the width of each return's Doppler spectrum (rotor,
+                                      propeller and wing-beat micro-Doppler) */
 } lo_sensor;
 
 /* ---- plots ------------------------------------------------------------------------------ */
@@ -124,6 +126,7 @@ enum lo_plot_flags {
     LO_PLOT_FLIGHT_LVL = 1u << 7, /* baro_altitude_m valid */
     LO_PLOT_SIGMAS     = 1u << 8, /* per-plot sigma_* given; otherwise the sensor's apply */
     LO_PLOT_COVARIANCE = 1u << 9, /* enu_cov valid */
+    LO_PLOT_DOPPLER_SPREAD = 1u << 10, /* doppler_spread_mps valid */
 };
 
 /* One detection from one sensor. */
@@ -137,6 +140,11 @@ typedef struct lo_plot {
     double azimuth_rad;       /* [0, 2pi), clockwise from true north */
     double elevation_rad;     /* only with LO_PLOT_ELEVATION */
     double radial_velocity_mps; /* positive receding; only with LO_PLOT_RADIAL_VEL */
+    /* RMS width of the return's Doppler spectrum about its radial velocity, m/s; only with
+     * LO_PLOT_DOPPLER_SPREAD. Rotors and propellers (blade flash), jet engines and wing beats
+     * widen it; a rigid body, ground clutter and a noise peak leave it near the radar's
+     * Doppler resolution. */
+    double doppler_spread_mps;
 
     /* Per-plot 1-sigma accuracies (LO_PLOT_SIGMAS); zero means "use the sensor's". */
     double sigma_range_m, sigma_azimuth_rad, sigma_elevation_rad, sigma_radial_velocity_mps;
@@ -194,10 +202,11 @@ typedef struct lo_track {
     /* The plot associated at the last update. */
     uint16_t last_sensor_id;
     double last_plot_t;
-    uint32_t last_flags;      /* that plot's LO_PLOT_MODE_S / LO_PLOT_MODE_3A */
+    uint32_t last_flags;      /* that plot's LO_PLOT_MODE_S / _MODE_3A / _SNR / _DOPPLER_SPREAD */
     uint32_t mode_s_address;
     uint16_t mode_3a;
     double last_snr_db;
+    double last_doppler_spread_mps; /* with LO_PLOT_DOPPLER_SPREAD in last_flags */
     uint32_t last_truth_id;   /* copied from the plot for evaluation; 0 when unknown */
 } lo_track;
 

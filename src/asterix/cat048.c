@@ -58,8 +58,8 @@ static void decode_sp(lo_cat048 *r, const uint8_t *p, long n)
     long need = 3 + ((flags & LO_SP048_ELEVATION) ? 2 : 0) + ((flags & LO_SP048_SNR) ? 2 : 0) +
                 ((flags & LO_SP048_RADIAL_VEL) ? 2 : 0) + ((flags & LO_SP048_TRUTH) ? 4 : 0) +
                 ((flags & LO_SP048_FINE) ? 2 : 0) + ((flags & LO_SP048_SIGMAS) ? 8 : 0) +
-                ((flags & LO_SP048_FINE_TIME) ? 1 : 0);
-    if (need != n || (flags & ~0x7f)) return; /* someone else's SP: leave it alone */
+                ((flags & LO_SP048_FINE_TIME) ? 1 : 0) + ((flags & LO_SP048_DOPPLER_SPREAD) ? 2 : 0);
+    if (need != n) return; /* someone else's SP: leave it alone */
     const uint8_t *q = p + 3;
     if (flags & LO_SP048_ELEVATION) { r->sp_elevation = (int16_t)lo_sext(lo_be16(q), 16); q += 2; }
     if (flags & LO_SP048_SNR) { r->sp_snr = (int16_t)lo_sext(lo_be16(q), 16); q += 2; }
@@ -73,7 +73,8 @@ static void decode_sp(lo_cat048 *r, const uint8_t *p, long n)
         r->sp_sigma_radial_vel = lo_be16(q + 6);
         q += 8;
     }
-    if (flags & LO_SP048_FINE_TIME) r->sp_time_fine = (int8_t)q[0];
+    if (flags & LO_SP048_FINE_TIME) { r->sp_time_fine = (int8_t)q[0]; q += 1; }
+    if (flags & LO_SP048_DOPPLER_SPREAD) r->sp_doppler_spread = (uint16_t)lo_be16(q);
     r->sp_lookout = flags;
 }
 
@@ -253,7 +254,7 @@ size_t lo_cat048_encode(const lo_cat048 *r, uint8_t *out, size_t cap)
     }
     if ((pr & LO_FRN(LO_I048_SP)) && r->sp_lookout) {
         size_t start = n;
-        uint8_t f = r->sp_lookout & 0x7f;
+        uint8_t f = r->sp_lookout;
         tmp[n++] = 0; tmp[n++] = SP048_MAGIC; tmp[n++] = f;
         if (f & LO_SP048_ELEVATION) { lo_put16(tmp + n, (uint16_t)r->sp_elevation); n += 2; }
         if (f & LO_SP048_SNR) { lo_put16(tmp + n, (uint16_t)r->sp_snr); n += 2; }
@@ -268,6 +269,7 @@ size_t lo_cat048_encode(const lo_cat048 *r, uint8_t *out, size_t cap)
             n += 8;
         }
         if (f & LO_SP048_FINE_TIME) tmp[n++] = (uint8_t)r->sp_time_fine;
+        if (f & LO_SP048_DOPPLER_SPREAD) { lo_put16(tmp + n, r->sp_doppler_spread); n += 2; }
         tmp[start] = (uint8_t)(n - start);
         bits |= LO_FRN(LO_I048_SP);
     }
@@ -331,6 +333,10 @@ bool lo_cat048_to_plot(const lo_cat048 *r, const lo_sensor *sensor, double t, lo
     } else if (r->has_doppler_cal) {
         out->radial_velocity_mps = r->doppler_cal;
         out->flags |= LO_PLOT_RADIAL_VEL;
+    }
+    if ((r->sp_lookout & LO_SP048_DOPPLER_SPREAD) && (out->flags & LO_PLOT_RADIAL_VEL)) {
+        out->doppler_spread_mps = r->sp_doppler_spread / 64.0;
+        out->flags |= LO_PLOT_DOPPLER_SPREAD;
     }
     if (r->sp_lookout & LO_SP048_SNR) {
         out->snr_db = r->sp_snr / 256.0;
@@ -404,6 +410,10 @@ void lo_cat048_from_plot(const lo_plot *p, const lo_sensor *s, lo_cat048 *r)
         r->doppler_cal = (int16_t)lo_quantize(p->radial_velocity_mps, -512, 511);
         r->sp_lookout |= LO_SP048_RADIAL_VEL;
         r->sp_radial_vel = (int16_t)lo_quantize(p->radial_velocity_mps * 64.0, -32768, 32767);
+        if (p->flags & LO_PLOT_DOPPLER_SPREAD) {
+            r->sp_lookout |= LO_SP048_DOPPLER_SPREAD;
+            r->sp_doppler_spread = (uint16_t)lo_quantize(p->doppler_spread_mps * 64.0, 0, 65535);
+        }
     }
     if (p->flags & LO_PLOT_SNR) {
         r->sp_lookout |= LO_SP048_SNR;

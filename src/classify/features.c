@@ -191,10 +191,11 @@ void lo_track_features_update(lo_track_features *f, const lo_feature_params *p,
             if (f->rcs_ring_n < LO_FEAT_RCS_RING) f->rcs_ring_n++;
         }
     }
+    /* Micro-Doppler: once per new plot, when the radar measured its Doppler spread. */
+    if (new_plot && (trk->last_flags & LO_PLOT_DOPPLER_SPREAD) && isfinite(trk->last_doppler_spread_mps))
+        ew_add(&f->rv_weight, &f->m_rv, trk->last_doppler_spread_mps);
     if (new_plot) f->last_plot_t = trk->last_plot_t;
 
-    if (extra && isfinite(extra->radial_vel_spread_mps))
-        ew_add(&f->rv_weight, &f->m_rv, extra->radial_vel_spread_mps);
     if (extra && extra->flock_neighbours >= 0)
         ew_add(&f->flock_weight, &f->m_flock, extra->flock_neighbours);
 

@@ -35,7 +35,7 @@ static const char *const sensor_keys[] = {
     "max_elevation_deg",         "reference_rcs_m2",  "reference_range_m",
     "reference_snr_db",          "pfa",               "range_cell_m",
     "beamwidth_az_deg",          "beamwidth_el_deg",  "radial_velocity",
-    NULL,
+    "doppler_spread",            NULL,
 };
 static const char *const zone_keys[] = {"name", "priority", "circle", "polygon", "altitude_m",
                                         NULL};
@@ -378,6 +378,12 @@ static bool read_sensor(lo_yctx *c, const lo_ynode *n, const char *path, const l
     if (lo_yget_double(c, n, path, "beamwidth_el_deg", false, 0.01, 180, &bw_el))
         s->beamwidth_el_rad = bw_el * LO_DEG2RAD;
     lo_yget_bool(c, n, path, "radial_velocity", false, &s->measures_radial_velocity);
+    lo_yget_bool(c, n, path, "doppler_spread", false, &s->measures_doppler_spread);
+    if (s->measures_doppler_spread && !s->measures_radial_velocity) {
+        char kp[256];
+        lo_yerror(c, lo_ymap_get(c->doc, n, "doppler_spread"), lo_ypath_key(kp, sizeof kp, path, "doppler_spread"),
+                  "a Doppler spread needs a Doppler radar: set radial_velocity: true as well");
+    }
 
     lo_geodetic_to_enu(&site->frame, &pos, s->enu);
     return c->errors == errors_before;

@@ -39,7 +39,7 @@ typedef struct col_def {
 } col_def;
 
 enum plot_col {
-    P_TIME, P_SENSOR, P_RANGE, P_AZIMUTH, P_ELEVATION, P_RADIAL_VEL, P_SNR,
+    P_TIME, P_SENSOR, P_RANGE, P_AZIMUTH, P_ELEVATION, P_RADIAL_VEL, P_DOPPLER_SPREAD, P_SNR,
     P_X, P_Y, P_Z,
     P_SIG_RANGE, P_SIG_AZ, P_SIG_EL, P_SIG_RV, P_SIG_X, P_SIG_Y, P_SIG_Z,
     P_MODE_S, P_MODE_3A, P_FLIGHT_LEVEL, P_TRUTH_ID,
@@ -53,6 +53,7 @@ static const col_def plot_cols[P_NCOLS] = {
     [P_AZIMUTH] = {"azimuth_deg", 0},
     [P_ELEVATION] = {"elevation_deg", 0},
     [P_RADIAL_VEL] = {"radial_velocity_mps", 0},
+    [P_DOPPLER_SPREAD] = {"doppler_spread_mps", 0},
     [P_SNR] = {"snr_db", 0},
     [P_X] = {"x_m", 0},
     [P_Y] = {"y_m", 0},
@@ -95,7 +96,8 @@ enum track_col {
     K_P_CLASS0, /* LO_CLASS_COUNT columns from here */
     K_CLASS = K_P_CLASS0 + LO_CLASS_COUNT, K_CLASS_PROB,
     K_T_FIRST, K_T_CONFIRMED, K_T_LAST_UPDATE, K_N_UPDATES, K_SCORE,
-    K_PLOT_SENSOR, K_PLOT_TIME, K_PLOT_MODE_S, K_PLOT_MODE_3A, K_PLOT_SNR, K_PLOT_TRUTH_ID,
+    K_PLOT_SENSOR, K_PLOT_TIME, K_PLOT_MODE_S, K_PLOT_MODE_3A, K_PLOT_SNR, K_PLOT_DOPPLER_SPREAD,
+    K_PLOT_TRUTH_ID,
     K_NCOLS
 };
 
@@ -159,6 +161,7 @@ static const col_def track_cols[K_NCOLS] = {
     [K_PLOT_MODE_S] = {"plot_mode_s", COL_STRING},
     [K_PLOT_MODE_3A] = {"plot_mode_3a", COL_STRING},
     [K_PLOT_SNR] = {"plot_snr_db", 0},
+    [K_PLOT_DOPPLER_SPREAD] = {"plot_doppler_spread_mps", 0},
     [K_PLOT_TRUTH_ID] = {"plot_truth_id", 0},
 };
 
@@ -969,6 +972,8 @@ static bool decode_plot(lo_reader *r, lo_plot *p)
     }
     if (!get_number(r, P_RADIAL_VEL, &p->radial_velocity_mps, &present)) return false;
     if (present) p->flags |= LO_PLOT_RADIAL_VEL;
+    if (!get_nonnegative(r, P_DOPPLER_SPREAD, &p->doppler_spread_mps, &present)) return false;
+    if (present) p->flags |= LO_PLOT_DOPPLER_SPREAD;
     if (!get_number(r, P_SNR, &p->snr_db, &present)) return false;
     if (present) p->flags |= LO_PLOT_SNR;
 
@@ -1103,6 +1108,8 @@ static bool decode_track(lo_reader *r, lo_track *k)
     if (present) k->last_flags |= LO_PLOT_MODE_3A;
     if (!get_number(r, K_PLOT_SNR, &k->last_snr_db, &present)) return false;
     if (present) k->last_flags |= LO_PLOT_SNR;
+    if (!get_nonnegative(r, K_PLOT_DOPPLER_SPREAD, &k->last_doppler_spread_mps, &present)) return false;
+    if (present) k->last_flags |= LO_PLOT_DOPPLER_SPREAD;
     if (!get_uint(r, K_PLOT_TRUTH_ID, UINT32_MAX, &u, &present, false)) return false;
     if (present) k->last_truth_id = (uint32_t)u;
     return true;
@@ -1464,6 +1471,7 @@ int lo_plot_write(lo_writer *w, const lo_plot *p)
     }
     if (p->flags & LO_PLOT_ELEVATION) set_exact_degrees(w, P_ELEVATION, p->elevation_rad, DEG_DECIMALS);
     if (p->flags & LO_PLOT_RADIAL_VEL) set_exact(w, P_RADIAL_VEL, p->radial_velocity_mps, POS_DECIMALS);
+    if (p->flags & LO_PLOT_DOPPLER_SPREAD) set_exact(w, P_DOPPLER_SPREAD, p->doppler_spread_mps, POS_DECIMALS);
     if (p->flags & LO_PLOT_SNR) set_exact(w, P_SNR, p->snr_db, 3);
     if (p->flags & LO_PLOT_CARTESIAN)
         for (int i = 0; i < 3; i++) set_exact(w, P_X + i, p->enu[i], POS_DECIMALS);
@@ -1548,6 +1556,7 @@ int lo_track_write(lo_writer *w, const lo_track *k)
     if (k->last_flags & LO_PLOT_MODE_S) set_mode_s(w, K_PLOT_MODE_S, k->mode_s_address);
     if (k->last_flags & LO_PLOT_MODE_3A) set_mode_3a(w, K_PLOT_MODE_3A, k->mode_3a);
     if ((k->last_flags & LO_PLOT_SNR) || k->last_snr_db != 0) set_fixed(w, K_PLOT_SNR, k->last_snr_db, 3);
+    if (k->last_flags & LO_PLOT_DOPPLER_SPREAD) set_fixed(w, K_PLOT_DOPPLER_SPREAD, k->last_doppler_spread_mps, 3);
     if (k->last_truth_id) set_uint(w, K_PLOT_TRUTH_ID, k->last_truth_id);
     return flush_record(w);
 }

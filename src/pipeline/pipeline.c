@@ -47,7 +47,7 @@ struct lo_pipeline {
 
 int lo_pipeline_default_model(lo_classifier_model *m, lo_diag_sink *diag)
 {
-    return lo_classifier_model_parse(lo_embedded_classifier_model, "classifier-v4.json (built in)",
+    return lo_classifier_model_parse(lo_embedded_classifier_model, "classifier-v5.json (built in)",
                                      m, diag);
 }
 
@@ -184,7 +184,6 @@ static int evaluate(lo_pipeline *p, double t)
                                                          FLOCK_MAX_DV_MPS, p->neighbours) == 0;
     for (size_t i = 0; i < n; i++) {
         lo_classify_extra extra = {
-            .radial_vel_spread_mps = NAN,
             .flock_neighbours = counted ? p->neighbours[i] : -1,
         };
         lo_classifier_update(p->classifier, &p->batch[i], &extra);

@@ -942,6 +942,8 @@ static void write_track(jw *w, const snapshot *s, const snap_track *st)
         snprintf(hex, sizeof hex, "%06X", tr->mode_s_address & 0xFFFFFFu);
         kv_str(w, &first, "mode_s", hex);
     }
+    if (tr->last_flags & LO_PLOT_DOPPLER_SPREAD)
+        kv_real(w, &first, "doppler_spread_mps", tr->last_doppler_spread_mps, 1);
     if (st->alert >= 0) {
         const lo_alert *a = &s->alerts[st->alert];
         jw_key(w, "alert", &first);

@@ -23,7 +23,7 @@ enum plot_source { SRC_THERMAL = 100, SRC_GROUND, SRC_RAIN, SRC_TURBINE, SRC_SPL
 typedef struct cand {
     uint64_t key;
     double t, snr, best_snr;
-    double sum_r, sum_az, sum_el, sum_vr; /* SNR-weighted sums */
+    double sum_r, sum_az, sum_el, sum_vr, sum_vr2; /* SNR-weighted sums */
     uint32_t truth_id;
     int target;                            /* index of the strongest contributor */
 } cand;
@@ -64,6 +64,8 @@ struct lo_sim {
     sim_scenario sc;
     sim_world world;
     lo_rng rng;                /* radar and clutter draws */
+    lo_rng md_rng;             /* Doppler-spread measurement noise: a stream of its own, so a
+                                  radar measuring it sees the same plots as one that does not */
     double t0, t_end, step, truth_rate;
     uint64_t n_steps, n_truth;
     double tw, next_truth_t;
@@ -209,8 +211,11 @@ static double beam_time(const sensor_rt *sr, double ts, double az)
     return ts + sim_wrap_2pi(az - sr->s->north_azimuth_rad) / sr->omega;
 }
 
-static void fill_polar(const lo_sim *sim, const sensor_rt *sr, lo_plot *p, double r, double az,
-                       double el, double vr, double snr_meas)
+/* `spread` is the return's true Doppler RMS width (m/s); a radar that measures it reports it
+ * widened by its own resolution (taken as its radial-velocity sigma) with a 15% log-normal
+ * estimation error. */
+static void fill_polar(lo_sim *sim, const sensor_rt *sr, lo_plot *p, double r, double az,
+                       double el, double vr, double snr_meas, double spread)
 {
     const lo_sensor *s = sr->s;
     p->flags = LO_PLOT_POLAR | LO_PLOT_SNR | LO_PLOT_SIGMAS;
@@ -228,6 +233,12 @@ static void fill_polar(const lo_sim *sim, const sensor_rt *sr, lo_plot *p, doubl
         p->flags |= LO_PLOT_RADIAL_VEL;
         p->sigma_radial_velocity_mps = s->sigma_radial_velocity_mps * f;
         p->radial_velocity_mps = vr;
+        if (s->measures_doppler_spread) {
+            double floor = s->sigma_radial_velocity_mps;
+            p->flags |= LO_PLOT_DOPPLER_SPREAD;
+            p->doppler_spread_mps = sqrt(spread * spread + floor * floor) *
+                                    exp(0.15 * lo_rng_normal(&sim->md_rng));
+        }
     }
     p->snr_db = 10 * log10(snr_meas);
 }
@@ -249,7 +260,7 @@ static void clutter_plot(lo_sim *sim, sensor_rt *sr, double ts, uint8_t source, 
     double snr = sr->threshold - 1 + snr_mean * lo_rng_exponential(&sim->rng);
     fill_polar(sim, sr, pl, r + s->sigma_range_m * lo_rng_normal(&sim->rng),
                az + s->sigma_azimuth_rad * lo_rng_normal(&sim->rng),
-               el + s->sigma_elevation_rad * lo_rng_normal(&sim->rng), vr, snr);
+               el + s->sigma_elevation_rad * lo_rng_normal(&sim->rng), vr, snr, doppler_sigma);
     pl->t = beam_time(sr, ts, az);
 }
 
@@ -386,6 +397,7 @@ static void gen_scan(lo_sim *sim, sensor_rt *sr)
         c->sum_az += snr * az;
         c->sum_el += snr * el;
         c->sum_vr += snr * vr;
+        c->sum_vr2 += snr * vr * vr;
         if (snr > c->best_snr) {
             c->best_snr = snr;
             c->t = tc;
@@ -411,13 +423,20 @@ static void gen_scan(lo_sim *sim, sensor_rt *sr)
         double f = lo_radar_sigma_factor(meas, sim->sc.sigma_knee_snr);
         double r = c->sum_r / c->snr, az = c->sum_az / c->snr, el = c->sum_el / c->snr;
         double vr = c->sum_vr / c->snr;
+        /* Doppler width: the merged returns' spread of radial velocities (a flock in one
+         * cell), the strongest one's body modulation, and its blades where they show. */
+        double spread2 = fmax(0.0, c->sum_vr2 / c->snr - vr * vr) + tg->md_body_mps * tg->md_body_mps;
+        if (sr->s->measures_doppler_spread && tg->md_catch > 0 &&
+            10 * log10(meas) + tg->md_blade_db >= SIM_MD_VISIBLE_DB &&
+            lo_rng_uniform(&sim->md_rng) < tg->md_catch)
+            spread2 += tg->md_blade_mps * tg->md_blade_mps;
         lo_plot *p = new_plot(sr, tg->truth_id ? (uint8_t)tg->cls : SRC_TURBINE);
         if (!p) break;
         double mr = r + s->bias_range_m + s->sigma_range_m * f * lo_rng_normal(&sim->rng);
         double maz = az + s->bias_azimuth_rad + s->sigma_azimuth_rad * f * lo_rng_normal(&sim->rng);
         double mel = el + s->sigma_elevation_rad * f * lo_rng_normal(&sim->rng);
         double mvr = vr + s->sigma_radial_velocity_mps * f * lo_rng_normal(&sim->rng);
-        fill_polar(sim, sr, p, mr, maz, mel, mvr, meas);
+        fill_polar(sim, sr, p, mr, maz, mel, mvr, meas, sqrt(spread2));
         p->t = c->t;
         p->truth_id = c->truth_id;
         if (tg->ssr_flags) {
@@ -463,7 +482,8 @@ static void gen_scan(lo_sim *sim, sensor_rt *sr)
             lo_plot *p = new_plot(sr, SRC_THERMAL);
             if (!p) break;
             double snr = sr->threshold - 1 + lo_rng_exponential(&sim->rng);
-            fill_polar(sim, sr, p, r, az, el, lo_rng_range(&sim->rng, -50, 50), snr);
+            /* A noise peak fills one Doppler bin: as narrow as the radar resolves. */
+            fill_polar(sim, sr, p, r, az, el, lo_rng_range(&sim->rng, -50, 50), snr, 0.0);
             p->t = beam_time(sr, ts, az);
         }
     }
@@ -508,6 +528,7 @@ lo_sim *lo_sim_new(const lo_site *site, const lo_sim_options *opt, lo_diag_sink 
                                               : 1.0;
     sim->next_truth_t = sim->t0;
     lo_rng_seed(&sim->rng, sim->sc.seed, 1);
+    lo_rng_seed(&sim->md_rng, sim->sc.seed, 2);
 
     sim->world.earth_radius_m = site->frame.earth_radius_m > 0 ? site->frame.earth_radius_m : 6371000.0;
     sim->world.ground_minus_ref_m = sim->sc.ground_height_m - site->reference.h;

@@ -95,6 +95,9 @@ double lo_radar_sigma_factor(double snr, double snr_knee);
 
 /* ---- target models (targets.c) ------------------------------------------------------- */
 
+/* A micro-Doppler part is measurable when its power stands this far above the noise. */
+#define SIM_MD_VISIBLE_DB 10.0
+
 typedef enum sim_kind {
     SIM_MULTIROTOR = 0,
     SIM_FIXED_WING,
@@ -131,6 +134,12 @@ typedef struct sim_target {
     double wingbeat_depth;    /* RCS multiplied by 1 + depth * sin(2 pi f t + phase) */
     double wingbeat_phase;
     double doppler_spread_mps;/* > 0: radial velocity replaced by a uniform draw in +-spread */
+    /* Micro-Doppler (sim_micro_doppler): the RMS width its return's Doppler spectrum gets from
+     * moving parts. `body` at the body's own power (wing beats, wheels); `blade` from rotors,
+     * propellers, jet engines or turbine blades, blade_db below the body's power, seen only
+     * where the return is strong enough for that part to stand above the noise, and then
+     * only on the share md_catch of looks whose short dwell catches a blade flash. */
+    float md_body_mps, md_blade_mps, md_blade_db, md_catch;
     uint32_t mode_s;          /* cooperative targets (secondary radar reply): 24-bit address */
     uint16_t mode_3a;         /* and Mode 3/A code as a 12-bit number; flags say which */
     uint8_t ssr_flags;        /* bit 0: mode_s valid, bit 1: mode_3a valid */

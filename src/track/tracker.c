@@ -78,6 +78,7 @@ typedef struct trk {
     uint16_t mode_3a;
     uint32_t last_flags, mode_s_address, last_truth_id;
     double last_plot_t, last_snr_db;
+    float last_doppler_spread;    /* with LO_PLOT_DOPPLER_SPREAD in last_flags */
     /* Per-batch scratch. */
     uint32_t merge_partner;       /* id of a track found close at the last merge checks */
     int merge_hits;               /* consecutive checks it was close */
@@ -762,6 +763,7 @@ static void fill_snapshot(const lo_tracker *t, int32_t slot, lo_track *out)
     out->mode_s_address = k->mode_s_address;
     out->mode_3a = k->mode_3a;
     out->last_snr_db = k->last_snr_db;
+    out->last_doppler_spread_mps = (k->last_flags & LO_PLOT_DOPPLER_SPREAD) ? k->last_doppler_spread : NAN;
     out->last_truth_id = k->last_truth_id;
 }
 
@@ -1161,15 +1163,16 @@ static void note_hit(lo_tracker *t, trk *k, const lo_plot *p)
     set_due(t, k);
 }
 
-/* The plot reported as the track's own (its sensor, time, codes, SNR). */
+/* The plot reported as the track's own (its sensor, time, codes, SNR, Doppler spread). */
 static void note_plot_identity(trk *k, const lo_plot *p)
 {
     k->last_sensor_id = p->sensor_id;
     k->last_plot_t = p->t;
-    k->last_flags = p->flags & (LO_PLOT_MODE_S | LO_PLOT_MODE_3A);
+    k->last_flags = p->flags & (LO_PLOT_MODE_S | LO_PLOT_MODE_3A | LO_PLOT_DOPPLER_SPREAD);
     k->mode_s_address = p->mode_s_address;
     k->mode_3a = p->mode_3a;
     k->last_snr_db = p->snr_db;
+    k->last_doppler_spread = (float)p->doppler_spread_mps;
     k->last_truth_id = p->truth_id; /* for evaluation only: never used to decide anything */
 }
 
