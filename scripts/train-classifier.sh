@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Reproduce data/classifier-v4.json: run the training scenarios through the whole pipeline
+# Reproduce data/classifier-v5.json: run the training scenarios through the whole pipeline
 # (`lookout run`: simulator, ingest, tracker, as in production), fit the classifier on the
 # training seeds, score it on the validation seeds (docs/classification.md).
 #
 # Usage: [REVISIONS=text] scripts/train-classifier.sh [LOOKOUT_BINARY] [WORKDIR] [OUT]
-#   defaults: ./build/lookout, /tmp/lookout-train, data/classifier-v4.json; REVISIONS (the code
+#   defaults: ./build/lookout, /tmp/lookout-train, data/classifier-v5.json; REVISIONS (the code
 #   the data came from, for the file's provenance) defaults to the current git revision.
 # Run from the repository root. About 1 GB of track files in WORKDIR (kept: a second run
 # reuses them, so give a fresh WORKDIR after the tracker changed); about 5 minutes on 2 cores.
 # Deterministic: fixed seeds, and the fit starts from zero weights with a fixed number of
 # full-batch steps. The model's name is OUT's file name without .json (the binary embeds
-# data/classifier-v4.json: CMakeLists.txt).
+# data/classifier-v5.json: CMakeLists.txt).
 #
 # Seeds: training birds-vs-drones 1-8, green-zone, rocket-salvo and classifier-training 1-4;
 # validation (model and options chosen on these) birds-vs-drones 9-10, green-zone 5,
@@ -19,7 +19,7 @@
 set -euo pipefail
 bin=${1:-./build/lookout}
 work=${2:-/tmp/lookout-train}
-out=${3:-data/classifier-v4.json}
+out=${3:-data/classifier-v5.json}
 name=$(basename "$out" .json)
 mkdir -p "$work"
 
