@@ -196,15 +196,19 @@ static void test_flock_neighbours(void **state)
     assert_int_equal(counts[4], 1);
 }
 
-static lo_classifier_model load_v1(void)
+static lo_classifier_model load_model(const char *file)
 {
     lo_classifier_model m;
     lo_test_diags d;
     lo_test_diags_init(&d, false);
-    int rc = lo_classifier_model_load(lo_test_source_path("data/classifier-v1.json"), &m, &d.sink);
-    if (rc) fail_msg("classifier-v1.json: %s", d.all);
+    char path[64];
+    snprintf(path, sizeof path, "data/%s", file);
+    int rc = lo_classifier_model_load(lo_test_source_path(path), &m, &d.sink);
+    if (rc) fail_msg("%s: %s", file, d.all);
     return m;
 }
+
+static lo_classifier_model load_v1(void) { return load_model("classifier-v1.json"); }
 
 static int argmax(const double *p)
 {
@@ -410,6 +414,55 @@ static void test_rocket_within_three_scans(void **state)
     lo_classifier_free(c);
 }
 
+/* The fallback model (lo_classifier_set_fallback) with the committed pair the pipeline builds
+ * in: v5 uses the Doppler spread, v4 does not. A hovering multirotor 4 km out whose first 20
+ * plots carry no spread is judged by v4 exactly; once its plots carry the rotors' 25 m/s, by
+ * v5 exactly; and v5 alone, without the spread, loses it to "bird" where the pair does not. */
+static void test_fallback_without_doppler_spread(void **state)
+{
+    (void)state;
+    lo_classifier_model v5 = load_model("classifier-v5.json"), v4 = load_model("classifier-v4.json");
+    assert_true(v5.feature_used[LO_FEAT_RADIAL_VEL_SPREAD]);
+    assert_false(v4.feature_used[LO_FEAT_RADIAL_VEL_SPREAD]);
+    lo_sensor s = test_sensor();
+    lo_classifier *pair = lo_classifier_new(&v5, NULL, &s, 1);
+    lo_classifier *only5 = lo_classifier_new(&v5, NULL, &s, 1);
+    lo_classifier *only4 = lo_classifier_new(&v4, NULL, &s, 1);
+    assert_true(pair && only5 && only4);
+    lo_classifier_set_fallback(pair, &v4);
+    lo_classify_extra alone = {.flock_neighbours = 0};
+    for (int k = 0; k < 40; k++) {
+        /* Hovering, drifting 1 m/s, 120 m up, -15 dBsm with a little fluctuation. */
+        lo_track r = report(6000 + k, 4000 + k, 0, 120, 1, 0, 0);
+        r.id = 21;
+        r.last_flags = LO_PLOT_SNR;
+        r.last_snr_db = 13 + (-15 + 20) - 40 * log10(hypot(4000 + k, 120) / 15000) + (k % 3 - 1);
+        if (k >= 20) {
+            r.last_flags |= LO_PLOT_DOPPLER_SPREAD;
+            r.last_doppler_spread_mps = 25.0;
+        }
+        lo_track a = r, b = r, c = r;
+        lo_classifier_update(pair, &a, &alone);
+        lo_classifier_update(only5, &b, &alone);
+        lo_classifier_update(only4, &c, &alone);
+        const lo_track *same = k < 20 ? &c : &b;
+        for (int j = 0; j < LO_CLASS_COUNT; j++)
+            if (a.class_prob[j] != same->class_prob[j])
+                fail_msg("report %d: %s %.17g, expected %.17g (%s)", k, lo_class_name((lo_class)j),
+                         a.class_prob[j], same->class_prob[j], k < 20 ? "v4" : "v5");
+        if (k == 19) {
+            print_message("without spread at 20 reports: pair/v4 %s %.2f, v5 alone %s %.2f\n",
+                          lo_class_name((lo_class)argmax(a.class_prob)), a.class_prob[argmax(a.class_prob)],
+                          lo_class_name((lo_class)argmax(b.class_prob)), b.class_prob[argmax(b.class_prob)]);
+            assert_true(a.class_prob[LO_CLASS_MULTIROTOR] > b.class_prob[LO_CLASS_MULTIROTOR]);
+        }
+        if (k == 39) assert_int_equal(argmax(a.class_prob), LO_CLASS_MULTIROTOR);
+    }
+    lo_classifier_free(pair);
+    lo_classifier_free(only5);
+    lo_classifier_free(only4);
+}
+
 static void test_runtime(void **state)
 {
     (void)state;
@@ -473,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_fit_and_round_trip),
         cmocka_unit_test(test_rocket_within_three_scans),
         cmocka_unit_test(test_runtime),
+        cmocka_unit_test(test_fallback_without_doppler_spread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

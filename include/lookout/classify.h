@@ -307,6 +307,12 @@ typedef struct lo_classifier lo_classifier;
 lo_classifier *lo_classifier_new(const lo_classifier_model *m, const lo_feature_params *p,
                                  const lo_sensor *sensors, int n_sensors);
 void lo_classifier_free(lo_classifier *c);
+/* A second model for the tracks that lack a feature the main one uses and this one does not
+ * (copied). A model trained where every radar measured the Doppler spread leans on it, and
+ * counting it at its training mean where a radar does not measure it loses the multirotors
+ * (docs/classification.md): such a track is judged by a model trained without it instead,
+ * report by report, so a track that gains the feature moves to the main model. */
+void lo_classifier_set_fallback(lo_classifier *c, const lo_classifier_model *m);
 /* Feed one report and fill trk->class_prob. A DELETED report frees the track's state. */
 void lo_classifier_update(lo_classifier *c, lo_track *trk, const lo_classify_extra *extra);
 /* The accumulator of a track (NULL if unknown), e.g. for training tools. */

@@ -46,7 +46,9 @@ typedef struct lo_pipeline_sinks {
 
 typedef struct lo_pipeline_options {
     double cadence_s;                   /* <= 0: half the shortest scan period */
-    const lo_classifier_model *model;   /* NULL: the built-in classifier parameters (data/classifier-v4.json) */
+    const lo_classifier_model *model;   /* NULL: the built-in classifier parameters
+                                           (data/classifier-v5.json, with data/classifier-v4.json
+                                           for tracks without a Doppler spread) */
     uint64_t first_alert_id;            /* 0: start at 1 (a restarted journal passes max+1) */
 } lo_pipeline_options;
 
@@ -84,8 +86,10 @@ const lo_tracker *lo_pipeline_tracker(const lo_pipeline *p);
 const lo_threat_engine *lo_pipeline_threat(const lo_pipeline *p);
 const lo_threat_config *lo_pipeline_threat_config(const lo_pipeline *p);
 
-/* The built-in classifier parameters (data/classifier-v4.json compiled in). */
+/* The built-in classifier parameters (data/classifier-v5.json compiled in), and the model for
+ * tracks whose plots carry no Doppler spread (data/classifier-v4.json: lo_classifier_set_fallback). */
 int lo_pipeline_default_model(lo_classifier_model *m, lo_diag_sink *diag);
+int lo_pipeline_default_fallback_model(lo_classifier_model *m, lo_diag_sink *diag);
 /* The built-in default scenario (scenarios/green-zone.yaml compiled in). */
 const char *lo_pipeline_default_scenario(size_t *len);
 

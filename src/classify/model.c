@@ -683,6 +683,9 @@ int lo_classifier_fit_logistic_sub(const double (*x)[LO_FEAT_COUNT], const lo_cl
 
 struct lo_classifier {
     lo_classifier_model model;
+    lo_classifier_model fallback;      /* lo_classifier_set_fallback */
+    bool has_fallback;
+    bool needs[LO_FEAT_COUNT];         /* used by the main model, not by the fallback */
     lo_feature_params params;
     lo_sensor *sensors;
     int n_sensors;
@@ -710,6 +713,23 @@ lo_classifier *lo_classifier_new(const lo_classifier_model *m, const lo_feature_
         c->n_sensors = n_sensors;
     }
     return c;
+}
+
+void lo_classifier_set_fallback(lo_classifier *c, const lo_classifier_model *m)
+{
+    c->fallback = *m;
+    c->has_fallback = true;
+    for (int f = 0; f < LO_FEAT_COUNT; f++)
+        c->needs[f] = c->model.feature_used[f] && !m->feature_used[f];
+}
+
+/* The main model, or the fallback when the track lacks a feature only the main one uses. */
+static const lo_classifier_model *model_for(const lo_classifier *c, const double x[LO_FEAT_COUNT])
+{
+    if (c->has_fallback)
+        for (int f = 0; f < LO_FEAT_COUNT; f++)
+            if (c->needs[f] && !isfinite(x[f])) return &c->fallback;
+    return &c->model;
 }
 
 void lo_classifier_free(lo_classifier *c)
@@ -751,7 +771,7 @@ void lo_classifier_update(lo_classifier *c, lo_track *trk, const lo_classify_ext
             /* The last report still carries the last probabilities. */
             double x[LO_FEAT_COUNT];
             lo_track_features_values(&c->tracks[i], x);
-            lo_classifier_predict(&c->model, x, c->tracks[i].n_reports, trk->class_prob);
+            lo_classifier_predict(model_for(c, x), x, c->tracks[i].n_reports, trk->class_prob);
             memmove(&c->tracks[i], &c->tracks[i + 1], (c->n - i - 1) * sizeof c->tracks[0]);
             c->n--;
         }
@@ -775,5 +795,5 @@ void lo_classifier_update(lo_classifier *c, lo_track *trk, const lo_classify_ext
     lo_track_features_update(&c->tracks[i], &c->params, trk, sensor, extra);
     double x[LO_FEAT_COUNT];
     lo_track_features_values(&c->tracks[i], x);
-    lo_classifier_predict(&c->model, x, c->tracks[i].n_reports, trk->class_prob);
+    lo_classifier_predict(model_for(c, x), x, c->tracks[i].n_reports, trk->class_prob);
 }

@@ -15,6 +15,7 @@
 
 extern const char lo_embedded_classifier_model[];
 extern const unsigned long lo_embedded_classifier_model_len;
+extern const char lo_embedded_classifier_fallback[];
 extern const char lo_embedded_green_zone[];
 extern const unsigned long lo_embedded_green_zone_len;
 
@@ -48,6 +49,12 @@ struct lo_pipeline {
 int lo_pipeline_default_model(lo_classifier_model *m, lo_diag_sink *diag)
 {
     return lo_classifier_model_parse(lo_embedded_classifier_model, "classifier-v5.json (built in)",
+                                     m, diag);
+}
+
+int lo_pipeline_default_fallback_model(lo_classifier_model *m, lo_diag_sink *diag)
+{
+    return lo_classifier_model_parse(lo_embedded_classifier_fallback, "classifier-v4.json (built in)",
                                      m, diag);
 }
 
@@ -100,13 +107,21 @@ lo_pipeline *lo_pipeline_new(const lo_site *site, const lo_pipeline_options *opt
     fp.ballistic_model_index = ballistic;
     fp.cv_model_index = model_index(&p->tracker_cfg, LO_MODEL_CV);
 
-    if (opt && opt->model)
+    bool built_in = !(opt && opt->model);
+    if (!built_in)
         p->model = *opt->model;
     else if (lo_pipeline_default_model(&p->model, diag) != 0)
         goto fail;
 
     p->tracker = lo_tracker_new(site, &p->tracker_cfg);
     p->classifier = lo_classifier_new(&p->model, &fp, site->sensors, site->n_sensors);
+    if (built_in && p->classifier) {
+        /* Tracks without a Doppler spread (radars that do not measure it) are judged by the
+         * model trained without it. */
+        lo_classifier_model fallback;
+        if (lo_pipeline_default_fallback_model(&fallback, diag) != 0) goto fail;
+        lo_classifier_set_fallback(p->classifier, &fallback);
+    }
     p->threat = lo_threat_engine_new(&p->threat_cfg, site->zones, site->n_zones);
     if (!p->tracker || !p->classifier || !p->threat) goto fail;
     lo_tracker_set_report(p->tracker, on_tracker_report, p);
