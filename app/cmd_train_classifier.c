@@ -46,6 +46,8 @@ static void usage(FILE *f)
             "  --prior-power P     priors = frequencies^P, normalised (default 1; 0 = uniform)\n"
             "  --age-weight W      logistic: the samples at the --ages weigh W against the\n"
             "                      periodic ones (default 1; above 1 favours young tracks)\n"
+            "  --exclude-feature F leave feature F out of the model (repeatable), e.g.\n"
+            "                      radial_vel_spread for radars without a Doppler spread\n"
             "  --prior-runs N      count the class frequencies on the first N --tracks runs only\n"
             "                      (scenes with a realistic mix); the later runs (enriched with\n"
             "                      rare classes) add samples to the fit but not to the priors\n"
@@ -254,7 +256,8 @@ int cmd_train_classifier(int argc, char **argv)
 {
     enum { O_TRACKS = 256, O_TRUTH, O_SITE, O_OUT, O_NAME, O_AGES, O_EVERY, O_TEMP, O_EVID,
            O_UNIFORM, O_BALL, O_CV, O_FLOCK, O_MODEL, O_ETRACKS, O_ETRUTH, O_NOTE,
-           O_NOCLUTTER, O_KIND, O_L2, O_ITER, O_PRIOR_POWER, O_DUMP, O_PRIOR_RUNS, O_AGE_WEIGHT };
+           O_NOCLUTTER, O_KIND, O_L2, O_ITER, O_PRIOR_POWER, O_DUMP, O_PRIOR_RUNS, O_AGE_WEIGHT,
+           O_EXCLUDE };
     static const struct option opts[] = {
         {"tracks", required_argument, NULL, O_TRACKS},
         {"truth", required_argument, NULL, O_TRUTH},
@@ -281,6 +284,7 @@ int cmd_train_classifier(int argc, char **argv)
         {"dump-samples", required_argument, NULL, O_DUMP},
         {"prior-runs", required_argument, NULL, O_PRIOR_RUNS},
         {"age-weight", required_argument, NULL, O_AGE_WEIGHT},
+        {"exclude-feature", required_argument, NULL, O_EXCLUDE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -294,6 +298,7 @@ int cmd_train_classifier(int argc, char **argv)
     int n_ages = 3;
     bool uniform = false, logistic = false;
     double l2 = 1e-3, iterations = 300, prior_power = 1, prior_runs = 0, age_weight = 1;
+    bool excluded[LO_FEAT_COUNT] = {false};
     options o = {.flock_radius = 150, .zero_clutter = true};
     lo_feature_params fp;
     lo_feature_params_default(&fp);
@@ -324,6 +329,14 @@ int cmd_train_classifier(int argc, char **argv)
             if (!lo_cli_number(optarg, 0.01, 1e3, &age_weight))
                 return lo_usage_error("train-classifier", "--age-weight '%s' is not a valid weight", optarg);
             break;
+        case O_EXCLUDE: {
+            lo_feature f;
+            if (!lo_feature_from_name(optarg, &f))
+                return lo_usage_error("train-classifier", "--exclude-feature '%s' is not a feature "
+                                      "name (docs/threat.md lists them)", optarg);
+            excluded[f] = true;
+            break;
+        }
         case O_PRIOR_RUNS:
             if (!lo_cli_number(optarg, 1, MAX_RUNS, &prior_runs) || prior_runs != floor(prior_runs))
                 return lo_usage_error("train-classifier", "--prior-runs '%s': a number of runs", optarg);
@@ -428,6 +441,8 @@ int cmd_train_classifier(int argc, char **argv)
     if (train) {
         lo_trainer *tr = lo_trainer_new(&fp, site.sensors, site.n_sensors, ages, n_ages, every);
         if (tr) lo_trainer_set_age_weight(tr, age_weight);
+        for (int f = 0; f < LO_FEAT_COUNT && tr; f++)
+            if (excluded[f]) lo_trainer_exclude(tr, (lo_feature)f);
         long n = tr ? 0 : -1;
         for (int i = 0; i < n_tracks && n >= 0; i++) {
             lo_trainer_new_run(tr);

@@ -317,6 +317,17 @@ static void test_refused(void **state)
     p.flags |= LO_PLOT_RADIAL_VEL;
     p.radial_velocity_mps = NAN;
     expect_refused(p, "radial velocity");
+    /* A Doppler spread that is no echo's (the classifier averages it). */
+    p = polar_plot(0x0101, 1000, 10, 1, true);
+    p.flags |= LO_PLOT_RADIAL_VEL | LO_PLOT_DOPPLER_SPREAD;
+    p.doppler_spread_mps = NAN;
+    expect_refused(p, "Doppler spread");
+    p.doppler_spread_mps = -0.5;
+    expect_refused(p, "Doppler spread");
+    p.doppler_spread_mps = 1e6;
+    expect_refused(p, "Doppler spread");
+    p.doppler_spread_mps = 40.0;
+    assert_int_equal(lo_ingest_plot(&site, &p, 300, NULL), 0);
     p = polar_plot(0x0102, 1000, 10, 0, false);
     p.flags |= LO_PLOT_FLIGHT_LVL;
     p.baro_altitude_m = NAN;

@@ -152,6 +152,10 @@ static void test_confirm_then_delete(void **state)
     int confirmed_at = -1;
     for (int k = 0; k < 10; k++) {
         lo_plot p = cart_plot(k, 1000 + 20 * k, 2000, 300, 10, 1, 7);
+        if (k % 2) { /* every other plot carries a Doppler spread (rotor blades) */
+            p.flags |= LO_PLOT_DOPPLER_SPREAD;
+            p.doppler_spread_mps = 20.0 + k;
+        }
         assert_int_equal(lo_tracker_add_plot(t, &p), 0);
         lo_tracker_advance(t, k);
         if (confirmed_at < 0 && l->n > 0) confirmed_at = k;
@@ -165,6 +169,15 @@ static void test_confirm_then_delete(void **state)
     for (int i = 0; i < l->n; i++) {
         assert_int_equal(l->r[i].id, id);           /* one stable id */
         assert_int_equal(l->r[i].last_truth_id, 7); /* copied for evaluation */
+        /* The report carries its last plot's Doppler spread, and only when that plot had one. */
+        int k = (int)lround(l->r[i].last_plot_t);
+        if (k % 2) {
+            assert_true(l->r[i].last_flags & LO_PLOT_DOPPLER_SPREAD);
+            assert_near(l->r[i].last_doppler_spread_mps, 20.0 + k, 1e-5);
+        } else {
+            assert_false(l->r[i].last_flags & LO_PLOT_DOPPLER_SPREAD);
+            assert_true(isnan(l->r[i].last_doppler_spread_mps));
+        }
     }
     assert_near(l->r[l->n - 1].vel[0], 20, 2);
     /* Silence: it coasts, then is deleted once, at most max_coast_s after its last plot. */

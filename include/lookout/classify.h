@@ -76,7 +76,8 @@ typedef enum lo_feature {
 const char *lo_feature_name(lo_feature f);
 bool lo_feature_from_name(const char *name, lo_feature *out);
 
-/* What the caller knows besides the track report. NaN / negative for "not known". */
+/* What the caller knows besides the track report (the Doppler spread comes with the report
+ * itself: lo_track.last_doppler_spread_mps). Negative for "not known". */
 typedef struct lo_classify_extra {
     int flock_neighbours;         /* < 0 if not counted */
 } lo_classify_extra;
@@ -87,6 +88,7 @@ typedef struct lo_classify_extra {
 #define LO_FEAT_RCS_RING 15
 #define LO_FEAT_PEAK_TAU_S 300.0
 #define LO_FEAT_PEAK_MIN_WEIGHT 8.0
+#define LO_FEAT_STALE_WEIGHT 0.05  /* below this weight a mean of plot values is unknown */
 typedef struct lo_track_features {
     uint32_t track_id;
     int n_reports;               /* reports with a time step so far */
@@ -291,6 +293,9 @@ int lo_trainer_fit(const lo_trainer *t, bool uniform_prior, double temperature,
 /* Weight of the samples taken at the ages (ages_s) against the periodic ones (1): above 1
  * the fit cares more for young tracks, the ages the evaluation counts. Default 1. */
 void lo_trainer_set_age_weight(lo_trainer *t, double weight);
+/* Leave feature f out of every sample (as unknown), so the model fitted does not use it: the
+ * model for radars that do not measure it (lo_classifier_set_fallback). Call before adding. */
+void lo_trainer_exclude(lo_trainer *t, lo_feature f);
 int lo_trainer_fit_logistic(const lo_trainer *t, bool uniform_prior, double temperature,
                             double evidence_reports, double l2, int iterations,
                             lo_classifier_model *m);

@@ -27,6 +27,9 @@ extern "C" {
  * taken for seconds, or garbage. Far out, a double no longer resolves the scan (at 1e17 s one
  * step is 16 s) and time stepping downstream cannot advance. */
 #define LO_INGEST_MAX_ABS_TIME_S 1e10
+/* A Doppler spread (m/s) beyond this is no echo's: blade tips of the fastest rotors turn at
+ * 250 m/s; a wider value is a unit error or garbage. */
+#define LO_INGEST_MAX_DOPPLER_SPREAD_MPS 1000.0
 
 /* Fill p->enu and p->enu_cov (LO_PLOT_CARTESIAN | LO_PLOT_COVARIANCE) from its polar part,
  * or its covariance from the sensor's sigmas when it came Cartesian without one. A 2D plot
@@ -49,7 +52,8 @@ int lo_ingest_plot(const lo_site *site, lo_plot *p, double default_height_m, con
  * - Refused: unknown sensor, non-finite time or values, a time beyond
  *   LO_INGEST_MAX_ABS_TIME_S, no position, negative range, an elevation outside [-90, 90] deg,
  *   a range (or a Cartesian position's distance from the sensor) beyond twice the sensor's
- *   max_range_m (a wrong sensor or unit), a negative sigma or variance.
+ *   max_range_m (a wrong sensor or unit), a negative sigma or variance, a Doppler spread
+ *   outside [0, LO_INGEST_MAX_DOPPLER_SPREAD_MPS].
  */
 
 #ifdef __cplusplus

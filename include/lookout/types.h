@@ -202,7 +202,8 @@ typedef struct lo_track {
     /* The plot associated at the last update. */
     uint16_t last_sensor_id;
     double last_plot_t;
-    uint32_t last_flags;      /* that plot's LO_PLOT_MODE_S / _MODE_3A / _SNR / _DOPPLER_SPREAD */
+    uint32_t last_flags;      /* that plot's LO_PLOT_MODE_S / _MODE_3A / _DOPPLER_SPREAD (the
+                                 tracker; readers of track files also set _SNR) */
     uint32_t mode_s_address;
     uint16_t mode_3a;
     double last_snr_db;

@@ -293,7 +293,10 @@ void lo_track_features_values(const lo_track_features *f, double out[LO_FEAT_COU
         if (f->n_snr >= 2) out[LO_FEAT_RCS_DB_STD] = sqrt(fmax(0, f->m_rcs2 - f->m_rcs * f->m_rcs));
         out[LO_FEAT_RCS_DBSM_MEDIAN] = rcs_median(f);
     }
-    if (f->rv_weight > 0) out[LO_FEAT_RADIAL_VEL_SPREAD] = f->m_rv;
+    /* A width no plot has renewed for about three time constants no longer speaks for the
+     * track (it moved to a radar that does not measure it): unknown, so the fallback model
+     * judges it (lo_classifier_set_fallback). */
+    if (f->rv_weight >= LO_FEAT_STALE_WEIGHT) out[LO_FEAT_RADIAL_VEL_SPREAD] = f->m_rv;
     if (f->flock_weight > 0) out[LO_FEAT_FLOCK_NEIGHBOURS] = f->m_flock;
 }
 

@@ -25,6 +25,7 @@ struct lo_trainer {
     int n_ages;
     double every_s;
     double age_weight;   /* lo_trainer_set_age_weight */
+    bool excluded[LO_FEAT_COUNT]; /* lo_trainer_exclude */
     track_slot *tracks;
     size_t n_tracks, cap_tracks;
     lo_train_sample *samples;
@@ -96,6 +97,8 @@ static void add_sample(lo_trainer *t, const track_slot *s, lo_class label, int a
     }
     lo_train_sample *x = &t->samples[t->n_samples++];
     lo_track_features_values(&s->f, x->x);
+    for (int f = 0; f < LO_FEAT_COUNT; f++)
+        if (t->excluded[f]) x->x[f] = NAN;
     x->label = label;
     x->n_reports = s->f.n_reports;
     x->age_index = age_index;
@@ -131,6 +134,11 @@ void lo_trainer_add(lo_trainer *t, const lo_track *trk, lo_class truth,
 void lo_trainer_new_run(lo_trainer *t) { t->n_tracks = 0; }
 
 void lo_trainer_set_age_weight(lo_trainer *t, double weight) { t->age_weight = weight > 0 ? weight : 1; }
+
+void lo_trainer_exclude(lo_trainer *t, lo_feature f)
+{
+    if ((int)f >= 0 && f < LO_FEAT_COUNT) t->excluded[f] = true;
+}
 
 const lo_train_sample *lo_trainer_samples(const lo_trainer *t, size_t *n)
 {

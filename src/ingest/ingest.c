@@ -97,6 +97,10 @@ static const char *check_plot(const lo_site *site, const lo_plot *p, const lo_se
     }
     if ((p->flags & LO_PLOT_RADIAL_VEL) && !isfinite(p->radial_velocity_mps))
         return "radial velocity is not a finite number";
+    /* The classifier averages the width: one absurd value would outweigh a minute of plots. */
+    if ((p->flags & LO_PLOT_DOPPLER_SPREAD) &&
+        !(p->doppler_spread_mps >= 0 && p->doppler_spread_mps <= LO_INGEST_MAX_DOPPLER_SPREAD_MPS))
+        return "Doppler spread is not a number in [0, 1000] m/s";
     if ((p->flags & LO_PLOT_FLIGHT_LVL) && !isfinite(p->baro_altitude_m))
         return "flight level is not a finite number";
     if ((p->flags & LO_PLOT_SNR) && !isfinite(p->snr_db))

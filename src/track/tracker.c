@@ -1172,7 +1172,7 @@ static void note_plot_identity(trk *k, const lo_plot *p)
     k->mode_s_address = p->mode_s_address;
     k->mode_3a = p->mode_3a;
     k->last_snr_db = p->snr_db;
-    k->last_doppler_spread = (float)p->doppler_spread_mps;
+    k->last_doppler_spread = (p->flags & LO_PLOT_DOPPLER_SPREAD) ? (float)p->doppler_spread_mps : 0.0f;
     k->last_truth_id = p->truth_id; /* for evaluation only: never used to decide anything */
 }
 
