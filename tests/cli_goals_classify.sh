@@ -73,15 +73,20 @@ def check(ok, text, asserted=True):
     print(f"{tag} {text}")
     if asserted and not ok: fail = True
 
-bvd = load("birds-vs-drones-*")
-for age in (5, 10, 30):
-    m = pooled(bvd, age)
+def group_right(m, groups):
+    """Tracks whose truth is in `groups`, and those called a class of the truth's group."""
     n = right = 0
     for t, row in m.items():
-        if group[t] not in ("drone", "bird"): continue
+        if group[t] not in groups: continue
         for p, k in row.items():
             n += k
             right += k if group[p] == group[t] else 0
+    return n, right
+
+bvd = load("birds-vs-drones-*")
+for age in (5, 10, 30):
+    m = pooled(bvd, age)
+    n, right = group_right(m, ("drone", "bird"))
     rec = {t: (row.get(t, 0), sum(row.values())) for t, row in m.items()}
     print(f"birds-vs-drones 11-12, age {age} s: drone vs bird {right}/{n} = {100*right/n:.1f}%; per class right/tracks {rec}")
     if age == 10:
@@ -94,12 +99,7 @@ for age in (5, 10, 30):
 
 ns = load("no-spread-bvd-*")
 m = pooled(ns, 10)
-n = right = 0
-for t, row in m.items():
-    if group[t] not in ("drone", "bird"): continue
-    for p, k in row.items():
-        n += k
-        right += k if group[p] == group[t] else 0
+n, right = group_right(m, ("drone", "bird"))
 r, k = m.get("multirotor", {}).get("multirotor", 0), sum(m.get("multirotor", {}).values())
 print(f"birds-vs-drones 11-12 without Doppler spread, age 10 s: drone vs bird {right}/{n}; multirotor {m.get('multirotor', {})}")
 check(n > 0 and right >= 0.95 * n, f"without Doppler spread, drone vs bird at 10 s: {100*right/max(n,1):.1f}% >= 95%")
@@ -107,12 +107,7 @@ check(r >= 4, f"without Doppler spread, multirotors at 10 s: {r}/{k} >= 4 (the f
 
 gz = load("green-zone-*")
 m = pooled(gz, 10)
-n = right = 0
-for t, row in m.items():
-    if group[t] != "aircraft": continue
-    for p, k in row.items():
-        n += k
-        right += k if group[p] == "aircraft" else 0
+n, right = group_right(m, ("aircraft",))
 print(f"green-zone 6-8, age 10 s: aircraft (airliner, helicopter) {right}/{n}; matrix rows {{t: m[t] for t in m if group[t] == 'aircraft'}} = { {t: m[t] for t in m if group[t] == 'aircraft'} }")
 check(n > 0 and right >= 0.99 * n, f"aircraft at 10 s: {right}/{n} >= 99%")
 
