@@ -68,8 +68,9 @@ static lo_alert sample_alert(uint64_t id, double t, lo_alert_transition tr)
     s->score = 41.5;
     s->last_sensor_id = 0x0102;
     s->last_snr_db = 17.25;
-    s->last_flags = LO_PLOT_MODE_S;
+    s->last_flags = LO_PLOT_MODE_S | LO_PLOT_DOPPLER_SPREAD;
     s->mode_s_address = 0xABCDEF;
+    s->last_doppler_spread_mps = 18.75;
     return a;
 }
 
@@ -156,6 +157,8 @@ static void test_round_trip(void **state)
     assert_int_equal(s->last_sensor_id, 0x0102);
     assert_true(s->last_flags & LO_PLOT_MODE_S);
     assert_int_equal(s->mode_s_address, 0xABCDEF);
+    assert_true(s->last_flags & LO_PLOT_DOPPLER_SPREAD);
+    assert_near(s->last_doppler_spread_mps, 18.75, 1e-12);
     /* The second row: no impact, no entry. */
     assert_int_equal(r->a[1].transition, LO_ALERT_UPDATED);
     assert_false(r->a[1].has_impact);

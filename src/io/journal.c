@@ -233,6 +233,9 @@ char *lo_track_snapshot_json(const lo_track *t)
     json_object_set_new(o, "last_snr_db", json_real(t->last_snr_db));
     if (t->last_flags & LO_PLOT_MODE_S) json_object_set_new(o, "mode_s", json_integer(t->mode_s_address));
     if (t->last_flags & LO_PLOT_MODE_3A) json_object_set_new(o, "mode_3a", json_integer(t->mode_3a));
+    /* Whether its last plot showed rotors or propellers: why it was called a drone. */
+    if (t->last_flags & LO_PLOT_DOPPLER_SPREAD)
+        json_object_set_new(o, "doppler_spread_mps", json_real(t->last_doppler_spread_mps));
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s;
@@ -329,6 +332,11 @@ bool lo_track_snapshot_from_json(const char *json, lo_track *out)
     if (m3) {
         out->last_flags |= LO_PLOT_MODE_3A;
         out->mode_3a = (uint16_t)json_integer_value(m3);
+    }
+    json_t *ds = json_object_get(o, "doppler_spread_mps");
+    if (json_is_number(ds)) {
+        out->last_flags |= LO_PLOT_DOPPLER_SPREAD;
+        out->last_doppler_spread_mps = json_number_value(ds);
     }
     json_decref(o);
     return true;
