@@ -56,6 +56,7 @@ static void test_tracks_trail_and_delete(void **state)
                              make_track(12, T0 + k, -1, -1, 10)};
         batch[0].last_flags |= LO_PLOT_DOPPLER_SPREAD; /* its last plot showed rotor blades */
         batch[0].last_doppler_spread_mps = 24.5;
+        batch[0].doppler_spread_mean_mps = 19.5; /* the classifier's mean over its plots */
         lo_picture_update_tracks(pic, batch, 3);
     }
     lo_picture_stats st;
@@ -84,6 +85,8 @@ static void test_tracks_trail_and_delete(void **state)
     assert_near(json_real_value(json_object_get(t7, "speed_mps")), 10.0, 1e-9);
     assert_near(json_real_value(json_object_get(t7, "heading_deg")), 90.0, 1e-9);
     assert_near(json_real_value(json_object_get(t7, "doppler_spread_mps")), 24.5, 1e-9);
+    assert_near(json_real_value(json_object_get(t7, "doppler_spread_mean_mps")), 19.5, 1e-9);
+    assert_null(json_object_get(find_track(root, 3), "doppler_spread_mean_mps"));
     assert_null(json_object_get(find_track(root, 3), "doppler_spread_mps"));
     /* No site yet: no lat/lon. */
     assert_null(json_object_get(t7, "lat_deg"));

@@ -96,6 +96,8 @@ static void test_drone_approach(void **state)
     for (int k = 0; k <= 230; k++) {
         double t = t0 + k;
         lo_track trk = track_at(5, LO_CLASS_FIXED_WING, t, 9150 - 40.0 * k, 0, 150, -40, 0);
+        /* From a minute on its plots show a propeller (the classifier's mean width). */
+        if (k >= 60) trk.doppler_spread_mean_mps = 12.4;
         assert_int_equal(lo_threat_update(e, t, &trk, 1, log_alert, log), 0);
     }
     /* One alert per (track, zone): one raise each, never cleared while the threat lasts. */
@@ -132,6 +134,13 @@ static void test_drone_approach(void **state)
     assert_near(first->distance_m, 9000, 1e-6);
     assert_int_equal(first->cls, LO_CLASS_FIXED_WING);
     assert_string_equal(first->reason, "drone, 9.0 km E of residence, 40 m/s, entry in 225 s");
+    /* Once the blades show, the reason says why it is a drone. */
+    const lo_alert *blades = NULL;
+    for (int i = 0; i < log->n && !blades; i++)
+        if (log->a[i].zone_index == 0 && log->a[i].t >= t0 + 60) blades = &log->a[i];
+    assert_non_null(blades);
+    if (strncmp(blades->reason, "drone (blade flash 12 m/s), ", 28) != 0)
+        fail_msg("reason after 60 s: '%s'", blades->reason);
 
     /* The district alert: a warning (priority 3). */
     for (int i = 0; i < log->n; i++)

@@ -288,7 +288,9 @@
     ];
     if (t.mode_s) rows.push(['Mode S', t.mode_s]);
     /* The last plot's micro-Doppler width: tens of m/s where rotors or propellers show. */
-    if (t.doppler_spread_mps != null) rows.push(['Doppler spread (last plot)', fmt(t.doppler_spread_mps, 1, 'm/s')]);
+    if (t.doppler_spread_mean_mps != null || t.doppler_spread_mps != null)
+      rows.push(['Doppler spread', (t.doppler_spread_mean_mps != null ? fmt(t.doppler_spread_mean_mps, 1, 'm/s') + ' mean' : '-') +
+        (t.doppler_spread_mps != null ? ', last ' + fmt(t.doppler_spread_mps, 1, 'm/s') : '')]);
     let html = '<table>' + rows.map((r) => '<tr><td>' + esc(r[0]) + '</td><td>' + esc(r[1]) + '</td></tr>').join('') + '</table>';
     if (t.alert) {
       html += '<h3>Threat</h3><table>' +

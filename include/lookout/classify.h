@@ -318,7 +318,8 @@ void lo_classifier_free(lo_classifier *c);
  * (docs/classification.md): such a track is judged by a model trained without it instead,
  * report by report, so a track that gains the feature moves to the main model. */
 void lo_classifier_set_fallback(lo_classifier *c, const lo_classifier_model *m);
-/* Feed one report and fill trk->class_prob. A DELETED report frees the track's state. */
+/* Feed one report and fill trk->class_prob and trk->doppler_spread_mean_mps. A DELETED report
+ * frees the track's state. */
 void lo_classifier_update(lo_classifier *c, lo_track *trk, const lo_classify_extra *extra);
 /* The accumulator of a track (NULL if unknown), e.g. for training tools. */
 const lo_track_features *lo_classifier_features(const lo_classifier *c, uint32_t track_id);

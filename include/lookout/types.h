@@ -196,6 +196,10 @@ typedef struct lo_track {
     double model_prob[LO_MAX_MODELS]; /* in the tracker's model order (see tracker.h) */
 
     double class_prob[LO_CLASS_COUNT]; /* filled by the classifier; all 0 before */
+    double doppler_spread_mean_mps; /* filled by the classifier: the track's plots' mean Doppler
+                                       spread (its radial_vel_spread feature), 0 when unknown
+                                       (a measured width is never 0: the radar resolves
+                                       no finer than its radial-velocity sigma) */
     uint32_t n_updates;       /* plots associated so far */
     double score;             /* track quality: log-likelihood ratio */
 

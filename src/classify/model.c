@@ -796,4 +796,5 @@ void lo_classifier_update(lo_classifier *c, lo_track *trk, const lo_classify_ext
     double x[LO_FEAT_COUNT];
     lo_track_features_values(&c->tracks[i], x);
     lo_classifier_predict(model_for(c, x), x, c->tracks[i].n_reports, trk->class_prob);
+    trk->doppler_spread_mean_mps = isfinite(x[LO_FEAT_RADIAL_VEL_SPREAD]) ? x[LO_FEAT_RADIAL_VEL_SPREAD] : 0;
 }

@@ -944,6 +944,8 @@ static void write_track(jw *w, const snapshot *s, const snap_track *st)
     }
     if (tr->last_flags & LO_PLOT_DOPPLER_SPREAD)
         kv_real(w, &first, "doppler_spread_mps", tr->last_doppler_spread_mps, 1);
+    if (tr->doppler_spread_mean_mps > 0)
+        kv_real(w, &first, "doppler_spread_mean_mps", tr->doppler_spread_mean_mps, 1);
     if (st->alert >= 0) {
         const lo_alert *a = &s->alerts[st->alert];
         jw_key(w, "alert", &first);

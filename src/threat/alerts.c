@@ -796,11 +796,22 @@ static void format_distance(char *buf, size_t len, double m)
         snprintf(buf, len, "%.1f km", m / 1000);
 }
 
+/* A drone whose plots show blades (the classifier's mean Doppler spread) says so in its reason:
+ * what an operator asks first is why it is called a drone. Birds, vehicles and clutter stay
+ * under 3 m/s; a multirotor's rotors or a drone's propeller widen the return by 10-30 m/s. */
+#define REASON_BLADE_FLASH_MPS 5.0
+
 /* "drone, 2.3 km E of residence, 41 m/s, entry in 48 s" and its variants. */
 static void compose_reason(char *buf, size_t len, lo_class_group group, const lo_zone *zone,
                            const lo_track *trk, const lo_zone_threat *zt, const lo_ballistic *b)
 {
-    const char *g = lo_class_group_name(group);
+    int n = snprintf(buf, len, "%s", lo_class_group_name(group));
+    if (n >= 0 && (size_t)n < len && group == LO_GROUP_DRONE &&
+        trk->doppler_spread_mean_mps >= REASON_BLADE_FLASH_MPS)
+        n += snprintf(buf + n, len - (size_t)n, " (blade flash %.0f m/s)", trk->doppler_spread_mean_mps);
+    if (n < 0 || (size_t)n >= len) return;
+    buf += n;
+    len -= (size_t)n;
     double speed = sqrt(trk->vel[0] * trk->vel[0] + trk->vel[1] * trk->vel[1] +
                         trk->vel[2] * trk->vel[2]);
     if (group == LO_GROUP_ROCKET && b && b->valid && zt->impact_in_zone) {
@@ -809,34 +820,34 @@ static void compose_reason(char *buf, size_t len, lo_class_group group, const lo
         double det = b->impact_cov[0] * b->impact_cov[3] - b->impact_cov[1] * b->impact_cov[2];
         double disc = tr * tr / 4 - det;
         double major = sqrt(fmax(0, tr / 2 + sqrt(fmax(0, disc))));
-        int n = snprintf(buf, len, "%s, impact in %s in %.0f s (\xc2\xb1%.0f m), %.0f m/s", g,
+        int m = snprintf(buf, len, ", impact in %s in %.0f s (\xc2\xb1%.0f m), %.0f m/s",
                          zone->name, b->time_to_impact_s, major, speed);
-        if (n > 0 && (size_t)n < len && isfinite(b->launch_enu[0])) {
+        if (m > 0 && (size_t)m < len && isfinite(b->launch_enu[0])) {
             /* Where it came from, seen from the zone: for the report, nothing else. */
             double dx = b->launch_enu[0] - zone->center_enu[0];
             double dy = b->launch_enu[1] - zone->center_enu[1];
             char dist[32];
             format_distance(dist, sizeof dist, hypot(dx, dy));
-            snprintf(buf + n, len - (size_t)n, ", from %s %s", dist, compass8(atan2(dx, dy)));
+            snprintf(buf + m, len - (size_t)m, ", from %s %s", dist, compass8(atan2(dx, dy)));
         }
         return;
     }
     if (zt->inside) {
-        snprintf(buf, len, "%s, inside %s, %.0f m/s", g, zone->name, speed);
+        snprintf(buf, len, ", inside %s, %.0f m/s", zone->name, speed);
         return;
     }
     char dist[32];
     format_distance(dist, sizeof dist, fmax(0, zt->edge_distance_m));
     if (zt->time_to_entry_s >= 0) {
-        snprintf(buf, len, "%s, %s %s of %s, %.0f m/s, entry in %.0f s", g, dist,
+        snprintf(buf, len, ", %s %s of %s, %.0f m/s, entry in %.0f s", dist,
                  compass8(zt->bearing_rad), zone->name, speed, zt->time_to_entry_s);
     } else if (zt->cpa_distance_m <= zt->approach_tolerance_m && zt->cpa_time_s > 0) {
         char miss[32];
         format_distance(miss, sizeof miss, zt->cpa_distance_m);
-        snprintf(buf, len, "%s, %s %s of %s, %.0f m/s, passes %s from it in %.0f s", g, dist,
+        snprintf(buf, len, ", %s %s of %s, %.0f m/s, passes %s from it in %.0f s", dist,
                  compass8(zt->bearing_rad), zone->name, speed, miss, zt->cpa_time_s);
     } else
-        snprintf(buf, len, "%s, %s %s of %s, %.0f m/s, not heading in", g, dist,
+        snprintf(buf, len, ", %s %s of %s, %.0f m/s, not heading in", dist,
                  compass8(zt->bearing_rad), zone->name, speed);
 }
 
