@@ -149,7 +149,7 @@ const lo_eval_truth_stats *lo_eval_get_truths(const lo_eval *e, int *n);
 const lo_eval_track_stats *lo_eval_get_tracks(const lo_eval *e, int *n);
 
 /* A track report as the evaluation keeps it: only what it uses (96 bytes instead of the
- * 448 of a lo_track, so long runs fit in memory). */
+ * 456 of a lo_track, so long runs fit in memory). */
 typedef struct lo_eval_report {
     double t, t_confirmed, last_plot_t;
     double pos[3], vel[3];
