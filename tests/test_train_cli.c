@@ -194,6 +194,23 @@ static void test_train_and_score(void **state)
     fclose(df);
     assert_int_equal(rows, 360);
 
+    /* --exclude-feature: the same fit without the RCS, which the data carry (the model for
+     * radars that do not measure a feature is fitted this way: classifier-v4 without the
+     * Doppler spread). */
+    snprintf(cmd, sizeof cmd, "%s train-classifier --tracks %s --truth %s --site %s --out %s "
+             "--kind logistic --iterations 200 --exclude-feature rcs_dbsm_mean",
+             LOOKOUT_BINARY, trk, tru, lo_test_source_path("tests/data/site-green-zone.yaml"), model2);
+    rc = lo_test_run(cmd, out, sizeof out);
+    printf("%s", out);
+    assert_int_equal(rc, 0);
+    if (lo_classifier_model_load(model2, &m, &d.sink)) fail_msg("%s", d.all);
+    assert_false(m.feature_used[LO_FEAT_RCS_DBSM_MEAN]);
+    assert_true(m.feature_used[LO_FEAT_RCS_DBSM_MEDIAN]); /* only the one named */
+    snprintf(cmd, sizeof cmd, "%s train-classifier --tracks %s --truth %s --out %s --exclude-feature rcs",
+             LOOKOUT_BINARY, trk, tru, model);
+    assert_int_equal(lo_test_run(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "not a feature name"));
+
     /* Usage errors. */
     snprintf(cmd, sizeof cmd, "%s train-classifier --tracks %s --truth %s --out %s --age-weight 0",
              LOOKOUT_BINARY, trk, tru, model);
