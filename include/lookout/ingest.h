@@ -23,10 +23,6 @@ extern "C" {
  * and Mode C reports in 100 ft steps). */
 #define LO_INGEST_2D_SIGMA_UP_M 1000.0
 #define LO_INGEST_BARO_SIGMA_UP_M 50.0
-/* Plot times beyond +-1e10 s (the years 1653..2286) are refused: milliseconds or microseconds
- * taken for seconds, or garbage. Far out, a double no longer resolves the scan (at 1e17 s one
- * step is 16 s) and time stepping downstream cannot advance. */
-#define LO_INGEST_MAX_ABS_TIME_S 1e10
 /* A Doppler spread (m/s) beyond this is no echo's: blade tips of the fastest rotors turn at
  * 250 m/s; a wider value is a unit error or garbage. */
 #define LO_INGEST_MAX_DOPPLER_SPREAD_MPS 1000.0
@@ -50,7 +46,7 @@ int lo_ingest_plot(const lo_site *site, lo_plot *p, double default_height_m, con
  *   height spread.
  * - A plot with both polar and Cartesian parts is converted from its polar part.
  * - Refused: unknown sensor, non-finite time or values, a time beyond
- *   LO_INGEST_MAX_ABS_TIME_S, no position, negative range, an elevation outside [-90, 90] deg,
+ *   LO_MAX_ABS_TIME_S (types.h), no position, negative range, an elevation outside [-90, 90] deg,
  *   a range (or a Cartesian position's distance from the sensor) beyond twice the sensor's
  *   max_range_m (a wrong sensor or unit), a negative sigma or variance, a Doppler spread
  *   outside [0, LO_INGEST_MAX_DOPPLER_SPREAD_MPS].

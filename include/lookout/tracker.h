@@ -133,11 +133,9 @@ void lo_tracker_free(lo_tracker *t);
 void lo_tracker_set_report(lo_tracker *t, lo_track_report_fn fn, void *ctx);
 
 /* The tracker's own sanity bounds on a plot, for callers that skip lo_ingest_plot: a time
- * beyond +-1e10 s (as LO_INGEST_MAX_ABS_TIME_S: past it a double no longer resolves a scan
- * and the housekeeping clock cannot step), or a position over 10,000 km from the system
- * reference (no radar reaches that far in a local frame; the spatial grid's cell indexes
- * would overflow long before a double does). */
-#define LO_TRACKER_MAX_ABS_TIME_S 1e10
+ * beyond LO_MAX_ABS_TIME_S (types.h: past it the housekeeping clock cannot step), or a
+ * position over 10,000 km from the system reference (no radar reaches that far in a local
+ * frame; the spatial grid's cell indexes would overflow long before a double does). */
 #define LO_TRACKER_MAX_ABS_POSITION_M 1e7
 
 /* Queue one plot (copied). It needs LO_PLOT_CARTESIAN and LO_PLOT_COVARIANCE (see

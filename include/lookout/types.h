@@ -25,6 +25,12 @@ extern "C" {
 
 #define LO_NAME_MAX 32
 
+/* Times beyond +-1e10 s (the years 1653..2286) are refused wherever they come in (files,
+ * ingest, the tracker): milliseconds or microseconds taken for seconds, or garbage. Far out, a
+ * double no longer resolves a scan (at 1e17 s one step is 16 s) and time stepping downstream
+ * cannot advance. */
+#define LO_MAX_ABS_TIME_S 1e10
+
 /* ---- target classes ------------------------------------------------------------------- */
 
 /* Fine classes, what the classifier estimates and the simulator labels truth with.

@@ -59,7 +59,7 @@ static const char *check_plot(const lo_site *site, const lo_plot *p, const lo_se
     *sensor = &site->sensors[*index];
     if (!isfinite(p->t))
         return "time is not a finite number";
-    if (fabs(p->t) > LO_INGEST_MAX_ABS_TIME_S)
+    if (fabs(p->t) > LO_MAX_ABS_TIME_S)
         return "time is beyond the years 1653..2286 (milliseconds instead of seconds?)";
     if (!(p->flags & (LO_PLOT_POLAR | LO_PLOT_CARTESIAN)))
         return "no position: neither polar nor Cartesian";

@@ -816,10 +816,6 @@ static bool get_required_number(lo_reader *r, int c, double *out)
     return true;
 }
 
-/* Times beyond +-1e10 s (years 1653..2286) are refused: milliseconds or microseconds since the
- * epoch taken for seconds, or garbage. At 1e17 s a double steps by 16 s and the tracker's
- * time stepping cannot advance (the same bound as LO_INGEST_MAX_ABS_TIME_S). */
-#define MAX_ABS_TIME_S 1e10
 
 static bool get_time(lo_reader *r, int c, double *out, bool *present, bool required)
 {
@@ -827,7 +823,7 @@ static bool get_time(lo_reader *r, int c, double *out, bool *present, bool requi
     if (!*present) return required ? bad_cell(r, c, "required value is empty") : true;
     if (!lo_parse_time(r->cell[c], out))
         return bad_cell(r, c, "expected UTC seconds since the epoch or ISO 8601 UTC time");
-    if (fabs(*out) > MAX_ABS_TIME_S)
+    if (fabs(*out) > LO_MAX_ABS_TIME_S)
         return bad_cell(r, c, "time beyond the years 1653..2286: seconds expected "
                               "(milliseconds or microseconds?)");
     return true;

@@ -423,20 +423,24 @@ static void gen_scan(lo_sim *sim, sensor_rt *sr)
         double f = lo_radar_sigma_factor(meas, sim->sc.sigma_knee_snr);
         double r = c->sum_r / c->snr, az = c->sum_az / c->snr, el = c->sum_el / c->snr;
         double vr = c->sum_vr / c->snr;
-        /* Doppler width: the merged returns' spread of radial velocities (a flock in one
-         * cell), the strongest one's body modulation, and its blades where they show. */
-        double spread2 = fmax(0.0, c->sum_vr2 / c->snr - vr * vr) + tg->md_body_mps * tg->md_body_mps;
-        if (sr->s->measures_doppler_spread && tg->md_catch > 0 &&
-            10 * log10(meas) + tg->md_blade_db >= SIM_MD_VISIBLE_DB &&
-            lo_rng_uniform(&sim->md_rng) < tg->md_catch)
-            spread2 += tg->md_blade_mps * tg->md_blade_mps;
+        /* Doppler width, for a radar that measures it: the merged returns' spread of radial
+         * velocities (a flock in one cell), the strongest one's body modulation, and its
+         * blades where they show. */
+        double spread = 0;
+        if (s->measures_doppler_spread) {
+            double spread2 = fmax(0.0, c->sum_vr2 / c->snr - vr * vr) + tg->md_body_mps * tg->md_body_mps;
+            if (tg->md_catch > 0 && 10 * log10(meas) + tg->md_blade_db >= SIM_MD_VISIBLE_DB &&
+                lo_rng_uniform(&sim->md_rng) < tg->md_catch)
+                spread2 += tg->md_blade_mps * tg->md_blade_mps;
+            spread = sqrt(spread2);
+        }
         lo_plot *p = new_plot(sr, tg->truth_id ? (uint8_t)tg->cls : SRC_TURBINE);
         if (!p) break;
         double mr = r + s->bias_range_m + s->sigma_range_m * f * lo_rng_normal(&sim->rng);
         double maz = az + s->bias_azimuth_rad + s->sigma_azimuth_rad * f * lo_rng_normal(&sim->rng);
         double mel = el + s->sigma_elevation_rad * f * lo_rng_normal(&sim->rng);
         double mvr = vr + s->sigma_radial_velocity_mps * f * lo_rng_normal(&sim->rng);
-        fill_polar(sim, sr, p, mr, maz, mel, mvr, meas, sqrt(spread2));
+        fill_polar(sim, sr, p, mr, maz, mel, mvr, meas, spread);
         p->t = c->t;
         p->truth_id = c->truth_id;
         if (tg->ssr_flags) {

@@ -951,7 +951,7 @@ static lo_plot *queue_pop(lo_tracker *t)
 int lo_tracker_add_plot(lo_tracker *t, const lo_plot *p)
 {
     const uint32_t need = LO_PLOT_CARTESIAN | LO_PLOT_COVARIANCE;
-    bool ok = (p->flags & need) == need && fabs(p->t) <= LO_TRACKER_MAX_ABS_TIME_S;
+    bool ok = (p->flags & need) == need && fabs(p->t) <= LO_MAX_ABS_TIME_S;
     for (int i = 0; i < 3 && ok; i++) ok = fabs(p->enu[i]) <= LO_TRACKER_MAX_ABS_POSITION_M;
     for (int i = 0; i < 9 && ok; i++) ok = isfinite(p->enu_cov[i]);
     if (ok) ok = p->enu_cov[0] > 0 && p->enu_cov[4] > 0 && p->enu_cov[8] > 0;
